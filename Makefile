@@ -1,0 +1,36 @@
+# offramp: the two commands of the README's quick start, and helpers.
+#   make analyze   set up, then analyze the shipped Ukraine scenario
+#   make test      set up, then lint, type-check and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: analyze test lint typecheck pytest bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+analyze: $(STAMP)
+	$(BIN)/offramp analyze scenarios/ukraine-2024-09.yaml --out offramp-out
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_space.py
+
+clean:
+	rm -rf $(VENV) offramp-out .pytest_cache .mypy_cache .ruff_cache

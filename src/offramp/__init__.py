@@ -1,0 +1,32 @@
+"""offramp: game out negotiated ends to wars.
+
+>>> import offramp
+>>> from pathlib import Path
+>>> path = Path(offramp.__file__).parents[2] / "scenarios" / "ukraine-2024-09.yaml"
+>>> offramp.analyze(offramp.load_scenario(path)).ratified_count
+0
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("offramp")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+from offramp.analysis import Analysis, analyze
+from offramp.errors import InputError, OfframpError, Problem
+from offramp.scenario import Scenario, load_scenario
+
+__all__ = [
+    "Analysis",
+    "InputError",
+    "OfframpError",
+    "Problem",
+    "Scenario",
+    "__version__",
+    "analyze",
+    "load_scenario",
+]

@@ -1,0 +1,235 @@
+"""The ``offramp`` command line: a thin edge over the engines.
+
+Every command loads its input through :mod:`offramp.scenario`, calls a pure
+engine, and renders the typed result with rich. Errors an input can cause are
+printed as ``FILE:LINE: field: message`` lines with exit status 1; no input
+produces a Python traceback (set ``OFFRAMP_DEBUG=1`` to see one for a bug).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from offramp._version import __version__
+from offramp.analysis import Analysis, analyze
+from offramp.errors import InputError, OfframpError, Problem
+from offramp.scenario import Scenario, load_scenario
+from offramp.scenario.checks import undocumented
+from offramp.scenario.load import line_of
+from offramp.scenario.schema import Scenario as ScenarioModel
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="offramp",
+    help="Game out negotiated ends to wars: who must agree, what they would accept, and why.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+T = TypeVar("T")
+
+
+def _fail(problems: tuple[Problem, ...] | list[Problem], heading: str) -> None:
+    err.print(f"[bold red]{heading}[/]")
+    for problem in problems:
+        err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def _guard(action: Callable[[], T]) -> T:
+    """Run an action, turning offramp's errors into messages and exit status 1."""
+    try:
+        return action()
+    except InputError as error:
+        n = len(error.problems)
+        _fail(error.problems, f"{n} problem{'s' if n != 1 else ''} found:")
+    except OfframpError as error:
+        err.print(f"[bold red]error:[/] {error}", highlight=False)
+        raise typer.Exit(1) from error
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"offramp {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Game out negotiated ends to wars."""
+
+
+def _summary(scenario: Scenario) -> None:
+    out.print(f"[bold]{scenario.title}[/]  ([cyan]{scenario.id}[/], as of {scenario.as_of})")
+    issues = Table(title="Issues", title_justify="left")
+    issues.add_column("id", style="cyan")
+    issues.add_column("label")
+    issues.add_column("options (at)")
+    for issue in scenario.issues:
+        issues.add_row(
+            issue.id, issue.label, ", ".join(f"{o.id} ({o.at:g})" for o in issue.options)
+        )
+    out.print(issues)
+    actors = Table(title="Actors", title_justify="left")
+    for name in ("id", "label", "power", "veto", "batna", "stances", "provenance"):
+        actors.add_column(name, style="cyan" if name == "id" else None)
+    for actor in scenario.actors:
+        actors.add_row(
+            actor.id,
+            actor.label,
+            f"{actor.power:g}",
+            "yes" if actor.veto else "",
+            "" if actor.batna is None else f"{actor.batna:.2f}",
+            str(len(actor.stances)),
+            actor.source or ("assumed" if actor.assumed else "[yellow]none[/]"),
+        )
+    out.print(actors)
+    if scenario.publics:
+        publics = Table(title="Publics", title_justify="left")
+        for name in ("id", "label", "ratifies for", "threshold", "rules"):
+            publics.add_column(name, style="cyan" if name == "id" else None)
+        for public in scenario.publics:
+            publics.add_row(
+                public.id,
+                public.label,
+                public.of,
+                f"{public.threshold:.0%}",
+                str(len(public.rules)),
+            )
+        out.print(publics)
+
+
+@app.command()
+def check(
+    file: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
+    strict: Annotated[
+        bool,
+        typer.Option(
+            help="Also fail when an actor, stance or rule has neither source nor assumed."
+        ),
+    ] = False,
+) -> None:
+    """Validate a scenario and summarize its actors, issues and publics."""
+    scenario = _guard(lambda: load_scenario(file))
+    _summary(scenario)
+    missing = undocumented(scenario)
+    if missing:
+        from ruamel.yaml import YAML
+
+        document = YAML().load(file.read_text(encoding="utf-8"))
+        problems = [Problem(str(file), line_of(document, loc), "", msg) for loc, msg in missing]
+        if strict:
+            _fail(problems, f"{len(problems)} input(s) without provenance (--strict):")
+        err.print(
+            f"[yellow]{len(problems)} input(s) have no provenance[/] (run with --strict to fail):"
+        )
+        for problem in problems:
+            err.print(str(problem), markup=False, highlight=False)
+    out.print(f"[green]OK[/]: {file} is a valid scenario.")
+
+
+def _render(analysis: Analysis, scenario: Scenario, console: Console) -> None:
+    labels = {issue.id: {o.id: o.label for o in issue.options} for issue in scenario.issues}
+    console.print(
+        f"[bold]{scenario.title}[/]\n"
+        f"{analysis.packages:,} packages over {len(analysis.issues)} issues ({analysis.method}); "
+        f"ZOPA: {analysis.zopa_count:,}; ratified ZOPA: {analysis.ratified_count:,}; "
+        f"Pareto frontier: {len(analysis.frontier):,}"
+    )
+    solutions = Table(title="Bargaining solutions (ratified ZOPA)", title_justify="left")
+    solutions.add_column("solution", style="cyan")
+    solutions.add_column("package")
+    for actor in analysis.veto:
+        solutions.add_column(actor, justify="right")
+    for name, point in analysis.solutions.items():
+        if point is None:
+            solutions.add_row(name, "[dim]none: the ratified ZOPA is empty[/]")
+            continue
+        text = "; ".join(f"{i}: {labels[i][o]}" for i, o in point.package.items())
+        solutions.add_row(name, text, *(f"{point.utility[a]:.3f}" for a in analysis.veto))
+    console.print(solutions)
+    blockers = Table(title="Who blocks (of all packages)", title_justify="left")
+    for name in ("who", "kind", "blocks", "alone"):
+        blockers.add_column(name, justify="right" if name in ("blocks", "alone") else "left")
+    for b in analysis.blockers:
+        blockers.add_row(b.label, b.kind, f"{b.packages:,}", f"{b.sole:,}")
+    console.print(blockers)
+    console.print(Panel(analysis.verdict, title="Verdict", expand=False))
+
+
+@app.command(name="analyze")
+def analyze_command(
+    file: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
+    json_path: Annotated[
+        str | None, typer.Option("--json", help="Also write the result JSON here ('-' for stdout).")
+    ] = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Directory for results: DIR/<scenario id>/result.json.")
+    ] = Path("offramp-out"),
+) -> None:
+    """Analyze the settlement space: ZOPA, ratification, frontier, solutions, blockers."""
+    scenario = _guard(lambda: load_scenario(file))
+    analysis = _guard(lambda: analyze(scenario))
+    data = analysis.to_dict()
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    target = out_dir / scenario.id / "result.json"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        if json_path not in (None, "-"):
+            Path(json_path).write_text(text, encoding="utf-8")
+    except OSError as error:
+        err.print(f"[bold red]error:[/] cannot write results: {error}", highlight=False)
+        raise typer.Exit(1) from error
+    if json_path == "-":
+        _render(analysis, scenario, err)
+        sys.stdout.write(text)
+    else:
+        _render(analysis, scenario, out)
+        out.print(f"Wrote {target}")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario format (for editor completion)."""
+    sys.stdout.write(json.dumps(ScenarioModel.model_json_schema(), indent=2) + "\n")
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point of the ``offramp`` console script."""
+    try:
+        return app(args=argv, standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as error:  # the last guard: never show users a traceback
+        if os.environ.get("OFFRAMP_DEBUG"):
+            raise
+        err.print(
+            f"[bold red]internal error:[/] {type(error).__name__}: {error}\n"
+            "This is a bug in offramp; please report it with the input that caused it "
+            "(set OFFRAMP_DEBUG=1 to see the traceback).",
+            highlight=False,
+        )
+        raise SystemExit(70) from None

@@ -1,0 +1,270 @@
+"""Checks that need the whole scenario: ids, references, rules.
+
+Each problem is returned as ``(path, message)`` where ``path`` is the tuple
+of keys and list indices leading to the offending field, so the loader can
+point at its line in the file. Messages say what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from offramp.ratify import compile_rules
+
+if TYPE_CHECKING:
+    from offramp.scenario.schema import Issue, Provenance, Public, Scenario
+
+__all__ = ["Found", "cross_check", "undocumented"]
+
+Path = tuple[str | int, ...]
+Found = list[tuple[Path, str]]
+
+
+def _hint(name: str, known: Iterable[str]) -> str:
+    known = list(known)
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        return f"did you mean `{close[0]}`?"
+    shown = ", ".join(f"`{k}`" for k in known[:12]) + (", ..." if len(known) > 12 else "")
+    return f"known: {shown}" if known else "none are defined"
+
+
+def _duplicates(items: Sequence[object], where: Path, what: str, found: Found) -> None:
+    ids = [getattr(item, "id") for item in items]  # noqa: B009 - several model types
+    counts = Counter(ids)
+    for k, item_id in enumerate(ids):
+        if counts[item_id] > 1 and ids.index(item_id) != k:
+            first = ids.index(item_id)
+            found.append(
+                (
+                    (*where, k, "id"),
+                    f"duplicate {what} id `{item_id}` (also at {where[-1]}[{first}]); "
+                    "ids must be unique: rename one",
+                )
+            )
+
+
+def _provenance(item: Provenance, path: Path, sources: set[str], found: Found) -> None:
+    if item.source is not None and item.source not in sources:
+        found.append(
+            ((*path, "source"), f"unknown source `{item.source}`; {_hint(item.source, sources)}")
+        )
+    if item.quote is not None and item.source is None:
+        found.append(((*path, "quote"), "a quote needs a `source` it is quoted from; add one"))
+
+
+def _check_issues(issues: Sequence[Issue], found: Found) -> None:
+    _duplicates(issues, ("issues",), "issue", found)
+    for i, issue in enumerate(issues):
+        _duplicates(issue.options, ("issues", i, "options"), "option", found)
+        for j in range(1, len(issue.options)):
+            before, here = issue.options[j - 1], issue.options[j]
+            if here.at <= before.at:
+                found.append(
+                    (
+                        ("issues", i, "options", j, "at"),
+                        f"options are ordered: `at` must increase, but {here.at:g} "
+                        f"follows {before.at:g} (`{before.id}`); reorder the options or fix `at`",
+                    )
+                )
+
+
+def _check_actors(scenario: Scenario, sources: set[str], found: Found) -> None:
+    issues = {issue.id: issue for issue in scenario.issues}
+    _duplicates(scenario.actors, ("actors",), "actor", found)
+    if not any(actor.veto for actor in scenario.actors):
+        found.append(
+            (
+                ("actors",),
+                "no actor has `veto: true`; a settlement needs at least one party whose "
+                "consent it requires: mark the signatories with `veto: true`",
+            )
+        )
+    for a, actor in enumerate(scenario.actors):
+        path: Path = ("actors", a)
+        _provenance(actor, path, sources, found)
+        if actor.veto and actor.batna is None:
+            found.append(
+                (
+                    (*path, "veto"),
+                    "a veto actor needs a `batna` (utility in [0, 1] of no settlement); add one",
+                )
+            )
+        if actor.stances and sum(s.salience for s in actor.stances) <= 0:
+            found.append(
+                (
+                    (*path, "stances"),
+                    "every salience is 0, so the actor is indifferent to every package; "
+                    "give at least one stance a positive salience",
+                )
+            )
+        elif actor.veto and not actor.stances:
+            found.append(
+                (
+                    (*path, "stances"),
+                    "a veto actor with no stances is indifferent to every package and can "
+                    "never prefer one to its batna; add stances or set `veto: false`",
+                )
+            )
+        seen: dict[str, int] = {}
+        for s, stance in enumerate(actor.stances):
+            spath: Path = (*path, "stances", s)
+            _provenance(stance, spath, sources, found)
+            issue = issues.get(stance.issue)
+            if issue is None:
+                found.append(
+                    (
+                        (*spath, "issue"),
+                        f"unknown issue `{stance.issue}`; {_hint(stance.issue, issues)}",
+                    )
+                )
+                continue
+            if stance.issue in seen:
+                found.append(
+                    (
+                        (*spath, "issue"),
+                        f"a second stance on `{stance.issue}` "
+                        f"(first at stances[{seen[stance.issue]}]); "
+                        "merge them into one",
+                    )
+                )
+            seen[stance.issue] = s
+            option_ids = [o.id for o in issue.options]
+            if isinstance(stance.position, str) and stance.position not in option_ids:
+                found.append(
+                    (
+                        (*spath, "position"),
+                        f"`{stance.position}` is not an option of `{issue.id}`; "
+                        f"{_hint(stance.position, option_ids)} (or give a number from 0 to 100)",
+                    )
+                )
+            if stance.values is not None:
+                missing = [o for o in option_ids if o not in stance.values]
+                unknown = [o for o in stance.values if o not in option_ids]
+                if unknown:
+                    found.append(
+                        (
+                            (*spath, "values", unknown[0]),
+                            f"`{unknown[0]}` is not an option of `{issue.id}`; "
+                            f"{_hint(unknown[0], option_ids)}",
+                        )
+                    )
+                if missing:
+                    found.append(
+                        (
+                            (*spath, "values"),
+                            "explicit values must cover every option; missing: "
+                            + ", ".join(f"`{m}`" for m in missing),
+                        )
+                    )
+
+
+def _check_public(
+    public: Public, p: int, scenario: Scenario, sources: set[str], found: Found
+) -> None:
+    path: Path = ("publics", p)
+    actor_ids = [actor.id for actor in scenario.actors]
+    issues = {issue.id: issue for issue in scenario.issues}
+    _provenance(public, path, sources, found)
+    if public.of not in actor_ids:
+        found.append(((*path, "of"), f"unknown actor `{public.of}`; {_hint(public.of, actor_ids)}"))
+    ids_ok = True
+    baselines = 0
+    for r, rule in enumerate(public.rules):
+        rpath: Path = (*path, "rules", r)
+        _provenance(rule, rpath, sources, found)
+        baselines += not rule.when
+        for issue_id, option_ids in rule.when.items():
+            issue = issues.get(issue_id)
+            if issue is None:
+                ids_ok = False
+                found.append(
+                    (
+                        (*rpath, "when", issue_id),
+                        f"unknown issue `{issue_id}`; {_hint(issue_id, issues)}",
+                    )
+                )
+                continue
+            known = [o.id for o in issue.options]
+            if not option_ids:
+                ids_ok = False
+                found.append(
+                    (
+                        (*rpath, "when", issue_id),
+                        "an empty list matches no package; list the options the rule covers",
+                    )
+                )
+            for o, option_id in enumerate(option_ids):
+                if option_id not in known:
+                    ids_ok = False
+                    found.append(
+                        (
+                            (*rpath, "when", issue_id, o),
+                            f"`{option_id}` is not an option of `{issue_id}`; "
+                            f"{_hint(option_id, known)}",
+                        )
+                    )
+    if baselines == 0:
+        found.append(
+            (
+                (*path, "rules"),
+                "no baseline rule: add `{when: {}, reject: <share>}` for packages no other rule "
+                "matches",
+            )
+        )
+    if not ids_ok:
+        return
+    try:
+        _, conflicts = compile_rules(public, scenario.issues)
+    except ValueError as err:
+        found.append(((*path, "rules"), str(err)))
+        return
+    for conflict in conflicts:
+        example = ", ".join(f"{k}={v}" for k, v in conflict.example.items()) or "every package"
+        found.append(
+            (
+                (*path, "rules", conflict.second),
+                f"conflicts with rules[{conflict.first}]: both are equally specific and both "
+                f"match packages with {example}, which no more specific rule decides; add a "
+                "more specific rule for the overlap or narrow one of them",
+            )
+        )
+
+
+def cross_check(scenario: Scenario) -> Found:
+    """Every whole-document problem of a structurally valid scenario.
+
+    Returns
+    -------
+    list of (path, message)
+        Empty when the scenario is valid.
+    """
+    found: Found = []
+    _duplicates(scenario.sources, ("sources",), "source", found)
+    sources = {source.id for source in scenario.sources}
+    _check_issues(scenario.issues, found)
+    _check_actors(scenario, sources, found)
+    _duplicates(scenario.publics, ("publics",), "public", found)
+    for p, public in enumerate(scenario.publics):
+        _check_public(public, p, scenario, sources, found)
+    return found
+
+
+def undocumented(scenario: Scenario) -> Found:
+    """Actors, stances and rules with neither ``source`` nor ``assumed`` (for ``--strict``)."""
+    found: Found = []
+    message = "has neither `source` (with `quote`) nor `assumed`; say where it comes from"
+    for a, actor in enumerate(scenario.actors):
+        if not actor.documented:
+            found.append((("actors", a), f"actor `{actor.id}` {message}"))
+        for s, stance in enumerate(actor.stances):
+            if not stance.documented:
+                found.append((("actors", a, "stances", s), f"stance on `{stance.issue}` {message}"))
+    for p, public in enumerate(scenario.publics):
+        for r, rule in enumerate(public.rules):
+            if not rule.documented:
+                found.append((("publics", p, "rules", r), f"rule {message}"))
+    return found

@@ -1,0 +1,205 @@
+"""Hypothesis strategies for random scenarios, and a brute-force reference analysis.
+
+The reference recomputes everything from the scenario with plain Python loops
+over ``itertools.product``, independently of offramp's numpy engines, so the
+property tests compare two implementations of the same definitions.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+
+from offramp.scenario import Scenario, load_scenario_data
+
+TIE = 1e-12
+
+
+@st.composite
+def scenarios(
+    draw: st.DrawFn,
+    max_issues: int = 4,
+    max_options: int = 4,
+    max_actors: int = 4,
+    publics: bool = True,
+) -> Scenario:
+    """A random valid scenario (with coarse numbers, so ties happen)."""
+    n_issues = draw(st.integers(1, max_issues))
+    issues = []
+    for i in range(n_issues):
+        k = draw(st.integers(2, max_options))
+        ats = sorted(draw(st.sets(st.integers(0, 100), min_size=k, max_size=k)))
+        issues.append(
+            {
+                "id": f"i{i}",
+                "label": f"Issue {i}",
+                "options": [
+                    {"id": f"o{j}", "label": f"o{j}", "at": at} for j, at in enumerate(ats)
+                ],
+            }
+        )
+    n_actors = draw(st.integers(1, max_actors))
+    veto = [draw(st.booleans()) for _ in range(n_actors)]
+    veto[draw(st.integers(0, n_actors - 1))] = True
+    actors = []
+    for a in range(n_actors):
+        stances = []
+        for i, issue in enumerate(issues):
+            if not draw(st.booleans()) and i > 0:
+                continue
+            stance: dict[str, Any] = {
+                "issue": issue["id"],
+                "salience": draw(st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.0])),
+                "assumed": "random",
+            }
+            if draw(st.booleans()):
+                stance["position"] = draw(st.integers(0, 100))
+            else:
+                stance["position"] = draw(st.sampled_from([o["id"] for o in issue["options"]]))
+                if draw(st.booleans()):
+                    stance["values"] = {
+                        o["id"]: draw(st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0]))
+                        for o in issue["options"]
+                    }
+            stances.append(stance)
+        stances[0]["salience"] = 1.0
+        actor: dict[str, Any] = {
+            "id": f"a{a}",
+            "label": f"Actor {a}",
+            "power": draw(st.integers(0, 100)),
+            "veto": veto[a],
+            "stances": stances,
+            "assumed": "random",
+        }
+        if veto[a] or draw(st.booleans()):
+            actor["batna"] = draw(st.sampled_from([0.0, 0.1, 0.25, 0.3, 0.5, 0.6]))
+        actors.append(actor)
+    public_list = []
+    if publics and draw(st.booleans()):
+        # nested rules (each adds one issue to the previous) never conflict
+        rules = [{"when": {}, "reject": draw(st.sampled_from([0.1, 0.4, 0.6]))}]
+        when: dict[str, list[str]] = {}
+        for issue in draw(st.permutations(issues))[: draw(st.integers(0, n_issues))]:
+            ids = [o["id"] for o in issue["options"]]
+            when = {
+                **when,
+                issue["id"]: draw(st.lists(st.sampled_from(ids), min_size=1, unique=True)),
+            }
+            rules.append({"when": when, "reject": draw(st.sampled_from([0.2, 0.5, 0.7]))})
+        public_list.append(
+            {"id": "pub", "label": "Public", "of": "a0", "threshold": 0.5, "rules": rules}
+        )
+    data = {
+        "id": "random",
+        "title": "random",
+        "as_of": "2024-01-01",
+        "issues": issues,
+        "actors": actors,
+        "publics": public_list,
+    }
+    return load_scenario_data(data)
+
+
+@dataclass
+class Reference:
+    packages: list[tuple[int, ...]]
+    utility: list[list[float]]  # per package, per actor
+    zopa: list[int]
+    ratified: list[int]
+    frontier: list[int]
+    solutions: dict[str, int | None]
+    blocked: list[int]
+    sole: list[int]
+
+
+def reference_utility(scenario: Scenario, package: tuple[int, ...]) -> list[float]:
+    out = []
+    for actor in scenario.actors:
+        total = sum(s.salience for s in actor.stances)
+        u = 0.0
+        for stance in actor.stances:
+            i = next(k for k, issue in enumerate(scenario.issues) if issue.id == stance.issue)
+            option = scenario.issues[i].options[package[i]]
+            if stance.values is not None:
+                v = stance.values[option.id]
+            else:
+                pos = stance.position
+                if isinstance(pos, str):
+                    pos = next(o.at for o in scenario.issues[i].options if o.id == pos)
+                v = 1 - abs(option.at - pos) / 100
+            u += stance.salience / total * v
+        out.append(round(u, 10))
+    return out
+
+
+def reference_reject(scenario: Scenario, package: tuple[int, ...]) -> list[bool]:
+    rejects = []
+    for public in scenario.publics:
+        best, share = -1, 1.0
+        for rule in public.rules:
+            ok = all(
+                scenario.issue(i).options[package[[x.id for x in scenario.issues].index(i)]].id
+                in opts
+                for i, opts in rule.when.items()
+            )
+            if ok and len(rule.when) > best:
+                best, share = len(rule.when), rule.reject
+        rejects.append(share >= public.threshold)
+    return rejects
+
+
+def dominates(p: list[float], q: list[float]) -> bool:
+    return all(a >= b for a, b in zip(p, q, strict=True)) and any(
+        a > b for a, b in zip(p, q, strict=True)
+    )
+
+
+def reference(scenario: Scenario) -> Reference:
+    veto = [k for k, a in enumerate(scenario.actors) if a.veto]
+    batna = [scenario.actors[k].batna or 0.0 for k in veto]
+    packages = list(itertools.product(*(range(len(i.options)) for i in scenario.issues)))
+    utility = [reference_utility(scenario, p) for p in packages]
+    n_block = len(veto) + len(scenario.publics)
+    blocked, sole = [0] * n_block, [0] * n_block
+    zopa, ratified = [], []
+    for n, p in enumerate(packages):
+        refuse = [utility[n][k] <= b for k, b in zip(veto, batna, strict=True)]
+        flags = refuse + reference_reject(scenario, p)
+        for k, flag in enumerate(flags):
+            blocked[k] += flag
+            sole[k] += flag and sum(flags) == 1
+        if not any(refuse):
+            zopa.append(n)
+            if not any(flags):
+                ratified.append(n)
+    vu = {n: [utility[n][k] for k in veto] for n in ratified}
+    frontier = [n for n in ratified if not any(dominates(vu[m], vu[n]) for m in ratified)]
+    solutions: dict[str, int | None] = dict.fromkeys(
+        ["nash", "kalai_smorodinsky", "egalitarian", "utilitarian"]
+    )
+    if frontier:
+        gains = {n: [u - b for u, b in zip(vu[n], batna, strict=True)] for n in frontier}
+        ideal = [max(g[k] for g in gains.values()) for k in range(len(veto))]
+        crit = {
+            "nash": lambda g: _prod(g),
+            "kalai_smorodinsky": lambda g: min(x / m for x, m in zip(g, ideal, strict=True)),
+            "egalitarian": min,
+            "utilitarian": sum,
+        }
+        for name, f in crit.items():
+            scores = {n: f(gains[n]) for n in frontier}
+            best = max(scores.values())
+            solutions[name] = min(
+                n for n in frontier if scores[n] >= best - TIE * max(1, abs(best))
+            )
+    return Reference(packages, utility, zopa, ratified, frontier, solutions, blocked, sole)
+
+
+def _prod(values: list[float]) -> float:
+    out = 1.0
+    for v in values:
+        out *= v
+    return out
