@@ -1,84 +1,25 @@
-"""The ``offramp`` command line: a thin edge over the engines.
-
-Every command loads its input through :mod:`offramp.scenario`, calls a pure
-engine, and renders the typed result with rich. Errors an input can cause are
-printed as ``FILE:LINE: field: message`` lines with exit status 1; no input
-produces a Python traceback (set ``OFFRAMP_DEBUG=1`` to see one for a bug).
-"""
+"""Core commands: ``check``, ``analyze`` and ``schema``."""
 
 from __future__ import annotations
 
 import json
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from offramp._version import __version__
 from offramp.analysis import Analysis, analyze
-from offramp.errors import InputError, OfframpError, Problem
+from offramp.cli._app import app, err, fail, guard, out
+from offramp.errors import Problem
 from offramp.scenario import Scenario, load_scenario
 from offramp.scenario.checks import undocumented
 from offramp.scenario.load import line_of
-from offramp.scenario.schema import Scenario as ScenarioModel
 
-__all__ = ["app", "main"]
-
-app = typer.Typer(
-    name="offramp",
-    help="Game out negotiated ends to wars: who must agree, what they would accept, and why.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-out = Console()
-err = Console(stderr=True)
-
-T = TypeVar("T")
-
-
-def _fail(problems: tuple[Problem, ...] | list[Problem], heading: str) -> None:
-    err.print(f"[bold red]{heading}[/]")
-    for problem in problems:
-        err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(1)
-
-
-def _guard(action: Callable[[], T]) -> T:
-    """Run an action, turning offramp's errors into messages and exit status 1."""
-    try:
-        return action()
-    except InputError as error:
-        n = len(error.problems)
-        _fail(error.problems, f"{n} problem{'s' if n != 1 else ''} found:")
-    except OfframpError as error:
-        err.print(f"[bold red]error:[/] {error}", highlight=False)
-        raise typer.Exit(1) from error
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _version(value: bool) -> None:
-    if value:
-        out.print(f"offramp {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
-        ),
-    ] = False,
-) -> None:
-    """Game out negotiated ends to wars."""
+__all__ = ["analyze_command", "check", "schema"]
 
 
 def _summary(scenario: Scenario) -> None:
@@ -132,7 +73,7 @@ def check(
     ] = False,
 ) -> None:
     """Validate a scenario and summarize its actors, issues and publics."""
-    scenario = _guard(lambda: load_scenario(file))
+    scenario = guard(lambda: load_scenario(file))
     _summary(scenario)
     missing = undocumented(scenario)
     if missing:
@@ -141,7 +82,7 @@ def check(
         document = YAML().load(file.read_text(encoding="utf-8"))
         problems = [Problem(str(file), line_of(document, loc), "", msg) for loc, msg in missing]
         if strict:
-            _fail(problems, f"{len(problems)} input(s) without provenance (--strict):")
+            fail(problems, f"{len(problems)} input(s) without provenance (--strict):")
         err.print(
             f"[yellow]{len(problems)} input(s) have no provenance[/] (run with --strict to fail):"
         )
@@ -190,8 +131,8 @@ def analyze_command(
     ] = Path("offramp-out"),
 ) -> None:
     """Analyze the settlement space: ZOPA, ratification, frontier, solutions, blockers."""
-    scenario = _guard(lambda: load_scenario(file))
-    analysis = _guard(lambda: analyze(scenario))
+    scenario = guard(lambda: load_scenario(file))
+    analysis = guard(lambda: analyze(scenario))
     data = analysis.to_dict()
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     target = out_dir / scenario.id / "result.json"
@@ -214,22 +155,4 @@ def analyze_command(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario format (for editor completion)."""
-    sys.stdout.write(json.dumps(ScenarioModel.model_json_schema(), indent=2) + "\n")
-
-
-def main(argv: list[str] | None = None) -> Any:
-    """Entry point of the ``offramp`` console script."""
-    try:
-        return app(args=argv, standalone_mode=True)
-    except SystemExit:
-        raise
-    except Exception as error:  # the last guard: never show users a traceback
-        if os.environ.get("OFFRAMP_DEBUG"):
-            raise
-        err.print(
-            f"[bold red]internal error:[/] {type(error).__name__}: {error}\n"
-            "This is a bug in offramp; please report it with the input that caused it "
-            "(set OFFRAMP_DEBUG=1 to see the traceback).",
-            highlight=False,
-        )
-        raise SystemExit(70) from None
+    sys.stdout.write(json.dumps(Scenario.model_json_schema(), indent=2) + "\n")
