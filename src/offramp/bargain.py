@@ -28,6 +28,17 @@ every maximizer is Pareto-optimal anyway; for Kalai-Smorodinsky and
 egalitarian a weakly dominated maximizer is passed over), and remaining ties
 (criteria equal within a relative 1e-12) go to the lowest package index, i.e.
 the first package in option order.
+
+Pareto filter
+-------------
+Columns are replaced by their ranks and one engine handles every k: a sweep
+for k = 2; for k = 3 pruning by the best-sum rows, then an offline
+divide-and-conquer dominance test (Bentley, J. L. (1980). Multidimensional
+divide-and-conquer. *Commun. ACM* 23(4), 214-229.
+https://doi.org/10.1145/358841.358850); for k >= 4 rows in decreasing sum
+order checked in batches against the rows kept so far (the order of Kung,
+H. T., Luccio, F. & Preparata, F. P. (1975). On finding the maxima of a set
+of vectors. *J. ACM* 22(4), 469-476. https://doi.org/10.1145/321906.321910).
 """
 
 from __future__ import annotations
@@ -40,50 +51,143 @@ from numpy.typing import NDArray
 __all__ = ["SOLUTIONS", "pareto_filter", "solve"]
 
 _REL_TIE = 1e-12
-_BLOCK = 2048
+_BLOCK = 1024
 
 
-def _pareto_2d(points: NDArray[np.float64]) -> NDArray[np.intp]:
-    order = np.lexsort((-points[:, 1], -points[:, 0]))
-    x, y = points[order, 0], points[order, 1]
-    new_group = np.empty(len(x), dtype=bool)
-    new_group[0] = True
-    new_group[1:] = x[1:] != x[:-1]
-    group = np.cumsum(new_group) - 1
-    group_max = y[new_group]  # sorted y descending inside each x group: first is the max
-    before = np.concatenate(([-np.inf], np.maximum.accumulate(group_max)[:-1]))
-    keep = (y == group_max[group]) & (y > before[group])
-    return np.sort(order[keep])
-
-
-def _dominated_by(candidates: NDArray[np.float64], front: NDArray[np.float64]) -> NDArray[np.bool_]:
-    """For each candidate, whether some row of ``front`` dominates it."""
+def _dominance_rows(
+    candidates: NDArray[np.int64], front: NDArray[np.int64], margin: int
+) -> NDArray[np.bool_]:
+    """For each candidate, whether a row of ``front`` margin-dominates it (see `_nondominated`)."""
     out = np.zeros(len(candidates), dtype=bool)
+    if len(front) == 0 or len(candidates) == 0:
+        return out
+    alive = np.arange(len(candidates))
     step = max(1, (1 << 22) // max(1, len(candidates) * candidates.shape[1]))
     for f0 in range(0, len(front), step):
-        f = front[f0 : f0 + step][None, :, :]
-        c = candidates[:, None, :]
-        covers = np.all(f >= c, axis=2) & np.any(f > c, axis=2)
-        out |= np.any(covers, axis=1)
+        c = candidates[alive]
+        f = front[f0 : f0 + step]
+        at_least = np.ones((len(c), len(f)), dtype=bool)
+        beyond = np.zeros((len(c), len(f)), dtype=bool)
+        for j in range(candidates.shape[1]):
+            diff = f[None, :, j] - c[:, j, None]
+            at_least &= diff >= 0
+            beyond |= diff >= margin
+        hit = np.any(at_least & beyond, axis=1)
+        out[alive[hit]] = True
+        alive = alive[~hit]
+        if len(alive) == 0:
+            break
+        step = max(1, (1 << 22) // max(1, len(alive) * candidates.shape[1]))
     return out
 
 
-def _pareto_kd(points: NDArray[np.float64]) -> NDArray[np.intp]:
-    # A dominator has a strictly larger sum, so it comes earlier in this order;
-    # checking each block against the frontier found so far is then enough.
-    order = np.argsort(-points.sum(axis=1), kind="stable")
-    front_idx: list[NDArray[np.intp]] = []
-    front = np.empty((0, points.shape[1]))
-    for b0 in range(0, len(order), _BLOCK):
-        idx = order[b0 : b0 + _BLOCK]
-        block = points[idx]
-        alive = ~_dominated_by(block, front)
-        idx, block = idx[alive], block[alive]
-        alive = ~_dominated_by(block, block)
-        idx, block = idx[alive], block[alive]
-        front_idx.append(idx)
-        front = np.concatenate([front, block])
-    return np.sort(np.concatenate(front_idx)) if front_idx else np.empty(0, dtype=np.intp)
+def _weakly_covered_3d(points: NDArray[np.int64], queries: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """For each query, whether some point is at least as large in all three columns.
+
+    Offline divide and conquer over the first column (Bentley 1980), one
+    vectorized pass per level: at level L, the points of the first half of
+    each block of 2**(L+1) elements (in decreasing order of the first
+    column) answer the queries of its second half by a sweep over the second
+    column with a running maximum of the third.
+    """
+    n_p, n_q = len(points), len(queries)
+    both = np.concatenate([points, queries])
+    is_query = np.concatenate([np.zeros(n_p, dtype=bool), np.ones(n_q, dtype=bool)])
+    z = np.unique(both[:, 2], return_inverse=True)[1].reshape(-1).astype(np.int64)
+    # decreasing first column; points before queries where it is equal
+    order = np.lexsort((is_query, -both[:, 0]))
+    y, z, is_query = both[order, 1], z[order], is_query[order]
+    n = len(order)
+    big = n + 2
+    position = np.arange(n, dtype=np.int64)
+    covered = np.zeros(n, dtype=bool)
+    level = 0
+    while (1 << level) < n:
+        segment = position >> (level + 1)
+        second = ((position >> level) & 1).astype(bool)
+        use = np.flatnonzero((~second & ~is_query) | (second & is_query))
+        # within a segment: decreasing second column, points before queries where equal
+        sweep = use[np.lexsort((is_query[use], -y[use], segment[use]))]
+        value = np.where(is_query[sweep], -1, segment[sweep] * big + z[sweep] + 1)
+        best = np.maximum.accumulate(value)
+        asks = is_query[sweep]
+        hit = best[asks] >= segment[sweep[asks]] * big + z[sweep[asks]] + 1
+        covered[sweep[asks][hit]] = True
+        level += 1
+    out = np.zeros(n, dtype=bool)
+    out[order] = covered
+    return out[n_p:]
+
+
+def _nondominated(points: NDArray[np.int64], margin: int = 1) -> NDArray[np.intp]:
+    """Sorted indices of the rows no other row margin-dominates (maximizing every column).
+
+    Row ``a`` margin-dominates row ``b`` when ``a >= b`` in every column and
+    ``a - b >= margin`` in at least one. With ``margin = 1`` on integers this
+    is Pareto dominance; equal rows never dominate each other. The relation
+    is a strict partial order, so the rows kept are exactly the maximal ones.
+
+    Two columns: a sweep (sort by the first column, running maximum of the
+    second, binary search), O(n log n). More columns: rows in decreasing
+    order of their column sum (a dominator has a larger or equal float sum
+    and comes first among equal sums, lexicographically), checked in blocks
+    against the rows kept so far, each block pruned as soon as it is
+    dominated, then against itself (Kung, Luccio & Preparata 1975 order the
+    same way; this is their idea with block pruning, not their divide and
+    conquer).
+    """
+    n, k = points.shape
+    if n == 0:
+        return np.empty(0, dtype=np.intp)
+    if k == 1:
+        return np.flatnonzero(points[:, 0] > points[:, 0].max() - margin)
+    if k == 2:
+        order = np.argsort(-points[:, 0], kind="stable")
+        xs = points[order, 0]
+        running = np.maximum.accumulate(points[order, 1])
+        x_ascending = xs[::-1]
+        dominated = np.zeros(n, dtype=bool)
+        for shift in ((margin, 0), (0, margin)):
+            qx = points[:, 0] + shift[0]
+            qy = points[:, 1] + shift[1]
+            count = n - np.searchsorted(x_ascending, qx, side="left")
+            has = count > 0
+            dominated[has] |= running[count[has] - 1] >= qy[has]
+        return np.flatnonzero(~dominated)
+    fsum = points.astype(np.float64).sum(axis=1)
+    rest = np.lexsort((*(-points[:, j] for j in range(k - 1, -1, -1)), -fsum))
+    if k == 3 and n > _BLOCK:
+        # bulk pruning by the best-sum rows' frontier, then an exact sweep of the rest
+        head = rest[:_BLOCK]
+        block = points[head]
+        block = block[~_dominance_rows(block, block, margin)]
+        rest = np.sort(rest[~_dominance_rows(points[rest], block, margin)])
+        survivors = points[rest]
+        dominated = np.zeros(len(rest), dtype=bool)
+        for j in range(3):
+            shifted = survivors.copy()
+            shifted[:, j] += margin
+            dominated |= _weakly_covered_3d(survivors, shifted)
+        return rest[~dominated]
+    kept: list[NDArray[np.intp]] = []
+    head_size = 64
+    while len(rest):
+        head, rest = rest[:head_size], rest[head_size:]
+        block = points[head]
+        alive = ~_dominance_rows(block, block, margin)
+        head, block = head[alive], block[alive]
+        kept.append(head)
+        rest = rest[~_dominance_rows(points[rest], block, margin)]
+        head_size = min(4 * head_size, _BLOCK)
+    return np.sort(np.concatenate(kept))
+
+
+def _ranks(points: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Each column replaced by its dense rank (equal values, equal ranks): same dominance."""
+    out = np.empty(points.shape, dtype=np.int64)
+    for j in range(points.shape[1]):
+        out[:, j] = np.unique(points[:, j], return_inverse=True)[1].reshape(-1)
+    return out
 
 
 def pareto_filter(points: NDArray[np.float64]) -> NDArray[np.intp]:
@@ -114,9 +218,30 @@ def pareto_filter(points: NDArray[np.float64]) -> NDArray[np.intp]:
         return np.empty(0, dtype=np.intp)
     if k == 1:
         return np.flatnonzero(points[:, 0] == points[:, 0].max())
-    if k == 2:
-        return _pareto_2d(points)
-    return _pareto_kd(points)
+    alive = _prefilter(points) if n > _PREFILTER_MIN else np.arange(n)
+    return alive[_nondominated(_ranks(points[alive]))]
+
+
+_PREFILTER_MIN = 4096
+_PIVOTS = 64
+
+
+def _prefilter(points: NDArray[np.float64]) -> NDArray[np.intp]:
+    """Rows not dominated by any of a few high-sum pivot rows (cheap pruning, exact).
+
+    Dropping a row that some row dominates never changes the set of
+    non-dominated rows (dominance is transitive and the dominator stays), so
+    the exact filter can then run on the survivors, usually a small share.
+    """
+    sums = points.sum(axis=1)
+    top = np.argpartition(-sums, _PIVOTS)[:_PIVOTS]
+    top = top[np.argsort(-sums[top], kind="stable")]
+    alive = np.arange(len(points))
+    for pivot in points[top]:
+        rows = points[alive]
+        dominated = np.all(rows <= pivot, axis=1) & np.any(rows < pivot, axis=1)
+        alive = alive[~dominated]
+    return alive
 
 
 def _nash(gain: NDArray[np.float64], ideal: NDArray[np.float64]) -> NDArray[np.float64]:
