@@ -1,0 +1,367 @@
+"""The ``forecast`` command: where bargaining lands, by a published forecast model.
+
+``offramp forecast FILE --model compromise|median|eu|exchange|smp [--rounds N]
+[--json PATH|-]`` reads a scenario (YAML), an actor table (CSV:
+``actor,capability,position,salience`` for one issue or
+``actor,issue,position,salience,capability`` for several), or for
+``--model smp`` also a KTAB scenario (CSV or XML), runs the model, prints a
+table per issue and optionally writes the JSON
+``{"model", "issues": {issue: {"forecast", "rounds": [{"positions", "forecast",
+"mean", "median"}]}}}``.  Positions are reported on the input's scale.
+
+This module also renders the ``forecasts`` part of ``offramp analyze``
+(:func:`render_forecasts`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from offramp.cli._app import app, err, guard, out
+from offramp.errors import InputError, Problem
+from offramp.forecast import MODELS, ForecastInputError, ForecastTrace, read_table, run
+from offramp.forecast.scenario import forecast_scenario, issue_inputs
+from offramp.scenario import Scenario, load_scenario
+
+__all__ = ["forecast_command", "render_forecasts"]
+
+_ROUNDED = ("eu", "exchange")  # models that take ``rounds``
+_CHOICES = ("compromise", "median", "eu", "exchange", "smp")
+
+
+@dataclass(frozen=True)
+class _Issue:
+    """One issue's result: the trace and where this issue sits in it."""
+
+    issue: str
+    actors: tuple[str, ...]
+    trace: ForecastTrace
+    column: int | None  # the issue axis index for several-issue traces
+    rounds: int  # rounds actually played (smp stops at convergence)
+    option: str | None = None
+
+
+def _rows(item: _Issue) -> list[dict[str, Any]]:
+    t, d = item.trace, item.column
+    rows = []
+    for r in range(item.rounds + 1):
+        pos = t.positions[0, r] if d is None else t.positions[0, r, :, d]
+        at = (0, r) if d is None else (0, r, d)
+        rows.append(
+            {
+                "positions": {a: float(x) for a, x in zip(item.actors, pos, strict=True)},
+                "forecast": float(t.forecast[at]),
+                "mean": float(t.mean[at]),
+                "median": float(t.median[at]),
+            }
+        )
+    return rows
+
+
+def _json(model: str, items: list[_Issue], source: str) -> dict[str, Any]:
+    issues: dict[str, Any] = {}
+    for item in items:
+        rounds = _rows(item)
+        entry: dict[str, Any] = {"forecast": rounds[-1]["forecast"], "rounds": rounds}
+        if item.option is not None:
+            entry["option"] = item.option
+        issues[item.issue] = entry
+    return {"model": model, "source": source, "issues": issues}
+
+
+def _percent_salience(salience: np.ndarray, file: str) -> np.ndarray:
+    """Saliences above 1 are read as percentages (the BDM/KTAB convention)."""
+    top = float(salience.max(initial=0.0))
+    if top <= 1.0:
+        return salience
+    if top > 100.0:
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    None,
+                    "salience",
+                    f"must be in [0, 1] or a percentage in [0, 100]; got {top:g}",
+                )
+            ]
+        )
+    return salience / 100.0
+
+
+def _params(model: str, rounds: int | None) -> dict[str, Any]:
+    if rounds is None:
+        return {}
+    if model == "smp":
+        return {"max_iterations": rounds}
+    if model in _ROUNDED:
+        return {"rounds": rounds}
+    err.print(f"[yellow]note:[/] the {model} model has no rounds; --rounds is ignored")
+    return {}
+
+
+def _value(text: str) -> Any:
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered == "none":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text.strip()
+
+
+def _parse_params(items: list[str]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            err.print(f"[bold red]error:[/] --param takes KEY=VALUE; got {item!r}", highlight=False)
+            raise typer.Exit(1)
+        params[key.strip()] = _value(value)
+    return params
+
+
+def _played(trace: ForecastTrace) -> int:
+    if trace.model == "smp" and "rounds" in trace.events:
+        return int(trace.events["rounds"][0])
+    return trace.rounds
+
+
+def _from_scenario(scenario: Scenario, model: str, params: dict[str, Any]) -> list[_Issue]:
+    if model == "smp":
+        # KTAB needs capability > 0: actors without power take no part
+        actors = [
+            a
+            for a in scenario.actors
+            if float(a.power) > 0 and sum(float(st.salience) for st in a.stances) > 0
+        ]
+        taking = {a.id for a in actors}
+        inputs = [d for d in issue_inputs(scenario) if taking & set(d.actors)]
+        if not inputs or not actors:
+            raise ForecastInputError("no actor has a stance: there is nothing to forecast")
+        index = {a.id: k for k, a in enumerate(actors)}
+        n, m = len(actors), len(inputs)
+        x, s = np.zeros((n, m)), np.zeros((n, m))
+        for d, data in enumerate(inputs):
+            x[:, d] = float(np.mean(data.position))
+            for k, actor in enumerate(data.actors):
+                if actor in index:
+                    x[index[actor], d] = data.position[k]
+                    s[index[actor], d] = data.salience[k]
+        s = s / s.sum(axis=1, keepdims=True)  # KTAB: fractions of attention
+        c = np.array([float(a.power) for a in actors])
+        trace = run("smp", x, c, s, **params)
+        ids = tuple(a.id for a in actors)
+        return [_Issue(data.issue, ids, trace, d, _played(trace)) for d, data in enumerate(inputs)]
+    result = forecast_scenario(scenario, model, **params)
+    return [
+        _Issue(f.issue, f.actors, f.trace, f.column, _played(f.trace), f.option)
+        for f in result.issues
+        if f.trace is not None
+    ]
+
+
+def _from_table(path: Path, model: str, params: dict[str, Any]) -> list[_Issue]:
+    table = read_table(path)
+    name = str(path)
+    salience = _percent_salience(table.salience, name)
+    if not table.issues:
+        trace = run(model, table.position, table.capability, salience, **params)
+        return [_Issue(path.stem, table.actors, trace, None, _played(trace))]
+    if model in ("exchange", "smp"):
+        if model == "smp":
+            total = salience.sum(axis=1, keepdims=True)
+            salience = np.where(total > 1.0, salience / np.where(total > 0, total, 1.0), salience)
+            capability = table.capability.mean(axis=1)
+        else:
+            capability = table.capability
+        trace = run(model, table.position, capability, salience, **params)
+        return [
+            _Issue(issue, table.actors, trace, d, _played(trace))
+            for d, issue in enumerate(table.issues)
+        ]
+    items = []
+    for d, issue in enumerate(table.issues):
+        trace = run(model, table.position[:, d], table.capability[:, d], salience[:, d], **params)
+        items.append(_Issue(issue, table.actors, trace, None, _played(trace)))
+    return items
+
+
+def _from_ktab(path: Path, params: dict[str, Any]) -> list[_Issue]:
+    try:
+        from offramp.io.ktab import load_ktab_csv
+    except ImportError as error:  # pragma: no cover - the KTAB reader ships with offramp
+        raise ForecastInputError(f"the KTAB reader is unavailable: {error}") from error
+    names, dims, c, x, s = load_ktab_csv(path)
+    trace = run("smp", x, c, s, **params)
+    return [_Issue(dim, names, trace, d, _played(trace)) for d, dim in enumerate(dims)]
+
+
+def _is_actor_table(path: Path) -> bool:
+    """Whether a CSV's first non-comment line is an actor-table header."""
+    try:
+        with path.open(encoding="utf-8-sig") as fh:
+            for line in fh:
+                if line.strip() and not line.lstrip().startswith("#"):
+                    cells = {c.strip().lower() for c in line.split(",")}
+                    return {"actor", "position", "salience", "capability"} <= cells
+    except (OSError, UnicodeDecodeError):
+        return True  # let read_table report it
+    return True
+
+
+def _load(file: Path, model: str, params: dict[str, Any]) -> list[_Issue]:
+    suffix = file.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return _from_scenario(load_scenario(file), model, params)
+    if model == "smp" and (suffix == ".xml" or not _is_actor_table(file)):
+        return _from_ktab(file, params)
+    if suffix in (".csv", ".txt"):
+        return _from_table(file, model, params)
+    raise InputError(
+        [
+            Problem(
+                str(file),
+                None,
+                "",
+                "unknown input type: give a scenario (.yaml), an actor table (.csv)"
+                " or, with --model smp, a KTAB scenario (.csv or .xml)",
+            )
+        ]
+    )
+
+
+def _render(model: str, items: list[_Issue], console: Console) -> None:
+    summary = Table(title=f"Forecast ({model})", title_justify="left")
+    summary.add_column("issue", style="cyan")
+    summary.add_column("forecast", justify="right")
+    if any(item.option is not None for item in items):
+        summary.add_column("nearest option")
+    summary.add_column("rounds", justify="right")
+    for item in items:
+        rows = _rows(item)
+        cells = [item.issue, f"{rows[-1]['forecast']:.4g}"]
+        if any(i.option is not None for i in items):
+            cells.append(item.option or "")
+        summary.add_row(*cells, str(item.rounds))
+    console.print(summary)
+    for item in items:
+        rows = _rows(item)
+        table = Table(title=f"{item.issue}: round by round", title_justify="left")
+        for name in ("round", "forecast", "mean", "median", "moved"):
+            table.add_column(name, justify="right")
+        previous = rows[0]["positions"]
+        for r, row in enumerate(rows):
+            moved = [a for a, x in row["positions"].items() if abs(x - previous[a]) > 1e-12]
+            previous = row["positions"]
+            shown = ", ".join(moved[:6]) + (" ..." if len(moved) > 6 else "")
+            table.add_row(
+                str(r),
+                f"{row['forecast']:.4g}",
+                f"{row['mean']:.4g}",
+                f"{row['median']:.4g}",
+                shown,
+            )
+        console.print(table)
+
+
+@app.command(name="forecast")
+def forecast_command(
+    file: Annotated[
+        Path,
+        typer.Argument(help="Scenario (YAML), actor table (CSV), or KTAB scenario for smp."),
+    ],
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model", "-m", help="compromise, median, eu, exchange or smp.", show_default=False
+        ),
+    ],
+    rounds: Annotated[
+        int | None,
+        typer.Option("--rounds", min=0, help="Rounds to play (eu, exchange; most turns for smp)."),
+    ] = None,
+    json_path: Annotated[
+        str | None, typer.Option("--json", help="Also write the JSON here ('-' for stdout).")
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            "-p",
+            help="A model parameter KEY=VALUE, repeatable (e.g. -p probability=all_pairs"
+            " -p offer=by_type for Scholz et al.'s program; see docs/forecast.md).",
+        ),
+    ] = None,
+) -> None:
+    """Forecast where bargaining lands, issue by issue, with a published model."""
+    if model not in _CHOICES or model not in MODELS:
+        err.print(
+            f"[bold red]error:[/] unknown model {model!r}; choose one of {', '.join(_CHOICES)}",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    params = _params(model, rounds) | _parse_params(param or [])
+    items = guard(lambda: _load(file, model, params))
+    data = _json(model, items, str(file))
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if json_path == "-":
+        _render(model, items, err)
+        sys.stdout.write(text)
+        return
+    _render(model, items, out)
+    if json_path is not None:
+        try:
+            Path(json_path).write_text(text, encoding="utf-8")
+        except OSError as error:
+            err.print(f"[bold red]error:[/] cannot write {json_path}: {error}", highlight=False)
+            raise typer.Exit(1) from error
+        out.print(f"Wrote {json_path}")
+
+
+def render_forecasts(
+    forecasts: Mapping[str, Mapping[str, Any]], scenario: Scenario, console: Console
+) -> None:
+    """Render ``Analysis.forecasts`` (``offramp analyze``): one column per model.
+
+    Each cell is the option nearest to the model's forecast, with the forecast
+    on the issue's 0-100 scale; the last row says whether that package lies
+    in the ratified ZOPA and, if not, who blocks it.
+    """
+    models = list(forecasts)
+    table = Table(title="Forecasts: where bargaining would land", title_justify="left")
+    table.add_column("issue", style="cyan")
+    for name in models:
+        table.add_column(name)
+    for issue in scenario.issues:
+        cells = []
+        for name in models:
+            entry = forecasts[name]["issues"].get(issue.id) or {}
+            value, option = entry.get("forecast"), entry.get("option")
+            cells.append("[dim]no stances[/]" if value is None else f"{option} ({value:.0f})")
+        table.add_row(issue.id, *cells)
+    verdicts = []
+    for name in models:
+        entry = forecasts[name]
+        if entry.get("in_ratified_zopa") is None:
+            verdicts.append("[dim]n/a[/]")
+        elif entry["in_ratified_zopa"]:
+            verdicts.append("[green]yes[/]")
+        else:
+            who = ", ".join(b["label"] for b in entry["blockers"])
+            verdicts.append(f"[red]no[/]: {who}")
+    table.add_row("[bold]in ratified ZOPA[/]", *verdicts)
+    console.print(table)

@@ -1,0 +1,201 @@
+"""Read actor tables (CSV) into the arrays the forecast models take.
+
+Two layouts are accepted, told apart by their header:
+
+* one issue: ``actor,capability,position,salience``, one row per actor;
+* several issues: ``actor,issue,position,salience,capability``, one row per
+  actor and issue; every actor must have a row for every issue.
+
+Column order is free, names are case-insensitive, blank lines and lines
+starting with ``#`` (citations, notes) are skipped.  Every bad row is reported
+at once as an :class:`offramp.errors.InputError` whose problems name the file,
+the line, the column and how to fix it.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from offramp.errors import InputError, Problem
+
+__all__ = ["ActorTable", "read_table"]
+
+_SINGLE = ("actor", "capability", "position", "salience")
+_MULTI = ("actor", "issue", "position", "salience", "capability")
+
+
+@dataclass(frozen=True)
+class ActorTable:
+    """Actors' positions, saliences and capabilities read from a table.
+
+    Attributes
+    ----------
+    actors : tuple of str
+        Actor names in file order.
+    issues : tuple of str
+        Issue names in file order; empty for a one-issue table.
+    position, capability, salience : ndarray of float
+        Shape (n,) for one issue, (n, m) for several, on the file's scale.
+    """
+
+    actors: tuple[str, ...]
+    issues: tuple[str, ...]
+    position: NDArray[np.float64]
+    capability: NDArray[np.float64]
+    salience: NDArray[np.float64]
+
+
+def _number(
+    raw: str, column: str, where: tuple[str, int], problems: list[Problem], *, nonneg: bool
+) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        problems.append(
+            Problem(where[0], where[1], column, f"must be a number; got {raw!r} (write e.g. 0.5)")
+        )
+        return math.nan
+    if not math.isfinite(value):
+        problems.append(Problem(where[0], where[1], column, f"must be finite; got {raw!r}"))
+        return math.nan
+    if nonneg and value < 0:
+        problems.append(
+            Problem(where[0], where[1], column, f"must be >= 0; got {raw!r} (use 0 for none)")
+        )
+    return value
+
+
+def read_table(path: str | Path) -> ActorTable:
+    """Read a one-issue or several-issue actor table.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+
+    Returns
+    -------
+    ActorTable
+
+    Raises
+    ------
+    InputError
+        Listing every problem: unreadable file, missing or unknown column,
+        missing value, non-number, negative capability or salience, duplicated
+        actor (or actor and issue) row, missing actor-issue rows, empty table.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+    ...     _ = f.write("actor,capability,position,salience\\nA,1,4,0.5\\nB,2,10,1\\n")
+    >>> table = read_table(f.name)
+    >>> table.actors, table.position.tolist()
+    (('A', 'B'), [4.0, 10.0])
+    >>> os.unlink(f.name)
+    """
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError([Problem(name, None, "", f"cannot read the file: {err}")]) from err
+    lines = [
+        (no, line)
+        for no, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    if not lines:
+        raise InputError([Problem(name, None, "", "the table is empty; add a header row")])
+    head_no, head_line = lines[0]
+    header = [h.strip().lower() for h in next(csv.reader([head_line]))]
+    multi = "issue" in header
+    wanted = _MULTI if multi else _SINGLE
+    problems: list[Problem] = []
+    for col in wanted:
+        if col not in header:
+            problems.append(
+                Problem(name, head_no, col, f"missing column; the header needs {','.join(wanted)}")
+            )
+    for col in header:
+        if col not in wanted:
+            problems.append(
+                Problem(name, head_no, col, f"unknown column; expected only {','.join(wanted)}")
+            )
+    if len(set(header)) != len(header):
+        problems.append(Problem(name, head_no, "", "a column name appears twice in the header"))
+    if problems:
+        raise InputError(problems)
+    index = {col: header.index(col) for col in wanted}
+    records: dict[tuple[str, str], tuple[float, float, float, int]] = {}
+    actors: dict[str, None] = {}
+    issues: dict[str, None] = {}
+    for no, line in lines[1:]:
+        cells = next(csv.reader([line]))
+        where = (name, no)
+        if len(cells) != len(header):
+            problems.append(
+                Problem(name, no, "", f"has {len(cells)} cells; the header has {len(header)}")
+            )
+            continue
+        row = {col: cells[index[col]].strip() for col in wanted}
+        for col in wanted:
+            if row[col] == "":
+                problems.append(Problem(name, no, col, "is empty; fill in a value"))
+        if any(row[col] == "" for col in wanted):
+            continue
+        actor, issue = row["actor"], row.get("issue", "")
+        position = _number(row["position"], "position", where, problems, nonneg=False)
+        salience = _number(row["salience"], "salience", where, problems, nonneg=True)
+        capability = _number(row["capability"], "capability", where, problems, nonneg=True)
+        key = (actor, issue)
+        if key in records:
+            what = f"actor {actor!r}" + (f" on issue {issue!r}" if multi else "")
+            problems.append(
+                Problem(
+                    name,
+                    no,
+                    "actor",
+                    f"duplicate row for {what} (first on line {records[key][3]}); keep one",
+                )
+            )
+            continue
+        records[key] = (position, salience, capability, no)
+        actors.setdefault(actor, None)
+        issues.setdefault(issue, None)
+    if not records and not problems:
+        problems.append(Problem(name, None, "", "the table has a header but no rows"))
+    actor_list, issue_list = tuple(actors), tuple(issues)
+    if multi:
+        for actor in actor_list:
+            for issue in issue_list:
+                if (actor, issue) not in records:
+                    problems.append(
+                        Problem(
+                            name,
+                            None,
+                            "issue",
+                            f"actor {actor!r} has no row for issue {issue!r}; add one",
+                        )
+                    )
+    if problems:
+        raise InputError(sorted(problems, key=lambda p: (p.line or 0, p.path, p.message)))
+    shape = (len(actor_list), len(issue_list))
+    out = np.empty((3, *shape))
+    for a, actor in enumerate(actor_list):
+        for d, issue in enumerate(issue_list):
+            out[:, a, d] = records[(actor, issue)][:3]
+    if not multi:
+        out = out[:, :, 0]
+    return ActorTable(
+        actors=actor_list,
+        issues=issue_list if multi else (),
+        position=out[0],
+        salience=out[1],
+        capability=out[2],
+    )
