@@ -1,0 +1,237 @@
+"""Commands ``sweep`` and ``sensitivity``: from one answer to a probability."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from offramp.cli._app import app, err, guard, out
+from offramp.errors import OfframpError
+from offramp.scenario import load_scenario
+from offramp.store import DEFAULT_STORE, RunStore
+from offramp.uncertainty.distributed import ENV_SCHEDULER, dask_backend
+from offramp.uncertainty.model import Model, compile_model
+from offramp.uncertainty.sensitivity import Sensitivity, sensitivity
+from offramp.uncertainty.sweep import Draws, SweepSummary, forecast_models, sweep
+
+__all__ = ["sensitivity_command", "sweep_command"]
+
+
+def _date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise OfframpError(f"--at must be a date like 2024-12-01; got {text!r}") from error
+
+
+def _write(text: str, json_path: str | None) -> None:
+    if json_path is None:
+        return
+    if json_path == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(json_path).write_text(text, encoding="utf-8")
+    except OSError as error:
+        err.print(f"[bold red]error:[/] cannot write {json_path}: {error}", highlight=False)
+        raise typer.Exit(1) from error
+
+
+def _render(summary: SweepSummary, model: Model, console: Console) -> None:
+    low, high = summary.p_agreement_ci
+    when = f" (events up to {summary.at})" if summary.at else " (every event)"
+    console.print(
+        f"[bold]{summary.scenario}[/]: {summary.draws:,} draws, seed {summary.seed}{when}\n"
+        f"P(ratified agreement exists) = [bold]{summary.p_agreement:.2%}[/] "
+        f"(95% CI {low:.2%} - {high:.2%}); P(ZOPA non-empty) = {summary.p_zopa:.2%}"
+    )
+    if summary.by_branch:
+        table = Table(title="By event branch", title_justify="left")
+        for name in ("event", "branch", "draws", "P(agreement)"):
+            table.add_column(name, justify="right" if name in ("draws", "P(agreement)") else "left")
+        for event, branches in summary.by_branch.items():
+            for branch, row in branches.items():
+                table.add_row(event, branch, f"{row['draws']:,}", f"{row['p_agreement']:.2%}")
+        console.print(table)
+    if summary.nash_packages:
+        table = Table(title="Nash package when there is an agreement", title_justify="left")
+        table.add_column("share", justify="right")
+        table.add_column("package")
+        for entry in summary.nash_packages[:10]:
+            package: dict[str, str] = entry["package"]
+            text = "; ".join(f"{i}={o}" for i, o in package.items())
+            table.add_row(f"{entry['share']:.1%}", text)
+        console.print(table)
+    for name, issues in summary.forecasts.items():
+        table = Table(title=f"Forecast: {name} (0-100 scale)", title_justify="left")
+        for col in ("issue", "mean", "p5", "p95"):
+            table.add_column(col, justify="left" if col == "issue" else "right")
+        for issue, row in issues.items():
+            table.add_row(issue, f"{row['mean']:.1f}", f"{row['p5']:.1f}", f"{row['p95']:.1f}")
+        console.print(table)
+
+
+@app.command(name="sweep")
+def sweep_command(
+    file: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
+    draws: Annotated[int, typer.Option("--draws", min=1, help="Number of draws.")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=2**63 - 1, help="Seed.")] = 0,
+    at: Annotated[
+        str | None, typer.Option("--at", help="Only events up to this date (default: all).")
+    ] = None,
+    json_path: Annotated[
+        str | None, typer.Option("--json", help="Write the summary JSON here ('-' for stdout).")
+    ] = None,
+    store_path: Annotated[
+        Path, typer.Option("--store", help="Run store (DuckDB file).")
+    ] = DEFAULT_STORE,
+    chunk_size: Annotated[
+        int, typer.Option("--chunk-size", min=1, help="Draws per chunk (does not change results).")
+    ] = 10_000,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help=f"Dask scheduler tcp://HOST:PORT (or ${ENV_SCHEDULER})."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Start a local Dask cluster of N workers."),
+    ] = None,
+    forecast: Annotated[
+        list[str] | None,
+        typer.Option("--forecast", help="Forecast model to run per draw (repeatable)."),
+    ] = None,
+) -> None:
+    """Draw every uncertain input and event N times; the probability of a ratified agreement."""
+    scenario = guard(lambda: load_scenario(file))
+    when = guard(lambda: _date(at))
+    model = compile_model(scenario)
+    models = forecast_models(forecast)
+    address = scheduler or os.environ.get(ENV_SCHEDULER)
+    backend = dask_backend(address, workers) if (address or workers) else None
+    console = err if json_path == "-" else out
+    store = guard(lambda: RunStore(store_path))
+    params: dict[str, Any] = {
+        "draws": draws,
+        "at": at,
+        "chunk_size": chunk_size,
+        "backend": "dask" if backend else "in-process",
+        "workers": workers,
+        "forecast_models": list(models),
+        "events": [e.id for e in model.events],
+        "inputs": list(model.input_names),
+        "blockers": [model.actor_ids[v] for v in model.veto] + list(model.public_ids),
+        "forecast_keys": [f"{m}:{i}" for m in models for i in model.space.issue_ids],
+    }
+    with store:
+        run_id = store.start(
+            "sweep",
+            scenario=model.scenario,
+            scenario_hash=model.scenario_hash,
+            source=str(file),
+            seed=seed,
+            params=params,
+        )
+        err.print(f"Recording run {run_id} in {store_path}", highlight=False)
+        progress = Progress(
+            TextColumn("sweep"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+        )
+        task = progress.add_task("draws", total=draws)
+
+        def on_chunk(part: Draws) -> None:
+            store.add_draws(run_id, model, part, models)
+            progress.advance(task, part.n)
+
+        try:
+            with progress:
+                summary, _ = guard(
+                    lambda: sweep(
+                        model,
+                        draws=draws,
+                        seed=seed,
+                        at=when,
+                        chunk_size=chunk_size,
+                        models=models,
+                        backend=backend,
+                        on_chunk=on_chunk,
+                    )
+                )
+        except KeyboardInterrupt:
+            store.finish(run_id, {"interrupted": True}, status="interrupted")
+            err.print(f"[yellow]interrupted[/]: run {run_id} kept as interrupted", highlight=False)
+            raise typer.Exit(130) from None
+        summary = dataclasses.replace(summary, run_id=run_id)
+        data = summary.to_dict()
+        store.finish(run_id, data)
+    _render(summary, model, console)
+    _write(json.dumps(data, indent=2, ensure_ascii=False) + "\n", json_path)
+    console.print(f"Run {run_id} recorded in {store_path}", highlight=False)
+
+
+def _render_sensitivity(result: Sensitivity, console: Console, top: int) -> None:
+    console.print(
+        f"[bold]{result.scenario}[/]: {result.method} sensitivity, {result.runs:,} model runs, "
+        f"{len(result.factors)} factors"
+    )
+    for output, names in result.ranking.items():
+        table = Table(title=f"{output}: inputs ranked", title_justify="left")
+        table.add_column("input")
+        cols = ("S1", "ST") if result.method == "sobol" else ("mu_star", "sigma")
+        for col in cols:
+            table.add_column(col, justify="right")
+        for name in names[:top]:
+            row = result.indices[output][name]
+            table.add_row(name, *(f"{row[c]:.3f}" for c in cols))
+        console.print(table)
+
+
+@app.command(name="sensitivity")
+def sensitivity_command(
+    file: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
+    method: Annotated[
+        str,
+        typer.Option("--method", help="auto (Sobol up to 40 factors, else Morris), sobol, morris."),
+    ] = "auto",
+    samples: Annotated[
+        int, typer.Option("--samples", min=2, help="Sobol base sample N (power of 2) or Morris r.")
+    ] = 256,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the design.")] = 0,
+    at: Annotated[str | None, typer.Option("--at", help="Only events up to this date.")] = None,
+    json_path: Annotated[
+        str | None, typer.Option("--json", help="Write the indices JSON here ('-' for stdout).")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Inputs shown per output.")] = 15,
+    forecast: Annotated[
+        list[str] | None, typer.Option("--forecast", help="Forecast model outputs (repeatable).")
+    ] = None,
+) -> None:
+    """Rank the inputs by how much P(agreement) and the forecasts depend on them (Sobol, Morris)."""
+    scenario = guard(lambda: load_scenario(file))
+    when = guard(lambda: _date(at))
+    model = compile_model(scenario)
+    models = forecast_models(forecast)
+    result = guard(
+        lambda: sensitivity(
+            model, method=method, samples=samples, seed=seed, at=when, models=models
+        )
+    )
+    console = err if json_path == "-" else out
+    _render_sensitivity(result, console, top)
+    _write(json.dumps(result.to_dict(), indent=2) + "\n", json_path)

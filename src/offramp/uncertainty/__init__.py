@@ -1,0 +1,36 @@
+"""Uncertainty: Monte Carlo draws, event branches, sensitivity, distributed sweeps.
+
+* :mod:`~offramp.uncertainty.model` compiles a scenario to arrays and draws
+  its uncertain inputs and events from uniform numbers (counter-based seeds);
+* :mod:`~offramp.uncertainty.kernel` runs the settlement analysis on a
+  batch of draws at once;
+* :mod:`~offramp.uncertainty.sweep` chunks, runs and summarizes a sweep;
+* :mod:`~offramp.uncertainty.sensitivity` computes Sobol and Morris indices;
+* :mod:`~offramp.uncertainty.distributed` runs chunks on a Dask cluster.
+
+See docs/uncertainty.md for the scenario format, the seeding scheme and
+the figures.
+"""
+
+from __future__ import annotations
+
+from offramp.uncertainty.kernel import Settlement, settle
+from offramp.uncertainty.model import Inputs, Model, compile_model, draw_inputs, uniforms
+from offramp.uncertainty.sensitivity import Sensitivity, sensitivity
+from offramp.uncertainty.sweep import Draws, SweepSummary, run_chunk, sweep
+
+__all__ = [
+    "Draws",
+    "Inputs",
+    "Model",
+    "Sensitivity",
+    "Settlement",
+    "SweepSummary",
+    "compile_model",
+    "draw_inputs",
+    "run_chunk",
+    "sensitivity",
+    "settle",
+    "sweep",
+    "uniforms",
+]

@@ -1,0 +1,228 @@
+"""The settlement analysis batched over draws: ZOPA, ratification, Nash package, blockers.
+
+For a batch of drawn inputs (:class:`~offramp.uncertainty.model.Inputs`)
+this computes, per draw, exactly what :func:`offramp.analysis.analyze`
+computes for one scenario, with the same definitions and the same floating
+point operations (so a draw of point values reproduces ``analyze``
+bit for bit; see tests/test_uncertainty.py):
+
+* utilities of the veto actors summed in the order of
+  :func:`offramp.space.iter_blocks` (laid out packages-first, see
+  :func:`_blocks`) over batched utility tables built as
+  :func:`offramp.space.utility_tables` does;
+* ZOPA: packages every veto actor strictly prefers to its batna; ratified:
+  those every public's predicted rejection is below its threshold;
+* the Nash package (Nash 1950, https://doi.org/10.2307/1907266): the
+  ratified package maximizing the product of gains over batnas, ties within
+  1e-12 (as :func:`offramp.bargain.solve`) going to the lowest package index
+  among the tied packages that no other tied package Pareto-dominates. This
+  equals ``analyze``'s choice on the frontier: a dominated maximizer's
+  dominator has a product at least as large, so it is tied too;
+* blockers: per veto actor and public, the packages it blocks and those it
+  alone blocks.
+
+Interpretive choices
+--------------------
+* A draw in which every salience of a veto actor is 0 makes it indifferent
+  (utility 0 everywhere) instead of dividing by zero.
+* When a space needs several blocks of packages (more than
+  ``block_size``), Nash ties within 1e-12 across blocks keep the earlier
+  block's package; the Ukraine scenario (5,184 packages) is one block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from math import prod
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from offramp.space import DECIMALS
+from offramp.uncertainty.model import Inputs, Model
+
+__all__ = ["Settlement", "batched_tables", "settle"]
+
+_REL_TIE = 1e-12
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """Per-draw results of the settlement analysis (leading axis B).
+
+    Attributes
+    ----------
+    zopa, ratified : ndarray of int64, shape (B,)
+        Packages in the ZOPA and in the ratified ZOPA.
+    nash : ndarray of int64, shape (B,)
+        Package index of the Nash solution, -1 when the ratified ZOPA is empty.
+    blocked, sole : ndarray of int64, shape (B, V + P)
+        Packages each veto actor (then each public) blocks, and blocks alone.
+    """
+
+    zopa: NDArray[np.int64]
+    ratified: NDArray[np.int64]
+    nash: NDArray[np.int64]
+    blocked: NDArray[np.int64]
+    sole: NDArray[np.int64]
+
+
+def batched_tables(model: Model, inputs: Inputs) -> list[NDArray[np.float64]]:
+    """Weighted option values of the veto actors, one array (B, V, K_i) per issue.
+
+    The same arithmetic as :func:`offramp.space.utility_tables`, per draw.
+    """
+    n = inputs.salience.shape[0]
+    sizes = model.space.sizes
+    tables = [np.zeros((n, len(model.veto), k)) for k in sizes]
+    for v, a in enumerate(model.veto):
+        order = model.stance_order[a]
+        if not order:
+            continue
+        sal = inputs.salience[:, a, :]
+        total = sal[:, order[0]].copy()
+        for i in order[1:]:
+            total = total + sal[:, i]
+        safe = np.where(total > 0, total, 1.0)
+        for i in order:
+            k = sizes[i]
+            if model.explicit[a, i]:
+                values = inputs.values[:, a, i, :k]
+            else:
+                at = model.at[i, :k]
+                values = 1.0 - np.abs(at[None, :] - inputs.position[:, a, i, None]) / 100.0
+            w = np.where(total > 0, sal[:, i] / safe, 0.0)
+            tables[i][:, v, :] = w[:, None] * values
+    return tables
+
+
+def _blocks(
+    tables: list[NDArray[np.float64]], block_size: int
+) -> Iterator[tuple[int, NDArray[np.float64]]]:
+    """:func:`offramp.space.iter_blocks` in package-major layout.
+
+    ``tables[i]`` has shape (K_i, V, B); yields ``(start, utility)`` with
+    utility of shape (m, V, B). The additions are those of ``iter_blocks``
+    in the same order (so the sums are bit-identical), and the rounding is
+    numpy's ``round(x, DECIMALS)`` spelled out in place (multiply, rint,
+    divide), so it is too. Packages first makes every broadcast's inner
+    loop run over the V x B contiguous values of one package.
+    """
+    sizes = [t.shape[0] for t in tables]
+    tail = tables[0].shape[1:]
+    split = len(sizes)
+    while split > 0 and prod(sizes[split - 1 :]) <= block_size:
+        split -= 1
+    trailing = np.zeros((1, *tail))
+    for table in tables[split:]:
+        trailing = (trailing[:, None] + table[None, :]).reshape(-1, *tail)
+    n_trailing = trailing.shape[0]
+    n_prefix = prod(sizes[:split])
+    per_block = max(1, block_size // n_trailing)
+    scale = 10.0**DECIMALS
+    for p0 in range(0, n_prefix, per_block):
+        p1 = min(n_prefix, p0 + per_block)
+        if split:
+            prefix = np.stack(np.unravel_index(np.arange(p0, p1), sizes[:split]), axis=1)
+            head: Any = 0
+            for i, table in enumerate(tables[:split]):
+                head = head + table[prefix[:, i]]
+            block = (np.asarray(head)[:, None] + trailing[None, :]).reshape(-1, *tail)
+        else:
+            block = trailing.copy()
+        np.multiply(block, scale, out=block)
+        np.rint(block, out=block)
+        np.true_divide(block, scale, out=block)
+        yield p0 * n_trailing, block
+
+
+def settle(model: Model, inputs: Inputs, block_size: int = 1 << 18) -> Settlement:
+    """The settlement analysis of every draw in a batch.
+
+    Parameters
+    ----------
+    model : Model
+    inputs : Inputs
+        A batch of B draws.
+    block_size : int
+        Packages per block, as in :func:`offramp.analysis.analyze` (results
+        do not depend on it except for the cross-block tie rule above).
+
+    Returns
+    -------
+    Settlement
+    """
+    n = inputs.salience.shape[0]
+    n_v, n_p = len(model.veto), len(model.rules)
+    batna = np.ascontiguousarray(inputs.batna[:, model.veto].T)  # (V, B)
+    tables = [np.ascontiguousarray(t.transpose(2, 1, 0)) for t in batched_tables(model, inputs)]
+    reject_t = [np.ascontiguousarray(inputs.reject[:, p, :].T) for p in range(n_p)]  # (R, B)
+    threshold = inputs.threshold.T  # (P, B)
+    zopa = np.zeros(n, dtype=np.int64)
+    ratified_n = np.zeros(n, dtype=np.int64)
+    blocked = np.zeros((n_v + n_p, n), dtype=np.int64)
+    sole = np.zeros((n_v + n_p, n), dtype=np.int64)
+    best = np.full(n, -np.inf)
+    nash = np.full(n, -1, dtype=np.int64)
+    for start, utility in _blocks(tables, block_size):
+        m = utility.shape[0]
+        refuses = utility <= batna[None]  # (m, V, B)
+        masks = [refuses[:, v, :] for v in range(n_v)]
+        if n_p:
+            options = model.space.options_of(np.arange(start, start + m, dtype=np.int64))
+            for p, table in enumerate(model.rules):
+                if table.issues:
+                    flat = np.ravel_multi_index(
+                        tuple(options[:, i] for i in table.issues), table.sizes
+                    )
+                    rule = table.rule[flat]
+                else:
+                    rule = np.broadcast_to(table.rule[0], (m,))
+                share = reject_t[p][np.maximum(rule, 0)]
+                share[rule < 0] = 1.0
+                masks.append(share >= threshold[p][None, :])
+        count = np.zeros((m, n), dtype=np.uint8)
+        for mask in masks:
+            count += mask
+        alone = count == 1
+        for k, mask in enumerate(masks):
+            blocked[k] += np.count_nonzero(mask, axis=0)
+            sole[k] += np.count_nonzero(mask & alone, axis=0)
+        refused = masks[0].copy()
+        for v in range(1, n_v):
+            refused |= masks[v]
+        zopa += m - np.count_nonzero(refused, axis=0)
+        ratified = count == 0
+        if not ratified.any():
+            continue
+        ratified_n += np.count_nonzero(ratified, axis=0)
+        gain = utility - batna[None]
+        score = gain[:, 0, :].copy()
+        for v in range(1, n_v):
+            score = score * gain[:, v, :]
+        score[~ratified] = -np.inf
+        block_best = score.max(axis=0)
+        has = np.isfinite(block_best)
+        finite = np.where(has, block_best, 0.0)
+        tol = _REL_TIE * np.maximum(1.0, np.abs(finite))
+        tied = (score >= (finite - tol)[None, :]) & ratified
+        pick = np.argmax(tied, axis=0)
+        for d in np.flatnonzero(has & (np.count_nonzero(tied, axis=0) > 1)):
+            candidates = np.flatnonzero(tied[:, d])
+            points = utility[candidates, :, d]
+            keep = [
+                c
+                for j, c in enumerate(candidates)
+                if not np.any(
+                    np.all(points >= points[j], axis=1) & np.any(points > points[j], axis=1)
+                )
+            ]
+            pick[d] = keep[0]
+        finite_best = np.where(has, block_best, 0.0)
+        margin = _REL_TIE * np.maximum(1.0, np.abs(finite_best))
+        improves = has & (finite_best > best + margin)
+        nash = np.where(improves, start + pick, nash)
+        best = np.where(has, np.maximum(best, block_best), best)
+    return Settlement(zopa, ratified_n, nash, blocked.T.copy(), sole.T.copy())

@@ -1,0 +1,196 @@
+"""Which inputs the answer hinges on: Sobol indices and Morris screening (SALib).
+
+The model is the function the sweep evaluates, seen as ``f(u)`` of one
+uniform number per stream in [0, 1) (every uncertain input and every event;
+see :mod:`offramp.uncertainty.model`); each factor is one stream, mapped to
+its input by inverse CDF, so the indices are those of the inputs' own
+distributions. The outputs are the indicator that a ratified agreement
+exists (whose mean is the probability of agreement) and every forecast.
+
+Methods
+-------
+Sobol (first order ``S1`` and total ``ST``)
+    Saltelli's design and estimators (Saltelli et al. 2010,
+    https://doi.org/10.1016/j.cpc.2009.09.018; Sobol' 2001,
+    https://doi.org/10.1016/S0378-4754(00)00270-6), as implemented by
+    SALib (Herman & Usher 2017, https://doi.org/10.21105/joss.00097):
+    ``N * (2D + 2)`` model runs for ``D`` factors.
+Morris (``mu_star``, ``sigma``)
+    Elementary effects screening (Morris 1991,
+    https://doi.org/10.1080/00401706.1991.10484804; ``mu_star`` from
+    Campolongo et al. 2007, https://doi.org/10.1016/j.envsoft.2006.10.004):
+    ``r * (D + 1)`` runs, for scenarios with many uncertain inputs.
+
+Interpretive choices
+--------------------
+* Factors are the streams' uniforms on [0, 1 - 1e-12] (SALib designs
+  include 1.0, which the inverse CDFs of unbounded laws do not accept).
+* Event factors whose event happens after ``at`` have no effect (their
+  index is 0 up to noise) and are reported all the same.
+* ``auto`` uses Sobol up to :data:`SOBOL_MAX_FACTORS` factors, Morris above.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from offramp.errors import OfframpError
+from offramp.uncertainty.kernel import settle
+from offramp.uncertainty.model import Model, draw_inputs
+from offramp.uncertainty.sweep import _batch, _forecast
+
+__all__ = ["SOBOL_MAX_FACTORS", "Sensitivity", "factor_names", "sensitivity"]
+
+SOBOL_MAX_FACTORS = 40
+"""``auto`` switches from Sobol to Morris above this many factors."""
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """Sensitivity indices of each output to each factor.
+
+    ``indices[output][factor]`` is a dict with ``S1``, ``S1_conf``, ``ST``,
+    ``ST_conf`` (Sobol) or ``mu_star``, ``mu_star_conf``, ``sigma`` (Morris);
+    ``ranking[output]`` lists factors by ``ST`` or ``mu_star``, largest first.
+    """
+
+    scenario: str
+    method: str
+    samples: int
+    runs: int
+    seed: int
+    factors: tuple[str, ...]
+    outputs: tuple[str, ...]
+    indices: dict[str, dict[str, dict[str, float]]]
+    ranking: dict[str, list[str]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "scenario": self.scenario,
+            "method": self.method,
+            "samples": self.samples,
+            "runs": self.runs,
+            "seed": self.seed,
+            "factors": list(self.factors),
+            "indices": self.indices,
+            "ranking": self.ranking,
+        }
+
+
+def factor_names(model: Model) -> list[str]:
+    """One name per stream: input paths, ``event:<id>``, then ``<event>.<branch>:<path>``."""
+    names = list(model.input_names) + [f"event:{e.id}" for e in model.events]
+    for event in model.events:
+        for b, changes in enumerate(event.changes):
+            for change in changes:
+                if change.distribution is not None:
+                    names.append(f"{event.id}.{event.branch_ids[b]}:{change.path}")
+    return names
+
+
+def _evaluate(
+    model: Model, u: NDArray[np.float64], at: dt.date | None, models: Sequence[str]
+) -> NDArray[np.float64]:
+    outs = []
+    step = _batch(model)
+    for b0 in range(0, u.shape[0], step):
+        inputs = draw_inputs(model, u[b0 : b0 + step], at)
+        result = settle(model, inputs)
+        f = _forecast(model, inputs, models).reshape(inputs.salience.shape[0], -1)
+        outs.append(np.column_stack([(result.ratified > 0).astype(float), f]))
+    return np.concatenate(outs)
+
+
+def sensitivity(
+    model: Model,
+    *,
+    method: str = "auto",
+    samples: int = 256,
+    seed: int = 0,
+    at: dt.date | None = None,
+    models: Sequence[str] = (),
+) -> Sensitivity:
+    """Sobol or Morris indices of the probability of agreement and the forecasts.
+
+    Parameters
+    ----------
+    model : Model
+    method : {"auto", "sobol", "morris"}
+    samples : int
+        Sobol: base sample size N (a power of 2); Morris: trajectories r.
+    seed : int
+    at : date, optional
+    models : sequence of str
+        Forecast models whose per-issue forecasts are outputs too.
+
+    Raises
+    ------
+    OfframpError
+        When the scenario has no uncertain input or event.
+    """
+    from SALib.analyze import morris as morris_analyze
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import morris as morris_sample
+    from SALib.sample import sobol as sobol_sample
+
+    names = factor_names(model)
+    if not names:
+        raise OfframpError(
+            f"`{model.scenario}` has no uncertain input or event: give some input a "
+            "distribution (e.g. `batna: {triangular: [0.3, 0.4, 0.6]}`) or add events"
+        )
+    if method == "auto":
+        method = "sobol" if len(names) <= SOBOL_MAX_FACTORS else "morris"
+    if method not in ("sobol", "morris"):
+        raise OfframpError(f"unknown method `{method}`; use auto, sobol or morris")
+    d = len(names)
+    problem = {"num_vars": d, "names": names, "bounds": [[0.0, 1.0 - 1e-12]] * d}
+    if method == "sobol":
+        x = sobol_sample.sample(problem, samples, calc_second_order=False, seed=seed)
+    else:
+        x = morris_sample.sample(problem, samples, num_levels=4, seed=seed)
+    y = _evaluate(model, np.ascontiguousarray(x), at, models)
+    outputs = ["p_agreement"] + [
+        f"{name}:{issue}" for name in models for issue in model.space.issue_ids
+    ]
+    indices: dict[str, dict[str, dict[str, float]]] = {}
+    ranking: dict[str, list[str]] = {}
+    for k, output in enumerate(outputs):
+        col = y[:, k]
+        if not np.all(np.isfinite(col)):
+            continue
+        if method == "sobol":
+            if np.ptp(col) == 0:
+                res = {key: np.zeros(d) for key in ("S1", "S1_conf", "ST", "ST_conf")}
+            else:
+                res = sobol_analyze.analyze(
+                    problem, col, calc_second_order=False, seed=seed, print_to_console=False
+                )
+            keys: tuple[str, ...] = ("S1", "S1_conf", "ST", "ST_conf")
+            rank_key = "ST"
+        else:
+            res = morris_analyze.analyze(problem, x, col, num_levels=4, seed=seed)
+            keys, rank_key = ("mu_star", "mu_star_conf", "sigma"), "mu_star"
+        indices[output] = {
+            name: {key: float(np.nan_to_num(res[key][j])) for key in keys}
+            for j, name in enumerate(names)
+        }
+        ranking[output] = sorted(names, key=lambda n: -indices[output][n][rank_key])
+    return Sensitivity(
+        scenario=model.scenario,
+        method=method,
+        samples=samples,
+        runs=int(x.shape[0]),
+        seed=seed,
+        factors=tuple(names),
+        outputs=tuple(indices),
+        indices=indices,
+        ranking=ranking,
+    )

@@ -1,0 +1,367 @@
+"""Distributions, events, the batched settlement kernel, sweeps and sensitivity."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from scipy import stats
+
+from offramp.analysis import analyze
+from offramp.errors import InputError
+from offramp.scenario import Scenario, load_scenario, load_scenario_data, load_scenario_text
+from offramp.scenario.distributions import distribution_of, parse_number
+from offramp.uncertainty import compile_model, draw_inputs, run_chunk, sensitivity, settle, sweep
+from offramp.uncertainty.model import Inputs, uniforms
+from offramp.uncertainty.sweep import wilson
+from tests.conftest import ARTICLE, MINI, SCENARIOS
+from tests.strategies import scenarios
+
+UKRAINE = SCENARIOS / "ukraine-2024-09.yaml"
+
+
+@pytest.fixture(scope="module")
+def ukraine() -> Scenario:
+    return load_scenario(UKRAINE)
+
+
+# --- distributions -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "point"),
+    [
+        ({"uniform": [0.2, 0.6]}, 0.4),
+        ({"triangular": [0.3, 0.4, 0.6]}, 0.4),
+        ({"normal": [0.45, 0.1]}, 0.45),
+        ({"beta": [2, 2]}, 0.5),
+        ({"beta": [3, 1, 0.2, 0.6]}, 0.2 + 0.4 * 0.5 ** (1 / 3)),  # median when b <= 1
+        ({"choice": [0.1, 0.7], "weights": [1, 3]}, 0.7),
+        ({"uniform": [0.2, 0.6], "value": 0.3}, 0.3),
+    ],
+)
+def test_point_values(data: dict[str, Any], point: float) -> None:
+    assert parse_number(data, 0.0, 1.0) == pytest.approx(point)
+
+
+@pytest.mark.parametrize(
+    ("data", "mean"),
+    [
+        ({"uniform": [0.2, 0.6]}, 0.4),
+        ({"triangular": [0.1, 0.4, 1.0]}, 0.5),
+        ({"beta": [2, 5]}, 2 / 7),
+        ({"normal": [0.9, 0.2]}, stats.truncnorm(-4.5, 0.5, loc=0.9, scale=0.2).mean()),
+        ({"choice": [0.0, 1.0], "weights": [3, 1]}, 0.25),
+    ],
+)
+def test_draws_follow_the_distribution(data: dict[str, Any], mean: float) -> None:
+    dist = distribution_of(parse_number(data, 0.0, 1.0))
+    assert dist is not None
+    x = dist.ppf(uniforms(3, 0, 200_000, 1)[:, 0])
+    assert x.min() >= 0.0 and x.max() <= 1.0
+    assert x.mean() == pytest.approx(mean, abs=0.004)
+
+
+def test_triangular_matches_scipy_quantiles() -> None:
+    dist = distribution_of(parse_number({"triangular": [10, 30, 90]}, 0, 100))
+    assert dist is not None
+    q = np.array([0.01, 0.2, 0.5, 0.9])
+    expected = stats.triang(c=(30 - 10) / 80, loc=10, scale=80).ppf(q)
+    np.testing.assert_allclose(dist.ppf(q), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("replace", "path", "fragment"),
+    [
+        ("batna: 0.4", "actors[0].batna", "low <= most likely <= high"),
+        ("batna: 0.3", "actors[1].batna", "exactly one of"),
+        ("salience: 0.5", "actors[0].stances[1].salience", "no upper limit"),
+        ("reject: 0.55", "publics[0].rules[1].reject", "must be in [0, 1]"),
+    ],
+)
+def test_bad_distributions_are_reported_with_file_and_line(
+    replace: str, path: str, fragment: str
+) -> None:
+    bad = {
+        "batna: 0.4": "batna: {triangular: [0.3, 0.7, 0.6]}",
+        "batna: 0.3": "batna: {triangle: [0.1, 0.2, 0.3]}",
+        "salience: 0.5": "salience: {beta: [2, 2]}",
+        "reject: 0.55": "reject: {uniform: [0.5, 1.2]}",
+    }[replace]
+    text = MINI.replace(replace, bad, 1)
+    with pytest.raises(InputError) as caught:
+        load_scenario_text(text, "s.yaml")
+    (problem,) = caught.value.problems
+    line = next(k for k, row in enumerate(text.splitlines(), 1) if bad in row)
+    assert (problem.path, problem.line) == (path, line)
+    assert fragment in problem.message
+
+
+def test_distributions_keep_the_point_analysis_and_change_the_hash(mini_text: str) -> None:
+    plain = load_scenario_text(mini_text)
+    text = mini_text.replace("batna: 0.4", "batna: {triangular: [0.3, 0.4, 0.6]}")
+    uncertain = load_scenario_text(text)
+    assert analyze(plain).to_dict()["blockers"] == analyze(uncertain).to_dict()["blockers"]
+    assert analyze(plain).scenario_hash != analyze(uncertain).scenario_hash
+    dumped = uncertain.model_dump(mode="json")
+    assert dumped["actors"][0]["batna"] == {"triangular": [0.3, 0.4, 0.6]}
+    assert load_scenario_data(dumped) == uncertain
+
+
+# --- events --------------------------------------------------------------------------
+
+EVENTS = """
+events:
+  - id: vote
+    label: Vote
+    date: 2024-02-01
+    assumed: a
+    branches:
+      - id: yes
+        label: Yes
+        probability: 0.25
+        changes:
+          actors.ru.batna: 0.1
+          actors.ua.stances.land.position: cede
+      - id: no
+        label: No
+        probability: 0.75
+  - id: after
+    label: After
+    date: 2024-03-01
+    given: vote
+    assumed: a
+    branches:
+      - id: up
+        label: Up
+        probability: {yes: 1, no: 0.5}
+        changes:
+          actors.ua.batna: {add: {uniform: [-0.2, 0]}}
+      - id: down
+        label: Down
+        probability: {yes: 0, no: 0.5}
+"""
+
+
+def test_events_load_and_compile(mini_text: str) -> None:
+    model = compile_model(load_scenario_text(mini_text + EVENTS))
+    assert [e.id for e in model.events] == ["vote", "after"]
+    assert model.streams == 0 + 2 + 1
+    u = uniforms(5, 0, 20_000, model.streams)
+    inputs = draw_inputs(model, u)
+    vote, after = inputs.branch[:, 0], inputs.branch[:, 1]
+    assert abs((vote == 0).mean() - 0.25) < 0.015
+    assert np.all(after[vote == 0] == 0)
+    assert abs((after[vote == 1] == 0).mean() - 0.5) < 0.02
+    ua, ru = 0, 1
+    np.testing.assert_array_equal(inputs.batna[vote == 0, ru], 0.1)
+    np.testing.assert_array_equal(inputs.batna[vote == 1, ru], 0.3)
+    np.testing.assert_array_equal(inputs.position[vote == 0, ua, 0], 100.0)
+    shifted = inputs.batna[after == 0, ua]
+    assert shifted.min() >= 0.2 and shifted.max() <= 0.4 and shifted.std() > 0
+    np.testing.assert_array_equal(inputs.batna[after == 1, ua], 0.4)
+    early = draw_inputs(model, u, at=dt.date(2024, 2, 15))
+    assert np.all(early.branch[:, 1] == -1)
+    np.testing.assert_array_equal(early.branch[:, 0], vote)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path", "fragment"),
+    [
+        ("actors.ru.batna: 0.1", "actors.rus.batna: 0.1", "changes.actors.rus.batna", "`ru`"),
+        ("actors.ru.batna: 0.1", "actors.ru.batna: 1.5", "changes.actors.ru.batna", "at most 1"),
+        (
+            "actors.ua.stances.land.position: cede",
+            "actors.ru.stances.nato.position: 5",
+            "changes.actors.ru.stances.nato.position",
+            "no stance on `nato`",
+        ),
+        (
+            "actors.ua.stances.land.position: cede",
+            "actors.ua.stances.land.position: ceded",
+            "changes.actors.ua.stances.land.position",
+            "did you mean `cede`",
+        ),
+        ("probability: 0.75", "probability: 0.7", "events[0].branches", "sum to 0.95"),
+        ("given: vote", "given: later", "events[1].given", "earlier event"),
+        ("probability: {yes: 0, no: 0.5}", "probability: {yes: 0}", "probability", "`no`"),
+        ("date: 2024-03-01", "date: 2024-01-15", "events[1].date", "date order"),
+    ],
+)
+def test_bad_events_are_reported_with_file_and_line(
+    mini_text: str, old: str, new: str, path: str, fragment: str
+) -> None:
+    text = (mini_text + EVENTS).replace(old, new, 1)
+    with pytest.raises(InputError) as caught:
+        load_scenario_text(text, "s.yaml")
+    hits = [p for p in caught.value.problems if path in p.path and fragment in p.message]
+    assert hits, [str(p) for p in caught.value.problems]
+    rows = text.splitlines()
+    line = next(k for k, row in enumerate(rows, 1) if new in row)
+    if path.endswith("branches"):  # the problem is with the event's list of branches
+        line = max(k for k, row in enumerate(rows[:line], 1) if row.strip() == "branches:")
+    assert hits[0].line == line
+
+
+# --- the batched kernel against analyze -----------------------------------------------
+
+
+def _materialize(scenario: Scenario, inputs: Inputs, d: int) -> Scenario:
+    """The scenario with draw ``d``'s inputs written in as plain numbers."""
+    data = scenario.model_dump(mode="json")
+    data.pop("events", None)
+    issues = [i.id for i in scenario.issues]
+    for a, actor in enumerate(data["actors"]):
+        actor["power"] = float(inputs.power[d, a])
+        if actor.get("batna") is not None:
+            actor["batna"] = float(inputs.batna[d, a])
+        for stance in actor["stances"]:
+            i = issues.index(stance["issue"])
+            stance["position"] = float(inputs.position[d, a, i])
+            stance["salience"] = float(inputs.salience[d, a, i])
+            if stance.get("values") is not None:
+                options = [o.id for o in scenario.issues[i].options]
+                stance["values"] = {
+                    o: float(inputs.values[d, a, i, k]) for k, o in enumerate(options)
+                }
+    for p, public in enumerate(data["publics"]):
+        public["threshold"] = float(inputs.threshold[d, p])
+        for r, rule in enumerate(public["rules"]):
+            rule["reject"] = float(inputs.reject[d, p, r])
+    return load_scenario_data(data)
+
+
+def _check_against_analyze(scenario: Scenario, inputs: Inputs, d: int, got: Any) -> None:
+    expected = analyze(_materialize(scenario, inputs, d))
+    assert got.zopa[d] == expected.zopa_count
+    assert got.ratified[d] == expected.ratified_count
+    nash = expected.solutions["nash"]
+    assert got.nash[d] == (-1 if nash is None else nash.index)
+    assert got.blocked[d].tolist() == [b.packages for b in expected.blockers]
+    assert got.sole[d].tolist() == [b.sole for b in expected.blockers]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=scenarios())
+def test_kernel_reproduces_analyze_on_point_values(scenario: Scenario) -> None:
+    model = compile_model(scenario)
+    inputs = draw_inputs(model, np.zeros((2, max(1, model.streams))))
+    got = settle(model, inputs)
+    _check_against_analyze(scenario, inputs, 0, got)
+    assert got.nash[1] == got.nash[0]
+
+
+def test_kernel_reproduces_analyze_on_ukraine_draws(ukraine: Scenario) -> None:
+    model = compile_model(ukraine)
+    inputs = draw_inputs(model, uniforms(11, 0, 400, model.streams))
+    got = settle(model, inputs)
+    agreeing = np.flatnonzero(got.ratified > 0)
+    assert 0 < len(agreeing) < 400
+    for d in [*agreeing[:4].tolist(), *np.flatnonzero(got.ratified == 0)[:2].tolist()]:
+        _check_against_analyze(ukraine, inputs, d, got)
+
+
+def test_point_draw_of_ukraine_is_the_base_case(ukraine: Scenario) -> None:
+    model = compile_model(ukraine)
+    base = analyze(ukraine)
+    inputs = draw_inputs(model, np.zeros((1, model.streams)), at=ukraine.as_of)
+    for k, inp in enumerate(model.inputs):
+        name, index = inp.slot
+        getattr(inputs, name)[(slice(None), *index)] = model.base[name][index]
+        inputs.drawn[:, k] = model.base[name][index]
+    got = settle(model, inputs)
+    assert got.ratified[0] == base.ratified_count == 0
+    assert got.blocked[0].tolist() == [b.packages for b in base.blockers]
+
+
+# --- sweeps: reproducibility, summary ---------------------------------------------------
+
+
+def test_results_do_not_depend_on_chunking(ukraine: Scenario) -> None:
+    model = compile_model(ukraine)
+    _, one = sweep(model, draws=700, seed=42, chunk_size=700)
+    _, many = sweep(model, draws=700, seed=42, chunk_size=97)
+    for f in dataclasses.fields(one):
+        np.testing.assert_array_equal(getattr(one, f.name), getattr(many, f.name))
+    part = run_chunk(model, 42, 300, 350)
+    np.testing.assert_array_equal(part.nash, one.nash[300:350])
+    _, other = sweep(model, draws=700, seed=43, chunk_size=700)
+    assert not np.array_equal(other.drawn, one.drawn)
+
+
+def test_ukraine_sweep_tells_the_article_story(ukraine: Scenario) -> None:
+    model = compile_model(ukraine)
+    before, _ = sweep(model, draws=3000, seed=7, at=dt.date(2024, 10, 1))
+    after, _ = sweep(model, draws=3000, seed=7)
+    # the base case: the war goes on, but alternatives are not negligible
+    assert 0.02 < before.p_agreement < 0.5
+    assert before.by_branch == {}
+    branches = after.by_branch["us_election"]
+    assert branches["trump"]["p_agreement"] > branches["harris"]["p_agreement"]
+    assert branches["trump"]["draws"] + branches["harris"]["draws"] == 3000
+    low, high = after.p_agreement_ci
+    assert low < after.p_agreement < high
+    assert sum(p["share"] for p in after.nash_packages) <= 1 + 1e-12
+    assert set(after.forecasts) == {"compromise", "median"} or after.forecasts == {}
+
+
+def test_wilson_interval_covers_extremes() -> None:
+    assert wilson(0, 1000)[0] == 0.0 and wilson(1000, 1000)[1] == 1.0
+    low, high = wilson(30, 100)
+    assert low < 0.3 < high
+
+
+# --- sensitivity -------------------------------------------------------------------------
+
+
+def test_sobol_ranks_the_input_that_decides(mini_text: str) -> None:
+    # ratified agreement (cede, member) gives Ukraine 1/3: it exists iff ua's batna < 1/3
+    text = (
+        mini_text.replace("batna: 0.4", "batna: {uniform: [0.0, 0.6]}")
+        .replace("threshold: 0.5", "threshold: 0.6")
+        .replace("power: 30", "power: {uniform: [10, 50]}")
+    )
+    model = compile_model(load_scenario_text(text))
+    result = sensitivity(model, method="sobol", samples=256, seed=1)
+    first = result.ranking["p_agreement"][0]
+    assert first == "actors.ua.batna"
+    assert result.indices["p_agreement"]["actors.ua.power"]["ST"] < 0.05
+    assert result.indices["p_agreement"][first]["ST"] > 0.5
+    morris = sensitivity(model, method="morris", samples=20, seed=1)
+    assert morris.ranking["p_agreement"][0] == "actors.ua.batna"
+
+
+# --- the shipped scenario ------------------------------------------------------------------
+
+
+def test_every_assumed_input_of_ukraine_is_uncertain(ukraine: Scenario) -> None:
+    for actor in ukraine.actors:
+        for stance in actor.stances:
+            if stance.assumed and stance.source is None:
+                assert distribution_of(stance.salience) is not None, (actor.id, stance.issue)
+        if actor.veto and actor.assumed:
+            assert distribution_of(actor.batna) is not None, actor.id
+    for public in ukraine.publics:
+        for rule in public.rules:
+            if rule.assumed and rule.source is None:
+                assert distribution_of(rule.reject) is not None
+    ids = {e.id for e in ukraine.events}
+    assert {"us_election", "winter", "inauguration"} <= ids
+
+
+@pytest.mark.skipif(not ARTICLE.exists(), reason="the seed article is not beside the checkout")
+def test_event_quotes_are_verbatim(ukraine: Scenario) -> None:
+    article = re.sub(r"\s+", " ", ARTICLE.read_text(encoding="utf-8"))
+    items: list[Any] = [*ukraine.events]
+    items += [b for e in ukraine.events for b in e.branches]
+    quotes = [item.quote for item in items if item.quote]
+    assert len(quotes) >= 6
+    for quote in quotes:
+        assert re.sub(r"\s+", " ", quote) in article, quote
+    vance = next(b for e in ukraine.events for b in e.branches if b.id == "trump_administration")
+    assert vance.changes["actors.united_states.stances.territory.position"] == "freeze"
