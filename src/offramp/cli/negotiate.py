@@ -1,0 +1,232 @@
+"""The ``negotiate`` and ``durability`` commands: negotiation over time and whether a deal holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from offramp.cli._app import app, err, guard, out
+from offramp.durability import Durability, DurabilityError, complete_package, durability
+from offramp.negotiate import Negotiation, StrategyError, negotiate
+from offramp.scenario import Scenario, load_scenario
+
+__all__ = ["durability_command", "negotiate_command"]
+
+
+def _pairs(items: list[str], what: str, example: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise StrategyError(f"{what} must look like {example}; got `{item}`")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _deadline(text: str | None) -> int | dt.date:
+    if text is None:
+        return 20
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise StrategyError(
+            f"--deadline must be a number of rounds or a date (YYYY-MM-DD); got `{text}`"
+        ) from error
+
+
+def _write(data: dict[str, Any], json_path: str | None) -> Console:
+    """Write JSON where asked; return the console the human summary goes to."""
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if json_path == "-":
+        sys.stdout.write(text)
+        return err
+    if json_path is not None:
+        try:
+            Path(json_path).write_text(text, encoding="utf-8")
+        except OSError as error:
+            err.print(f"[bold red]error:[/] cannot write {json_path}: {error}", highlight=False)
+            raise typer.Exit(1) from error
+    return out
+
+
+def _package_text(scenario: Scenario, package: dict[str, str] | None) -> str:
+    if package is None:
+        return "-"
+    labels = {i.id: {o.id: o.label for o in i.options} for i in scenario.issues}
+    return "; ".join(f"{i}: {labels[i][o]}" for i, o in package.items())
+
+
+def _render_negotiation(result: Negotiation, scenario: Scenario, console: Console) -> None:
+    console.print(
+        f"[bold]{scenario.title}[/]\nStacked alternating offers among "
+        f"{', '.join(f'{a} ({s})' for a, s in result.strategies.items())}; deadline "
+        f"{result.deadline} rounds of {result.round_days} days"
+    )
+    history = Table(title="Offer history", title_justify="left")
+    for name in ("round", "actor", "action", "package"):
+        history.add_column(name, justify="right" if name == "round" else "left")
+    moves = result.history
+    shown = moves if len(moves) <= 40 else (*moves[:15], None, *moves[-15:])
+    previous: dict[str, str] | None = None
+    for move in shown:
+        if move is None:
+            history.add_row("...", f"({len(moves) - 30} more turns)", "", "")
+            continue
+        same = move.package is not None and move.package == previous
+        text = "(the same package)" if same else _package_text(scenario, move.package)
+        history.add_row(str(move.round), move.actor, move.action, text)
+        previous = move.package
+    console.print(history)
+    if result.agreement is None:
+        console.print("[bold]Breakdown[/]: no agreement before the deadline.")
+    else:
+        utility = result.utility or {}
+        console.print(
+            f"[bold green]Agreement[/] in round {result.round}: "
+            f"{_package_text(scenario, result.agreement)}\n"
+            "utility: "
+            + ", ".join(f"{a} {utility[a]:.3f} (batna {result.batna[a]:.2f})" for a in utility)
+        )
+        nash = "none (the ratified ZOPA is empty)"
+        if result.nash is not None:
+            nash = _package_text(scenario, result.nash)
+        console.print(
+            f"Nash solution: {nash}\ndistance from it (utility space): "
+            f"{'-' if result.nash_distance is None else f'{result.nash_distance:.3f}'}; "
+            f"Pareto-optimal: {'yes' if result.pareto_optimal else 'no'}"
+        )
+    if result.runs:
+        table = Table(
+            title=f"{result.runs} runs (random turn order, event branches drawn; seed "
+            f"{result.seed}): agreement rate {result.agreement_rate:.1%}",
+            title_justify="left",
+        )
+        table.add_column("share", justify="right")
+        table.add_column("outcome")
+        for outcome in result.outcomes[:10]:
+            text = (
+                "breakdown" if outcome.package is None else _package_text(scenario, outcome.package)
+            )
+            table.add_row(f"{outcome.share:.1%}", text)
+        console.print(table)
+
+
+@app.command(name="negotiate")
+def negotiate_command(
+    file: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
+    strategy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--strategy",
+            help="ACTOR=NAME for a veto actor: boulware, linear, conceder (optionally NAME:BETA), "
+            "tit_for_tat, best_acceptable. Repeatable; default boulware.",
+        ),
+    ] = None,
+    deadline: Annotated[
+        str | None,
+        typer.Option(help="Rounds (a number) or a date YYYY-MM-DD; default 20 rounds."),
+    ] = None,
+    runs: Annotated[
+        int, typer.Option(help="Also run N negotiations with random turn order and event draws.")
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the runs.")] = 0,
+    round_days: Annotated[int, typer.Option(help="Days per round.")] = 7,
+    json_path: Annotated[
+        str | None, typer.Option("--json", help="Write the result JSON here ('-' for stdout).")
+    ] = None,
+) -> None:
+    """Simulate negotiation among the veto actors: stacked alternating offers with a deadline."""
+    scenario = guard(lambda: load_scenario(file))
+    strategies = guard(lambda: _pairs(strategy or [], "--strategy", "ACTOR=NAME"))
+    limit = guard(lambda: _deadline(deadline))
+    result = guard(
+        lambda: negotiate(
+            scenario,
+            strategies=strategies,
+            deadline=limit,
+            runs=runs,
+            seed=seed,
+            round_days=round_days,
+        )
+    )
+    console = _write(result.to_dict(), json_path)
+    _render_negotiation(result, scenario, console)
+
+
+def _render_durability(result: Durability, scenario: Scenario, console: Console) -> None:
+    console.print(f"[bold]{scenario.title}[/]\nPackage: {_package_text(scenario, result.package)}")
+    table = Table(
+        title=f"Value of the deal and of resuming the war (horizon {result.horizon:g} years)",
+        title_justify="left",
+    )
+    for name in ("actor", "deal", "war now", "war at horizon"):
+        table.add_column(name, justify="left" if name == "actor" else "right")
+    for actor, deal in result.deal.items():
+        table.add_row(
+            actor, f"{deal:.3f}", f"{result.war_now[actor]:.3f}", f"{result.war_end[actor]:.3f}"
+        )
+    console.print(table)
+    if result.first_breach is None:
+        console.print(
+            f"[bold green]Self-enforcing[/]: no side prefers war within {result.horizon:g} years."
+        )
+    else:
+        b = result.first_breach
+        console.print(
+            f"[bold red]Not self-enforcing[/]: {b.actor} prefers war again after {b.year:.2f} years"
+        )
+        if result.restoring:
+            console.print("Would restore it:")
+            for r in result.restoring:
+                change = ", ".join(f"{i}={o}" for i, o in r.change.items())
+                note = "" if r.beats_batnas else " (but then some veto actor prefers no deal)"
+                console.print(f"  {change}{note}")
+        else:
+            console.print("No single option (or pair) with a declared effect restores it.")
+    console.print(
+        f"P(holds) over {result.draws} draws (seed {result.seed}): "
+        + ", ".join(
+            f"{y} year{'s' if y != '1' else ''}: {p:.1%}" for y, p in result.p_holds.items()
+        )
+    )
+
+
+@app.command(name="durability")
+def durability_command(
+    file: Annotated[Path, typer.Argument(help="Scenario file (YAML) with a `dynamics` section.")],
+    package: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--package",
+            help="ISSUE=OPTION (repeatable); issues not given are taken from the Nash package.",
+        ),
+    ] = None,
+    draws: Annotated[int, typer.Option(help="Monte Carlo draws for p_holds.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Seed of the draws.")] = 0,
+    json_path: Annotated[
+        str | None, typer.Option("--json", help="Write the result JSON here ('-' for stdout).")
+    ] = None,
+) -> None:
+    """Whether a package would hold: the commitment problem (Fearon 1995, Powell 2006)."""
+    scenario = guard(lambda: load_scenario(file))
+
+    def run() -> Durability:
+        if draws < 0:
+            raise DurabilityError(f"--draws must be 0 or more; got {draws}")
+        chosen = complete_package(scenario, _pairs(package or [], "--package", "ISSUE=OPTION"))
+        return durability(scenario, chosen, draws=draws, seed=seed)
+
+    result = guard(run)
+    console = _write(result.to_dict(), json_path)
+    _render_durability(result, scenario, console)

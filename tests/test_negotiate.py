@@ -1,0 +1,325 @@
+"""Negotiation over time: the stacked alternating-offers protocol and its strategies."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from offramp.negotiate import (
+    ACTIONS,
+    STRATEGIES,
+    Change,
+    StrategyError,
+    negotiate,
+    parse_strategy,
+    simulate,
+)
+from offramp.scenario import load_scenario, load_scenario_text
+from tests.conftest import ROOT, SCENARIOS
+
+LINE = """\
+id: line
+title: One issue, five options
+as_of: 2024-01-01
+issues:
+  - id: i
+    label: i
+    options:
+      - {id: o0, label: o0, at: 0}
+      - {id: o1, label: o1, at: 25}
+      - {id: o2, label: o2, at: 50}
+      - {id: o3, label: o3, at: 75}
+      - {id: o4, label: o4, at: 100}
+actors:
+  - id: a
+    label: A
+    power: 1
+    veto: true
+    batna: 0.3
+    assumed: test
+    stances:
+      - {issue: i, position: o0, salience: 1, values: {o0: 1, o1: 0.8, o2: 0.6, o3: 0.4, o4: 0}}
+  - id: b
+    label: B
+    power: 1
+    veto: true
+    batna: 0.3
+    assumed: test
+    stances:
+      - {issue: i, position: o4, salience: 1, values: {o0: 0, o1: 0.4, o2: 0.6, o3: 0.8, o4: 1}}
+"""
+
+
+def test_two_linear_agents_reach_the_hand_computed_outcome() -> None:
+    """Deadline 5 rounds, so t = r/4; both have u_max 1 and batna 0.3.
+
+    Linear targets 1 - 0.7 t: 1, 0.825, 0.65, 0.475, 0.3.
+    r0: A offers o0 (only package >= 1); B rejects it (0 <= batna), offers o4.
+    r1: A's target 0.825 still admits only o0; B likewise o4.
+    r2: A's target 0.65 admits o0 (1) and o1 (0.8); o1 is better for B -> A offers o1.
+        B: o1 is worth 0.4 to B, below its next target 0.475: B offers o3 (0.8 >= 0.65,
+        better for A than o4).
+    r3: o3 is worth 0.4 to A, at least its next target (t = 1: 0.3): A accepts.
+    Agreement: o3 in round 3, utilities (0.4, 0.8).
+    """
+    result = negotiate(
+        load_scenario_text(LINE), strategies={"a": "linear", "b": "linear"}, deadline=5
+    )
+    assert result.agreement == {"i": "o3"}
+    assert result.round == 3
+    assert result.utility == {"a": 0.4, "b": 0.8}
+    steps = [(m.round, m.actor, m.action, m.package) for m in result.history]
+    assert steps == [
+        (0, "a", "offer", {"i": "o0"}),
+        (0, "b", "offer", {"i": "o4"}),
+        (1, "a", "offer", {"i": "o0"}),
+        (1, "b", "offer", {"i": "o4"}),
+        (2, "a", "offer", {"i": "o1"}),
+        (2, "b", "offer", {"i": "o3"}),
+        (3, "a", "accept", {"i": "o3"}),
+    ]
+    # Nash over (0.1, 0.3, 0.5) gains... o1: (0.5)(0.1), o2: (0.3)(0.3), o3: (0.1)(0.5) -> o2
+    assert result.nash == {"i": "o2"}
+    assert result.nash_distance == pytest.approx(np.hypot(0.2, 0.2))
+    assert result.pareto_optimal is True
+
+
+def test_the_two_party_textbook_meets_at_the_nash_solution() -> None:
+    scenario = load_scenario(SCENARIOS / "textbook-two-party.yaml")
+    result = negotiate(scenario, strategies={"north": "linear", "south": "linear"})
+    assert result.agreement == result.nash
+    assert result.nash_distance == 0.0
+
+
+def _utilities(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
+    k = draw(st.integers(2, 3))
+    n = draw(st.integers(2, 12))
+    grid = st.integers(0, 10).map(lambda x: x / 10)
+    u = np.array([[draw(grid) for _ in range(n)] for _ in range(k)])
+    batna = np.array([draw(grid) for _ in range(k)])
+    return u, batna
+
+
+@st.composite
+def _cases(draw: st.DrawFn) -> tuple[object, ...]:
+    u, batna = _utilities(draw)
+    k, n = u.shape
+    names = draw(st.lists(st.sampled_from(sorted(STRATEGIES)), min_size=k, max_size=k))
+    deadline = draw(st.integers(1, 8))
+    changes = []
+    if draw(st.booleans()):
+        r = draw(st.integers(1, 8))
+        new_b = np.array([draw(st.integers(0, 10)) / 10 for _ in range(k)])
+        changes.append(Change(r, batna=new_b))
+    allowed = np.array([draw(st.booleans()) or i == 0 for i in range(n)])
+    return u, batna, [parse_strategy(s) for s in names], deadline, changes, allowed
+
+
+@settings(max_examples=60, deadline=None)
+@given(_cases())
+def test_an_agreement_is_never_below_any_partys_batna(case: tuple[object, ...]) -> None:
+    u, batna, strategies, deadline, changes, allowed = case
+    assert isinstance(u, np.ndarray) and isinstance(batna, np.ndarray)
+    orders = np.array([np.roll(np.arange(u.shape[0]), s) for s in range(u.shape[0])])
+    trace = simulate(
+        u,
+        batna,
+        strategies,
+        deadline,
+        allowed=allowed,
+        order=orders,
+        changes=changes,  # type: ignore[arg-type]
+    )
+    for run in range(len(orders)):
+        package = int(trace.agreement[run])
+        if package < 0:
+            continue
+        in_force = batna
+        for change in changes:  # type: ignore[attr-defined]
+            if change.round <= trace.round[run] and change.batna is not None:
+                in_force = change.batna
+        assert allowed[package]  # type: ignore[index]
+        assert np.all(u[:, package] > in_force)
+        assert np.array_equal(trace.utility[run], u[:, package])
+        # the protocol: the last k-1 moves before the end are acceptances of it
+        moves = trace.action[run][trace.action[run] > 0]
+        k = u.shape[0]
+        assert list(moves[len(moves) - (k - 1) :]) == [2] * (k - 1)
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_a_deadline_with_no_zopa_ends_in_breakdown(name: str) -> None:
+    # each side has packages above its batna, none is above both
+    u = np.array([[0.9, 0.7, 0.5, 0.2], [0.1, 0.3, 0.5, 0.9]])
+    batna = np.array([0.6, 0.55])
+    trace = simulate(u, batna, [parse_strategy(name)] * 2, deadline=12)
+    assert trace.agreement[0] == -1 and trace.round[0] == -1
+    assert np.isnan(trace.utility[0]).all()
+    # they kept talking to the deadline: the last round was played
+    assert (trace.action[0, -2:] > 0).all()
+
+
+def test_the_ukraine_base_case_breaks_down() -> None:
+    scenario = load_scenario(SCENARIOS / "ukraine-2024-09.yaml")
+    result = negotiate(scenario, deadline=6)
+    assert result.agreement is None and result.round is None
+    assert result.nash is None and result.nash_distance is None
+    assert result.pareto_optimal is None
+    assert {m.action for m in result.history} <= set(ACTIONS)
+
+
+def test_an_actor_with_nothing_above_its_batna_walks_away() -> None:
+    u = np.array([[0.9, 0.5], [0.2, 0.3]])
+    trace = simulate(u, np.array([0.4, 0.5]), [parse_strategy("linear")] * 2, deadline=5)
+    assert trace.agreement[0] == -1
+    assert [ACTIONS[c - 1] for c in trace.action[0] if c] == ["offer", "reject"]
+
+
+def test_events_change_batnas_mid_negotiation() -> None:
+    u = np.array([[1.0, 0.6, 0.0], [0.0, 0.6, 1.0]])
+    linear = [parse_strategy("linear")] * 2
+    # no ZOPA at first (B's batna 0.7 is above the middle's 0.6) ...
+    closed = simulate(u, np.array([0.3, 0.7]), linear, deadline=6)
+    assert closed.agreement[0] == -1
+    # ... until an event in round 2 lowers it
+    opened = simulate(
+        u, np.array([0.3, 0.7]), linear, deadline=6, changes=[Change(2, batna=np.array([0.3, 0.3]))]
+    )
+    assert opened.agreement[0] == 1 and opened.round[0] >= 2
+    # and an event can close a ZOPA that was open
+    shut = simulate(
+        u, np.array([0.3, 0.3]), linear, deadline=6, changes=[Change(1, batna=np.array([0.3, 0.7]))]
+    )
+    assert shut.agreement[0] == -1
+
+
+def test_tit_for_tat_reciprocates_and_two_reciprocators_never_move() -> None:
+    u = np.array([[1.0, 0.8, 0.6, 0.4, 0.0], [0.0, 0.4, 0.6, 0.8, 1.0]])
+    batna = np.array([0.3, 0.3])
+    tft = parse_strategy("tit_for_tat")
+    both = simulate(u, batna, [tft, tft], deadline=10)
+    assert both.agreement[0] == -1
+    # against a conceder, tit-for-tat concedes back and they agree
+    mixed = simulate(u, batna, [tft, parse_strategy("conceder")], deadline=10)
+    assert mixed.agreement[0] >= 0
+
+
+def test_batched_runs_equal_single_runs() -> None:
+    rng = np.random.default_rng(1)
+    u = np.round(rng.random((3, 40)), 2)
+    batna = np.array([0.4, 0.45, 0.4])
+    plan = [parse_strategy(s) for s in ("boulware", "best_acceptable", "tit_for_tat")]
+    orders = np.array([rng.permutation(3) for _ in range(8)])
+    batch = simulate(u, batna, plan, 15, order=orders, cost=np.array([0.01, 0.0, 0.02]))
+    for r, order in enumerate(orders):
+        one = simulate(u, batna, plan, 15, order=order, cost=np.array([0.01, 0.0, 0.02]))
+        assert one.agreement[0] == batch.agreement[r]
+        assert np.array_equal(one.action[0], batch.action[r])
+        assert np.array_equal(one.package[0], batch.package[r])
+
+
+def test_boulware_holds_out_longer_than_conceder() -> None:
+    scenario = load_scenario_text(LINE)
+    rounds = {
+        name: negotiate(scenario, strategies={"a": name, "b": name}, deadline=12).round
+        for name in ("boulware", "linear", "conceder")
+    }
+    assert rounds["conceder"] < rounds["linear"] < rounds["boulware"]  # type: ignore[operator]
+
+
+def test_strategy_parsing() -> None:
+    assert parse_strategy("boulware:0.1").beta == 0.1
+    assert parse_strategy("linear").beta == 1.0
+    for bad in ("boulware:-1", "boulware:x", "tit_for_tat:2", "nope"):
+        with pytest.raises(StrategyError):
+            parse_strategy(bad)
+
+
+def test_runs_report_rate_and_outcomes() -> None:
+    scenario = load_scenario(SCENARIOS / "textbook-two-party.yaml")
+    result = negotiate(scenario, runs=20, seed=3)
+    assert result.runs == 20
+    assert result.agreement_rate == 1.0
+    assert sum(o.share for o in result.outcomes) == pytest.approx(1.0)
+    again = negotiate(scenario, runs=20, seed=3)
+    assert again.outcomes == result.outcomes
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "offramp", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_cli_json_keys() -> None:
+    path = str(SCENARIOS / "textbook-two-party.yaml")
+    done = _run("negotiate", path, "--strategy", "north=linear", "--json", "-", "--deadline", "10")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert {"agreement", "round", "history", "nash_distance", "pareto_optimal"} <= set(data)
+    assert "runs" not in data
+    assert set(data["history"][0]) == {"round", "actor", "action", "package"}
+    done = _run("negotiate", path, "--runs", "10", "--seed", "1", "--json", "-")
+    data = json.loads(done.stdout)
+    assert data["runs"] == 10 and 0 <= data["agreement_rate"] <= 1
+    assert set(data["outcomes"][0]) == {"package", "share"}
+    done = _run("negotiate", path, "--deadline", "2024-03-01", "--json", "-")
+    assert json.loads(done.stdout)["deadline"] == 9  # 60 days in 7-day rounds
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--strategy", "north=stubborn"), "unknown strategy"),
+        (("--strategy", "nobody=linear"), "not a veto actor"),
+        (("--strategy", "north"), "ACTOR=NAME"),
+        (("--deadline", "soon"), "--deadline"),
+        (("--deadline", "2020-01-01"), "not after"),
+    ],
+)
+def test_cli_bad_input_is_a_message(args: tuple[str, ...], message: str) -> None:
+    done = _run("negotiate", str(SCENARIOS / "textbook-two-party.yaml"), *args)
+    assert done.returncode == 1
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+EVENT = """
+events:
+  - id: coup
+    label: A hardliner takes over in South
+    date: 2024-01-20
+    assumed: test
+    branches:
+      - {id: yes, label: hardliner, probability: 0.7, changes: {actors.south.batna: 1.0}}
+      - {id: no, label: no change, probability: 0.3, changes: {}}
+"""
+
+
+def test_scenario_events_apply_mid_negotiation() -> None:
+    text = (SCENARIOS / "textbook-two-party.yaml").read_text(encoding="utf-8") + EVENT
+    scenario = load_scenario(SCENARIOS / "textbook-two-party.yaml")
+    evented = load_scenario_text(text)
+    plan = {"north": "boulware", "south": "boulware"}
+    # without the event Boulware agents agree in round 16; the most probable branch
+    # (South's batna 1.0: nothing beats it, so it walks away) applies in round 3 (19 days / 7)
+    assert negotiate(scenario, strategies=plan).round == 16
+    result = negotiate(evented, strategies=plan, runs=400, seed=0)
+    assert result.agreement is None
+    assert result.batna["south"] == 1.0
+    assert result.history[-1].action == "reject" and result.history[-1].round == 3
+    # in the runs the branch is drawn: about 30% keep the old batna and agree
+    assert result.agreement_rate == pytest.approx(0.3, abs=0.07)
+    # an event after the deadline changes nothing
+    early = negotiate(evented, strategies=plan, deadline=2)
+    assert early.batna["south"] == 0.35
