@@ -50,3 +50,16 @@ def register(fmt: Format) -> Format:
         raise ValueError(f"format {fmt.name!r} is already registered")
     FORMATS[fmt.name] = fmt
     return fmt
+
+
+def _register_builtin() -> None:
+    """Import every public module of this package: each registers its format."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{module.name}")
+
+
+_register_builtin()
