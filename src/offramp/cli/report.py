@@ -1,0 +1,142 @@
+"""The ``report`` and ``serve`` commands: the analysis report and the web workbench."""
+
+from __future__ import annotations
+
+import ipaddress
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from offramp.cli._app import app, err, guard, out
+from offramp.errors import InputError, Problem
+from offramp.scenario import load_scenario
+
+__all__ = ["report", "serve"]
+
+
+class Format(StrEnum):
+    """Report formats."""
+
+    html = "html"
+    md = "md"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@app.command()
+def report(
+    source: Annotated[
+        str, typer.Argument(metavar="FILE|RUN_ID", help="Scenario file (YAML) or stored run id.")
+    ],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Directory: writes DIR/<scenario id>/report.html and .md.")
+    ] = Path("offramp-out"),
+    fmt: Annotated[
+        Format | None,
+        typer.Option("--format", help="Write only this format (default: both html and md)."),
+    ] = None,
+    axes: Annotated[
+        str | None,
+        typer.Option(help="Two actor ids for the settlement picture, e.g. ukraine,russia."),
+    ] = None,
+) -> None:
+    """Write the analysis report: one self-contained HTML file and a Markdown summary."""
+    from offramp.report import report_for, write_report
+
+    path = Path(source)
+    if not path.exists():
+        guard(lambda: _no_run(source))
+    scenario = guard(lambda: load_scenario(path))
+    pair: tuple[str, str] | None = None
+    if axes is not None:
+        ids = [a.id for a in scenario.actors]
+        parts = [p.strip() for p in axes.split(",")]
+        bad = [p for p in parts if p not in ids]
+        if len(parts) != 2 or bad:
+            guard(
+                lambda: _raise(
+                    Problem(
+                        "--axes",
+                        None,
+                        "",
+                        f"give two actor ids separated by a comma, from: {', '.join(ids)}",
+                    )
+                )
+            )
+        pair = (parts[0], parts[1])
+    built = guard(lambda: report_for(scenario, axes=pair))
+    formats: tuple[Format, ...] = (fmt,) if fmt is not None else (Format.html, Format.md)
+    try:
+        written = write_report(built, out_dir, tuple(f.value for f in formats))
+    except OSError as error:
+        err.print(f"[bold red]error:[/] cannot write the report: {error}", highlight=False)
+        raise typer.Exit(1) from error
+    out.print(built.verdict, highlight=False)
+    for written_path in written:
+        out.print(f"Wrote {written_path}", highlight=False)
+
+
+def _raise(problem: Problem) -> None:
+    raise InputError([problem])
+
+
+def _no_run(source: str) -> None:
+    """Resolve RUN_ID in the run store, or say why it cannot be."""
+    _raise(
+        Problem(
+            source,
+            None,
+            "",
+            "no such file, and no run store to look a run id up in "
+            "(offramp's run store is not installed); give a scenario file",
+        )
+    )
+
+
+@app.command()
+def serve(
+    source: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="[FILE|DIR]",
+            help="Scenario file or directory of scenarios (default: scenarios/ or .).",
+        ),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.", min=0, max=65535)] = 8000,
+    token: Annotated[
+        str | None,
+        typer.Option(help="Require this token on every request (needed off loopback)."),
+    ] = None,
+) -> None:
+    """Serve the web workbench: edit inputs and see the verdict, picture and forecasts change."""
+    if source is not None and not source.exists():
+        guard(lambda: _raise(Problem(str(source), None, "", "no such file or directory")))
+    if not _is_loopback(host) and not token:
+        guard(
+            lambda: _raise(
+                Problem(
+                    "--host",
+                    None,
+                    "",
+                    f"{host} is not a loopback address: anyone who can reach it could use the "
+                    "server, so give --token T (every request must then carry T)",
+                )
+            )
+        )
+    import uvicorn
+
+    from offramp.web import create_app
+
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
+    out.print(f"offramp workbench on {url}" + (f"?token={token}" if token else ""), highlight=False)
+    uvicorn.run(create_app(source, token=token), host=host, port=port, log_level="warning")

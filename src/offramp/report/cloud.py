@@ -1,0 +1,204 @@
+"""Every package over two actors' utilities, labelled by who blocks it: the data behind the picture.
+
+:class:`offramp.analysis.Analysis` keeps only what the verdict needs (counts,
+the frontier, the solutions). To *show* why there is or is not a deal, the
+report and the web app plot every package as a point over two actors'
+utilities, coloured by its status:
+
+* ``ratified``: in the ratified ZOPA (every veto actor prefers it to its
+  batna and every public ratifies it);
+* ``public:<id>``: every veto actor prefers it, but only this public rejects it;
+* ``actor:<id>``: blocked by this veto actor alone (its utility is not above
+  its batna, and nobody else objects);
+* ``several``: blocked by two or more veto actors or publics.
+
+The status rules are those of :func:`offramp.analysis.analyze` (the test
+suite checks the counts agree with it). Packages are enumerated in blocks with
+:func:`offramp.space.iter_blocks`; points with the same status and the same
+utilities rounded to :data:`RESOLUTION` are merged and counted, so the number
+of points stays bounded (at most ``(1/RESOLUTION + 1)**2`` per status)
+however large the space.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from offramp.ratify import compile_rules
+from offramp.scenario.schema import Scenario
+from offramp.space import Space, iter_blocks, utility_tables
+
+__all__ = ["RESOLUTION", "Cloud", "CloudGroup", "default_axes", "package_cloud"]
+
+RESOLUTION = 0.001
+"""Utilities are rounded to this step before points are merged."""
+
+
+@dataclass(frozen=True)
+class CloudGroup:
+    """The merged points of one status.
+
+    ``x``, ``y`` are utilities (rounded to :data:`RESOLUTION`), ``count`` the
+    number of packages at each point and ``example`` the lowest package index
+    among them.
+    """
+
+    status: str
+    label: str
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+    count: tuple[int, ...]
+    example: tuple[int, ...]
+
+    @property
+    def packages(self) -> int:
+        """Number of packages with this status."""
+        return sum(self.count)
+
+
+@dataclass(frozen=True)
+class Cloud:
+    """Every package of a scenario over actors ``x`` and ``y``, grouped by status."""
+
+    x: str
+    y: str
+    groups: tuple[CloudGroup, ...]
+
+    def group(self, status: str) -> CloudGroup | None:
+        """The group with this status, if any package has it."""
+        return next((g for g in self.groups if g.status == status), None)
+
+
+def default_axes(scenario: Scenario) -> tuple[str, str]:
+    """The two actors to plot by default: the first two veto actors.
+
+    With fewer than two veto actors, the most powerful other actors fill in.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from offramp.scenario import load_scenario
+    >>> s = load_scenario(Path(__file__).parents[3] / "scenarios" / "ukraine-2024-09.yaml")
+    >>> default_axes(s)
+    ('ukraine', 'russia')
+    """
+    veto = [a.id for a in scenario.actors if a.veto]
+    rest = [a.id for a in sorted(scenario.actors, key=lambda a: -a.power) if not a.veto]
+    chosen = (veto + rest)[:2]
+    if len(chosen) == 1:
+        chosen.append(chosen[0])
+    return chosen[0], chosen[1]
+
+
+def package_cloud(
+    scenario: Scenario, x: str | None = None, y: str | None = None, *, block_size: int = 1 << 18
+) -> Cloud:
+    """Every package over the utilities of actors ``x`` and ``y``, grouped by who blocks it.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    x, y : str, optional
+        Actor ids for the two axes; default :func:`default_axes`.
+    block_size : int, default 262144
+        Packages per block (bounds memory).
+
+    Returns
+    -------
+    Cloud
+
+    Raises
+    ------
+    KeyError
+        If ``x`` or ``y`` is not an actor id.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from offramp.scenario import load_scenario
+    >>> path = Path(__file__).parents[3] / "scenarios" / "textbook-two-party.yaml"
+    >>> cloud = package_cloud(load_scenario(path))
+    >>> {g.status: g.packages for g in cloud.groups}["ratified"]
+    4
+    """
+    dx, dy = default_axes(scenario)
+    x, y = x or dx, y or dy
+    ids = [a.id for a in scenario.actors]
+    ax, ay = ids.index(scenario.actor(x).id), ids.index(scenario.actor(y).id)
+    space = Space.of(scenario)
+    tables = utility_tables(scenario)
+    veto = np.array([a for a, actor in enumerate(scenario.actors) if actor.veto], dtype=np.intp)
+    batna = np.array([scenario.actors[a].batna or 0.0 for a in veto])
+    publics = [(compile_rules(p, scenario.issues)[0], p.threshold) for p in scenario.publics]
+    blocker_ids = [f"actor:{ids[v]}" for v in veto] + [f"public:{p.id}" for p in scenario.publics]
+    labels = {f"actor:{a.id}": a.label for a in scenario.actors} | {
+        f"public:{p.id}": p.label for p in scenario.publics
+    }
+    statuses = ["ratified", *blocker_ids, "several"]
+    merged: dict[int, dict[tuple[int, int], list[int]]] = {s: {} for s in range(len(statuses))}
+    steps = round(1 / RESOLUTION)
+    for start, utility in iter_blocks(tables, block_size):
+        m = utility.shape[-1]
+        index = np.arange(start, start + m, dtype=np.int64)
+        refuses = utility[veto] <= batna[:, None]
+        if publics:
+            options = space.options_of(index)
+            rejects = np.stack([table.lookup(options) >= t for table, t in publics])
+        else:
+            rejects = np.zeros((0, m), dtype=bool)
+        blocks = np.concatenate([refuses, rejects])
+        n_blocking = blocks.sum(axis=0)
+        status = np.where(
+            n_blocking == 0,
+            0,
+            np.where(n_blocking == 1, 1 + blocks.argmax(axis=0), len(statuses) - 1),
+        )
+        qx = np.rint(utility[ax] * steps).astype(np.int64)
+        qy = np.rint(utility[ay] * steps).astype(np.int64)
+        _merge(merged, status, qx, qy, index)
+    groups = []
+    for s, name in enumerate(statuses):
+        points = merged[s]
+        if not points:
+            continue
+        keys = sorted(points)
+        label = {"ratified": "ratified ZOPA", "several": "blocked by several"}.get(
+            name, f"blocked by {labels.get(name, name)} alone"
+        )
+        if name.startswith("public:"):
+            label = f"in the ZOPA, rejected by {labels[name]}"
+        groups.append(
+            CloudGroup(
+                status=name,
+                label=label,
+                x=tuple(k[0] / steps for k in keys),
+                y=tuple(k[1] / steps for k in keys),
+                count=tuple(points[k][0] for k in keys),
+                example=tuple(points[k][1] for k in keys),
+            )
+        )
+    return Cloud(x=x, y=y, groups=tuple(groups))
+
+
+def _merge(
+    merged: dict[int, dict[tuple[int, int], list[int]]],
+    status: NDArray[np.int64],
+    qx: NDArray[np.int64],
+    qy: NDArray[np.int64],
+    index: NDArray[np.int64],
+) -> None:
+    """Add a block's points to the running (count, lowest index) per (status, x, y)."""
+    side = np.int64(round(1 / RESOLUTION) + 1)
+    key = (status.astype(np.int64) * side + qx) * side + qy
+    unique, first, counts = np.unique(key, return_index=True, return_counts=True)
+    for k, f, c in zip(unique.tolist(), first.tolist(), counts.tolist(), strict=True):
+        s, rest = divmod(k, int(side) ** 2)
+        kx, ky = divmod(rest, int(side))
+        slot = merged[s].get((kx, ky))
+        if slot is None:
+            merged[s][(kx, ky)] = [c, int(index[f])]
+        else:
+            slot[0] += c

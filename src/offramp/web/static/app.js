@@ -1,0 +1,366 @@
+// offramp workbench: plain JavaScript over the app's JSON API (no build step).
+"use strict";
+
+const params = new URLSearchParams(location.search);
+const TOKEN = params.get("token");
+const $ = (id) => document.getElementById(id);
+const state = {
+  source: null,           // {name} or {yaml, file}
+  base: null,             // scenario JSON of the unedited scenario
+  variants: { A: {}, B: {} },   // path key -> {path, value}
+  active: "A",
+  compare: false,
+  axes: [null, null],
+  results: { A: null, B: null },
+  inputs: [],             // [{key, path, label, group, min, max, step, value, testid, disabled}]
+  seq: 0,
+  sweepRun: null,
+};
+
+async function api(method, url, body) {
+  const headers = { "Content-Type": "application/json" };
+  if (TOKEN) headers["X-Offramp-Token"] = TOKEN;
+  const response = await fetch(url, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  const type = response.headers.get("content-type") || "";
+  const data = type.includes("json") ? await response.json() : await response.text();
+  if (!response.ok) { const e = new Error("request failed"); e.data = data; e.status = response.status; throw e; }
+  return data;
+}
+
+function esc(text) {
+  return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+}
+
+function showProblems(error) {
+  const box = $("problems");
+  if (!error) { box.hidden = true; box.innerHTML = ""; return; }
+  const problems = (error.data && error.data.problems) || [{ text: String(error.message || error) }];
+  box.innerHTML = "<strong>" + esc((error.data && error.data.detail) || "Error") + "</strong><ul>" +
+    problems.map((p) => "<li><code>" + esc(p.text) + "</code></li>").join("") + "</ul>";
+  box.hidden = false;
+}
+
+function request(variant, extra) {
+  const edits = Object.values(state.variants[variant]);
+  return Object.assign({}, state.source, { edits }, extra || {});
+}
+
+// ---- controls -------------------------------------------------------------
+function buildInputs(s) {
+  const inputs = [];
+  const uncertain = new Set((s.uncertain || []).map((p) => JSON.stringify(p)));
+  const add = (o) => {
+    o.key = JSON.stringify(o.path);
+    if (uncertain.has(o.key)) o.note = (o.note ? o.note + "; " : "") + "a distribution: its point value; editing sets a number";
+    inputs.push(o);
+  };
+  const actors = s.actors.map((a, i) => [a, i]).sort((p, q) => (q[0].veto - p[0].veto));
+  for (const [a, i] of actors) {
+    const group = a.label + (a.veto ? " · veto" : "");
+    if (a.veto && a.batna !== null) add({ path: ["actors", i, "batna"], label: "batna", group, min: 0, max: 1, step: 0.01, value: a.batna, testid: "batna-" + a.id });
+    add({ path: ["actors", i, "power"], label: "power", group, min: 0, max: Math.max(100, 2 * a.power), step: 1, value: a.power, testid: "power-" + a.id });
+    a.stances.forEach((st, k) => {
+      const issue = s.issues.find((x) => x.id === st.issue);
+      let at = st.position;
+      if (typeof at === "string") at = issue.options.find((o) => o.id === at).at;
+      add({ path: ["actors", i, "stances", k, "position"], label: issue.label + ": position", group, min: 0, max: 100, step: 1, value: at,
+            testid: "position-" + a.id + "-" + st.issue, disabled: st.values !== null, note: st.values !== null ? "explicit values" : "" });
+      add({ path: ["actors", i, "stances", k, "salience"], label: issue.label + ": salience", group, min: 0, max: Math.max(2, 2 * st.salience), step: 0.05, value: st.salience,
+            testid: "salience-" + a.id + "-" + st.issue });
+    });
+  }
+  s.publics.forEach((p, i) => {
+    const group = p.label + " · public";
+    add({ path: ["publics", i, "threshold"], label: "ratifies below rejection", group, min: 0.01, max: 1, step: 0.01, value: p.threshold, testid: "threshold-" + p.id });
+    p.rules.forEach((r, k) => {
+      const when = Object.entries(r.when).map(([issue, opts]) => issue + " ∈ " + opts.join("/")).join(", ") || "baseline";
+      add({ path: ["publics", i, "rules", k, "reject"], label: "reject if " + when, group, min: 0, max: 1, step: 0.01, value: r.reject, testid: "reject-" + p.id + "-" + k });
+    });
+  });
+  return inputs;
+}
+
+function currentValue(input, variant) {
+  const edit = state.variants[variant][input.key];
+  return edit ? edit.value : input.value;
+}
+
+function renderControls() {
+  const root = $("control-groups");
+  root.innerHTML = "";
+  let groupEl = null, groupName = null;
+  for (const input of state.inputs) {
+    if (input.group !== groupName) {
+      groupName = input.group;
+      groupEl = document.createElement("details");
+      groupEl.className = "group";
+      groupEl.open = /veto|public/.test(groupName);
+      groupEl.innerHTML = "<summary>" + esc(groupName) + "</summary>";
+      root.appendChild(groupEl);
+    }
+    const value = currentValue(input, state.active);
+    const row = document.createElement("div");
+    row.className = "control" + (state.variants[state.active][input.key] ? " edited" : "");
+    row.innerHTML = '<label title="' + esc(input.note || "") + '">' + esc(input.label) + (input.note ? " <em>(" + esc(input.note) + ")</em>" : "") + "</label>" +
+      '<input type="range" min="' + input.min + '" max="' + input.max + '" step="' + input.step + '" value="' + value + '" data-testid="' + esc(input.testid) + '"' + (input.disabled ? " disabled" : "") + ">" +
+      '<input type="number" min="' + input.min + '" max="' + input.max + '" step="' + input.step + '" value="' + value + '" data-testid="' + esc(input.testid) + '-field"' + (input.disabled ? " disabled" : "") + ">";
+    const [slider, field] = row.querySelectorAll("input");
+    const changed = (source, other) => {
+      const v = parseFloat(source.value);
+      if (Number.isNaN(v)) return;
+      other.value = v;
+      if (Math.abs(v - input.value) < 1e-12) delete state.variants[state.active][input.key];
+      else state.variants[state.active][input.key] = { path: input.path, value: v };
+      row.classList.toggle("edited", !!state.variants[state.active][input.key]);
+      schedule();
+    };
+    slider.addEventListener("input", () => changed(slider, field));
+    field.addEventListener("change", () => changed(field, slider));
+    groupEl.appendChild(row);
+  }
+  const sweep = $("sweep-path");
+  sweep.innerHTML = state.inputs.filter((i) => !i.disabled).map((i) => '<option value="' + esc(i.key) + '">' + esc(i.group + " — " + i.label) + "</option>").join("");
+}
+
+// ---- rendering --------------------------------------------------------------
+function fmt(n) { return Number(n).toLocaleString("en-US"); }
+
+function verdictHTML(res) {
+  const r = res.result;
+  return '<span class="tag">' + (res.settled ? "Settlement possible" : "No settlement") + "</span><p>" + esc(r.verdict) + "</p>";
+}
+
+function countsHTML(res) {
+  const r = res.result;
+  const cell = (k, v) => '<div class="count"><b>' + fmt(v) + "</b><span>" + k + "</span></div>";
+  return cell("packages", r.space.packages) + cell("in the ZOPA", r.zopa.count) + cell("ratified", r.ratified.count) + cell("Pareto frontier", r.frontier.length);
+}
+
+function editsHTML(variant) {
+  const edits = Object.values(state.variants[variant]);
+  if (!edits.length) return '<span class="muted">No edits: the scenario as written.</span>';
+  return "Edited: " + edits.map((e) => {
+    const input = state.inputs.find((i) => i.key === JSON.stringify(e.path));
+    const label = input ? input.group.replace(/ · .*/, "") + " " + input.label : e.path.join(".");
+    return '<span class="chip">' + esc(label) + " " + esc(input ? input.value : "") + " → <b>" + esc(e.value) + "</b></span>";
+  }).join(" ");
+}
+
+function table(columns, rows) {
+  return "<table><thead><tr>" + columns.map((c) => "<th>" + esc(c) + "</th>").join("") + "</tr></thead><tbody>" +
+    rows.map((r) => "<tr>" + r.map((c) => "<td>" + esc(c) + "</td>").join("") + "</tr>").join("") + "</tbody></table>";
+}
+
+function plot(el, spec, height) {
+  const layout = Object.assign({}, spec.layout);
+  if (height) layout.height = height;
+  Plotly.react(el, spec.data, layout, { displaylogo: false, responsive: true });
+}
+
+function renderSingle(res) {
+  const r = res.result;
+  const v = $("verdict");
+  v.className = "verdict " + (res.settled ? "settled" : "blocked");
+  v.innerHTML = verdictHTML(res);
+  $("counts").innerHTML = countsHTML(res);
+  $("edit-list").innerHTML = editsHTML(state.active);
+  $("figure-title").textContent = res.figure.title;
+  $("figure-caption").textContent = res.figure.caption;
+  plot($("plot"), res.figure.spec);
+  const el = $("plot");
+  if (!el.dataset.hooked) {
+    el.dataset.hooked = "1";
+    el.on("plotly_hover", (ev) => {
+      const pt = ev.points[0];
+      const res = state.results[state.active];
+      if (!res) return;
+      let pkg = null, head = "";
+      if (Array.isArray(pt.customdata)) { pkg = unravel(res.scenario, pt.customdata[0]); head = fmt(pt.customdata[1]) + " package(s) here" + (pt.customdata[1] > 1 ? ", for example:" : ":"); }
+      else if (pt.customdata || pt.text) { $("hover-package").textContent = String(pt.customdata || pt.text); return; }
+      if (!pkg) return;
+      $("hover-package").innerHTML = "<b>" + esc(pt.data.name) + "</b> · " + esc(head) + "<ul>" + pkg.map(([issue, option]) => "<li>" + esc(issue.label) + ": " + esc(option.label) + "</li>").join("") + "</ul>";
+    });
+  }
+  const labels = Object.fromEntries(res.scenario.actors.map((a) => [a.id, a.label]));
+  $("blockers").innerHTML = table(["who", "kind", "blocks", "alone"], r.blockers.slice().sort((a, b) => b.packages - a.packages).map((b) => [b.label, b.kind, fmt(b.packages), fmt(b.sole)]));
+  $("reasons").innerHTML = r.reasons.map((x) => "<li>" + esc(x) + "</li>").join("");
+  const sols = Object.entries(r.solutions).filter(([, p]) => p);
+  const veto = Object.keys(r.solutions.nash ? r.solutions.nash.utility : {}).filter((a) => res.scenario.actors.find((x) => x.id === a && x.veto));
+  $("solutions").innerHTML = sols.length ? table(["solution", "package", ...veto.map((a) => labels[a])],
+    sols.map(([n, p]) => [n.replace("_", "–"), Object.entries(p.package).map(([i, o]) => i + ": " + o).join("; "), ...veto.map((a) => p.utility[a].toFixed(3))])) : "";
+  for (const [sel, k] of [["axis-x", 0], ["axis-y", 1]]) {
+    $(sel).innerHTML = res.scenario.actors.map((a) => '<option value="' + esc(a.id) + '"' + (a.id === res.axes[k] ? " selected" : "") + ">" + esc(a.label) + "</option>").join("");
+  }
+}
+
+function unravel(scenario, index) {
+  // package index -> option of every issue (first issue most significant)
+  const out = [];
+  for (let i = scenario.issues.length - 1; i >= 0; i--) {
+    const issue = scenario.issues[i];
+    const n = issue.options.length;
+    out.unshift([issue, issue.options[index % n]]);
+    index = Math.floor(index / n);
+  }
+  return out;
+}
+
+function renderColumn(variant, res) {
+  const col = $("col-" + variant);
+  col.innerHTML = '<h2 class="col-title">Variant ' + variant + "</h2>" +
+    '<div class="verdict ' + (res.settled ? "settled" : "blocked") + '" data-testid="verdict-' + variant + '">' + verdictHTML(res) + "</div>" +
+    '<div class="counts">' + countsHTML(res) + "</div>" + '<div class="edits">' + editsHTML(variant) + "</div>" +
+    '<div class="card"><div class="plot" id="plot-' + variant + '"></div></div>';
+  plot($("plot-" + variant), res.figure.spec, 480);
+}
+
+let timer = null;
+function schedule() { clearTimeout(timer); timer = setTimeout(recompute, 120); }
+
+async function analyzeVariant(variant) {
+  const body = request(variant, { x: state.axes[0], y: state.axes[1] });
+  const t0 = performance.now();
+  const res = await api("POST", "analyze", body);
+  res.roundtrip = performance.now() - t0;
+  return res;
+}
+
+async function recompute() {
+  const seq = ++state.seq;
+  try {
+    const variants = state.compare ? ["A", "B"] : [state.active];
+    const results = await Promise.all(variants.map(analyzeVariant));
+    if (seq !== state.seq) return;
+    showProblems(null);
+    variants.forEach((v, k) => { state.results[v] = results[k]; });
+    if (state.compare) { renderColumn("A", state.results.A); renderColumn("B", state.results.B); }
+    else renderSingle(results[0]);
+    $("timing").textContent = "analysis: " + results.map((r) => r.elapsed_ms + " ms on the server, " + Math.round(r.roundtrip) + " ms round trip").join(" | ");
+    document.body.dataset.ready = String(seq);
+    if (!state.compare) forecasts(seq);
+  } catch (error) { if (seq === state.seq) showProblems(error); }
+}
+
+async function forecasts(seq) {
+  try {
+    const res = await api("POST", "forecast", request(state.active));
+    if (seq !== state.seq) return;
+    if (!res.available || !res.table) { $("forecast-text").textContent = "No forecast engine is installed."; return; }
+    $("forecast-text").textContent = res.text;
+    $("forecast-table").innerHTML = table(res.table.columns, res.table.rows);
+    if (res.figures.length) plot($("forecast-plot"), res.figures[res.figures.length - 1].spec, 340);
+  } catch (error) { $("forecast-text").textContent = "Forecasts unavailable for this variant."; }
+}
+
+// ---- loading, variants, saving ------------------------------------------------
+async function openScenario(source) {
+  state.source = source;
+  state.variants = { A: {}, B: {} };
+  state.axes = [null, null];
+  try {
+    const res = await api("POST", "analyze", Object.assign({}, source, { edits: [] }));
+    state.base = res.scenario;
+    state.inputs = buildInputs(res.scenario);
+    renderControls();
+    $("save-name").value = res.scenario.id + "-variant.yaml";
+    await recompute();
+  } catch (error) { showProblems(error); }
+}
+
+async function loadList() {
+  const list = await api("GET", "scenarios");
+  $("scenario-select").innerHTML = list.map((s) => '<option value="' + esc(s.name) + '">' + esc(s.title || s.name) + "</option>").join("");
+  const wanted = params.get("scenario");
+  const first = list.find((s) => s.name === wanted) || list.find((s) => /ukraine/.test(s.name)) || list[0];
+  if (first) { $("scenario-select").value = first.name; await openScenario({ name: first.name }); }
+  else { $("verdict").textContent = "No scenario files here: open one with “Open file…”."; }
+}
+
+function setActive(variant) {
+  state.active = variant;
+  document.querySelectorAll(".tab").forEach((t) => t.classList.toggle("active", t.dataset.variant === variant));
+  renderControls();
+  schedule();
+}
+
+function download(name, text, type) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.download = name;
+  document.body.appendChild(a); a.click(); a.remove();
+}
+
+async function save() {
+  const name = $("save-name").value.trim();
+  const stem = name.replace(/\.ya?ml$/, "").replace(/[^A-Za-z0-9_-]/g, "-").replace(/^[^A-Za-z_]+/, "");
+  const status = $("save-status");
+  try {
+    const res = await api("POST", "variants", request(state.active, { save_as: name, id: stem || undefined }));
+    status.textContent = "Saved as " + res.saved + " (scenario id " + res.id + ").";
+    status.className = "status ok";
+    download(res.saved, res.yaml, "text/yaml");
+    const list = await api("GET", "scenarios");
+    const current = $("scenario-select").value;
+    $("scenario-select").innerHTML = list.map((s) => '<option value="' + esc(s.name) + '">' + esc(s.title || s.name) + " — " + esc(s.name) + "</option>").join("");
+    $("scenario-select").value = current;
+  } catch (error) {
+    status.textContent = (error.data && error.data.problems) ? error.data.problems.map((p) => p.text).join("; ") : String(error);
+    status.className = "status bad";
+  }
+}
+
+async function downloadReport() {
+  try {
+    const html = await api("POST", "report", request(state.active));
+    download((state.base ? state.base.id : "offramp") + "-report.html", html, "text/html");
+  } catch (error) { showProblems(error); }
+}
+
+async function runSweep() {
+  const input = state.inputs.find((i) => i.key === $("sweep-path").value);
+  const from = parseFloat($("sweep-from").value), to = parseFloat($("sweep-to").value), steps = parseInt($("sweep-steps").value, 10);
+  const values = Array.from({ length: steps }, (_, k) => +(from + (to - from) * k / (steps - 1)).toFixed(6));
+  const status = $("sweep-status");
+  try {
+    let run = await api("POST", "sweep", request(state.active, { path: input.path, values }));
+    state.sweepRun = run.id;
+    while (run.status === "queued" || run.status === "running") {
+      status.textContent = run.status + " " + Math.round(100 * run.progress) + "%";
+      await new Promise((r) => setTimeout(r, 250));
+      run = await api("GET", "runs/" + run.id);
+    }
+    status.textContent = run.status + (run.error ? ": " + run.error : "");
+    if (run.status !== "done") return;
+    const rows = run.result.rows.filter((r) => r.error === undefined);
+    plot($("sweep-plot"), {
+      data: [{ type: "scatter", mode: "lines+markers", name: "ratified packages", x: rows.map((r) => r.value), y: rows.map((r) => r.ratified),
+               text: rows.map((r) => r.verdict), hovertemplate: "%{x}: %{y} ratified<br>%{text}<extra></extra>",
+               marker: { color: rows.map((r) => (r.settled ? "#1e8449" : "#a93226")), size: 9 } }],
+      layout: { xaxis: { title: { text: input.group.replace(/ · .*/, "") + " " + input.label } }, yaxis: { title: { text: "packages in the ratified ZOPA" } },
+                height: 320, margin: { l: 60, r: 20, t: 10, b: 50 } },
+    });
+  } catch (error) { status.textContent = (error.data && error.data.problems) ? error.data.problems.map((p) => p.text).join("; ") : String(error); }
+}
+
+$("scenario-select").addEventListener("change", (e) => openScenario({ name: e.target.value }));
+$("upload").addEventListener("change", (e) => {
+  const file = e.target.files[0];
+  if (!file) return;
+  file.text().then((text) => openScenario({ yaml: text, file: file.name }));
+});
+document.querySelectorAll(".tab").forEach((t) => t.addEventListener("click", () => setActive(t.dataset.variant)));
+$("compare").addEventListener("click", () => {
+  state.compare = !state.compare;
+  $("compare").classList.toggle("active", state.compare);
+  $("single").hidden = state.compare;
+  $("comparison").hidden = !state.compare;
+  schedule();
+});
+$("reset").addEventListener("click", () => { state.variants[state.active] = {}; renderControls(); schedule(); });
+$("axis-x").addEventListener("change", (e) => { state.axes[0] = e.target.value; schedule(); });
+$("axis-y").addEventListener("change", (e) => { state.axes[1] = e.target.value; schedule(); });
+$("save").addEventListener("click", save);
+$("download-report").addEventListener("click", downloadReport);
+$("sweep-run").addEventListener("click", runSweep);
+$("sweep-cancel").addEventListener("click", () => { if (state.sweepRun) api("POST", "runs/" + state.sweepRun + "/cancel"); });
+loadList().catch(showProblems);

@@ -1,0 +1,156 @@
+"""The workbench in a real browser: Debian's chromium driven by Playwright.
+
+The test starts ``offramp serve`` on loopback itself, loads the Ukraine
+scenario, moves Russia's batna slider, waits for the verdict to change, saves
+the variant and compares it with the original. Screenshots are kept in
+``offramp-out/test-artifacts/``. The browser is ``/usr/bin/chromium``
+(``apt-get install chromium``; ``.ci/run`` installs it); Playwright never
+downloads one.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from offramp.scenario import load_scenario
+from tests.conftest import ROOT, SCENARIOS
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "offramp-out" / "test-artifacts"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium; "
+    ".ci/run installs it)",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    folder = tmp_path_factory.mktemp("served")
+    for name in ("ukraine-2024-09.yaml", "textbook-two-party.yaml"):
+        shutil.copy(SCENARIOS / name, folder / name)
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "offramp", "serve", str(folder), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(url + "scenarios", timeout=1):
+                    break
+            except OSError as error:
+                if process.poll() is not None:
+                    message = process.stderr.read().decode() if process.stderr else ""
+                    raise AssertionError(message) from error
+                time.sleep(0.1)
+        yield url, folder
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def test_move_russias_batna_and_save_the_variant(browser: Any, server: tuple[str, Path]) -> None:
+    url, folder = server
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(url)
+    verdict = page.get_by_test_id("verdict")
+    verdict.filter(has_text="No settlement").wait_for(timeout=30_000)
+    page.locator("#plot .main-svg").first.wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "workbench-ukraine.png"), full_page=False)
+
+    slider = page.get_by_test_id("batna-russia")
+    assert slider.input_value() == "0.7"
+    slider.fill("0.5")
+    verdict.filter(has_text="A settlement is possible").wait_for(timeout=30_000)
+    assert page.get_by_test_id("batna-russia-field").input_value() == "0.5"
+    assert "Russia batna" in page.locator("#edit-list").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "workbench-russia-batna-0.5.png"), full_page=False)
+
+    page.get_by_test_id("save-name").fill("ukraine-russia-0.5.yaml")
+    with page.expect_download() as download:
+        page.get_by_test_id("save").click()
+    page.get_by_test_id("save-status").filter(has_text="Saved as").wait_for(timeout=30_000)
+    saved = folder / "ukraine-russia-0.5.yaml"
+    assert saved.exists() and download.value.suggested_filename == saved.name
+    text = saved.read_text()
+    assert "# Scales: on every issue, 0 is Kyiv's stated aim and 100 is Moscow's." in text
+    variant = load_scenario(saved)
+    assert variant.actor("russia").batna == 0.5 and variant.id == "ukraine-russia-0-5"
+
+    # compare: variant B (Russia's batna as written) beside variant A (edited)
+    page.get_by_test_id("compare").click()
+    page.get_by_test_id("verdict-A").filter(has_text="A settlement is possible").wait_for(
+        timeout=30_000
+    )
+    page.get_by_test_id("verdict-B").filter(has_text="No settlement").wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "workbench-compare.png"), full_page=False)
+
+    assert not errors, errors
+    # nothing but the server itself was asked for anything
+    assert all(r.startswith(url) or r.startswith("blob:") for r in requests), requests
+    page.close()
+
+
+def test_invalid_upload_shows_file_line_problems(
+    browser: Any, server: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, _ = server
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        (SCENARIOS / "textbook-two-party.yaml").read_text().replace("batna: 0.35", "batna: 7")
+    )
+    page = browser.new_page()
+    page.goto(url)
+    page.get_by_test_id("verdict").filter(has_text="settlement").wait_for(timeout=30_000)
+    page.locator("#upload").set_input_files(str(bad))
+    problems = page.locator("#problems")
+    problems.filter(has_text="bad.yaml:").wait_for(timeout=30_000)
+    assert "actors[1].batna: must be at most 1; got 7" in problems.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "workbench-invalid-upload.png"))
+    page.close()
