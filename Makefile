@@ -1,5 +1,5 @@
 # offramp: the two commands of the README's quick start, and helpers.
-#   make analyze   set up, then analyze the shipped Ukraine scenario
+#   make analyze   set up, then analyze the shipped Ukraine scenario and write its report
 #   make test      set up, then lint, type-check and run the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 
 analyze: $(STAMP)
 	$(BIN)/offramp analyze scenarios/ukraine-2024-09.yaml --out offramp-out
+	$(BIN)/offramp report scenarios/ukraine-2024-09.yaml --out offramp-out
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -31,6 +32,11 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_space.py
+	$(BIN)/python benchmarks/bench_huge.py
+	$(BIN)/python benchmarks/bench_forecast.py
+	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/bench_negotiate.py
+	$(BIN)/python benchmarks/bench_smp.py --skip-ktab
 
 clean:
 	rm -rf $(VENV) offramp-out .pytest_cache .mypy_cache .ruff_cache

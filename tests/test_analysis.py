@@ -106,7 +106,7 @@ def test_same_scenario_gives_identical_results() -> None:
     assert first == second
 
 
-def test_too_large_space_is_refused_with_a_clear_message() -> None:
+def test_too_large_space_is_refused_by_enumeration_with_a_clear_message() -> None:
     issues = [
         {
             "id": f"i{i}",
@@ -133,4 +133,4 @@ def test_too_large_space_is_refused_with_a_clear_message() -> None:
     }
     assert MAX_PACKAGES < 10**8
     with pytest.raises(SpaceTooLargeError, match="100,000,000 packages"):
-        analyze(load_scenario_data(data))
+        analyze(load_scenario_data(data), method="enumeration")

@@ -14,7 +14,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from offramp.cli import core  # noqa: F401  (registers commands)
+from offramp.cli import (
+    core,  # noqa: F401  (registers commands)
+    forecast,  # noqa: F401  (registers forecast)
+    io,  # noqa: F401  (registers import, export and template)
+    negotiate,  # noqa: F401  (registers negotiate and durability)
+    report,  # noqa: F401  (registers report and serve)
+    runs,  # noqa: F401  (registers runs list|show|compare|export)
+    uncertainty,  # noqa: F401  (registers sweep and sensitivity)
+)
 from offramp.cli._app import app, err
 
 __all__ = ["app", "main"]

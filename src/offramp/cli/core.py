@@ -91,13 +91,20 @@ def check(
     out.print(f"[green]OK[/]: {file} is a valid scenario.")
 
 
+def _count(n: int, bounds: tuple[int, int] | None) -> str:
+    """A count, or its bounds when the merge could not count exactly."""
+    return f"{n:,}" if bounds is None else f"between {bounds[0]:,} and {bounds[1]:,}"
+
+
 def _render(analysis: Analysis, scenario: Scenario, console: Console) -> None:
     labels = {issue.id: {o.id: o.label for o in issue.options} for issue in scenario.issues}
     console.print(
         f"[bold]{scenario.title}[/]\n"
         f"{analysis.packages:,} packages over {len(analysis.issues)} issues ({analysis.method}); "
-        f"ZOPA: {analysis.zopa_count:,}; ratified ZOPA: {analysis.ratified_count:,}; "
+        f"ZOPA: {_count(analysis.zopa_count, analysis.zopa_bounds)}; "
+        f"ratified ZOPA: {_count(analysis.ratified_count, analysis.ratified_bounds)}; "
         f"Pareto frontier: {len(analysis.frontier):,}"
+        + ("" if analysis.frontier_exact else f" (ε-approximation, ε = {analysis.epsilon:.2g})")
     )
     solutions = Table(title="Bargaining solutions (ratified ZOPA)", title_justify="left")
     solutions.add_column("solution", style="cyan")
@@ -105,19 +112,35 @@ def _render(analysis: Analysis, scenario: Scenario, console: Console) -> None:
     for actor in analysis.veto:
         solutions.add_column(actor, justify="right")
     for name, point in analysis.solutions.items():
-        if point is None:
-            solutions.add_row(name, "[dim]none: the ratified ZOPA is empty[/]")
-            continue
-        text = "; ".join(f"{i}: {labels[i][o]}" for i, o in point.package.items())
-        solutions.add_row(name, text, *(f"{point.utility[a]:.3f}" for a in analysis.veto))
-    console.print(solutions)
+        if point is not None:
+            text = "; ".join(f"{i}: {labels[i][o]}" for i, o in point.package.items())
+            solutions.add_row(name, text, *(f"{point.utility[a]:.3f}" for a in analysis.veto))
+    if solutions.row_count:
+        console.print(solutions)
+    else:
+        console.print("Bargaining solutions: none, the ratified ZOPA is empty.")
     blockers = Table(title="Who blocks (of all packages)", title_justify="left")
     for name in ("who", "kind", "blocks", "alone"):
         blockers.add_column(name, justify="right" if name in ("blocks", "alone") else "left")
     for b in analysis.blockers:
         blockers.add_row(b.label, b.kind, f"{b.packages:,}", f"{b.sole:,}")
     console.print(blockers)
+    if analysis.forecasts:
+        from offramp.cli.forecast import render_forecasts
+
+        render_forecasts(analysis.forecasts, scenario, console)
     console.print(Panel(analysis.verdict, title="Verdict", expand=False))
+
+
+def _record(analysis: Analysis, source: str, path: Path) -> None:
+    """Record the run in the run store; a store that cannot be written only warns."""
+    from offramp.store import RunStore, StoreError
+
+    try:
+        with RunStore(path) as store:
+            store.record_analysis(analysis, source)
+    except StoreError as error:
+        err.print(f"[yellow]warning:[/] run not recorded: {error}", highlight=False)
 
 
 @app.command(name="analyze")
@@ -144,6 +167,7 @@ def analyze_command(
     except OSError as error:
         err.print(f"[bold red]error:[/] cannot write results: {error}", highlight=False)
         raise typer.Exit(1) from error
+    _record(analysis, str(file), out_dir / "runs.duckdb")
     if json_path == "-":
         _render(analysis, scenario, err)
         sys.stdout.write(text)

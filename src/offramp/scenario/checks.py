@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from offramp.ratify import compile_rules
+from offramp.scenario.paths import check_events
 
 if TYPE_CHECKING:
     from offramp.scenario.schema import Issue, Provenance, Public, Scenario
@@ -234,6 +235,89 @@ def _check_public(
         )
 
 
+def _check_dynamics(scenario: Scenario, sources: set[str], found: Found) -> None:
+    """The ``dynamics`` section: known actors, issues and options; consistent trajectories."""
+    dynamics = scenario.dynamics
+    if dynamics is None:
+        return
+    actors = {actor.id: actor for actor in scenario.actors}
+    issues = {issue.id: issue for issue in scenario.issues}
+    seen: dict[str, int] = {}
+    for d, entry in enumerate(dynamics.actors):
+        path: Path = ("dynamics", "actors", d)
+        _provenance(entry, path, sources, found)
+        for key in ("actor", "against"):
+            name = getattr(entry, key)
+            if name not in actors:
+                found.append(((*path, key), f"unknown actor `{name}`; {_hint(name, actors)}"))
+        if entry.actor == entry.against:
+            found.append(((*path, "against"), "an actor cannot fight itself; name its opponent"))
+        if entry.actor in seen:
+            found.append(
+                (
+                    (*path, "actor"),
+                    f"a second entry for `{entry.actor}` (first at dynamics.actors"
+                    f"[{seen[entry.actor]}]); merge them into one",
+                )
+            )
+        seen[entry.actor] = d
+        actor = actors.get(entry.actor)
+        if actor is not None and actor.power <= 0:
+            found.append(
+                (
+                    (*path, "actor"),
+                    f"`{entry.actor}` has power 0, so it can never prevail and its war value is "
+                    "undefined; give it a positive `power`",
+                )
+            )
+        if entry.win_value is None and actor is not None and actor.batna is None:
+            found.append(
+                (
+                    (*path, "win_value"),
+                    f"`{entry.actor}` has no batna to calibrate its value of prevailing from; "
+                    "give `win_value` or a `batna`",
+                )
+            )
+        if entry.points is not None and entry.growth is not None:
+            found.append(((*path, "points"), "give either `points` or `growth`, not both"))
+        for k in range(1, len(entry.points or [])):
+            points = entry.points or []
+            if points[k].year <= points[k - 1].year:
+                found.append(
+                    (
+                        (*path, "points", k, "year"),
+                        f"`year` must increase; {points[k].year:g} follows {points[k - 1].year:g}",
+                    )
+                )
+    belligerents = {entry.actor for entry in dynamics.actors}
+    for e, effect in enumerate(dynamics.effects):
+        path = ("dynamics", "effects", e)
+        _provenance(effect, path, sources, found)
+        if effect.actor not in belligerents:
+            found.append(
+                (
+                    (*path, "actor"),
+                    f"`{effect.actor}` has no entry in dynamics.actors; "
+                    f"{_hint(effect.actor, belligerents)}",
+                )
+            )
+        issue = issues.get(effect.issue)
+        if issue is None:
+            found.append(
+                ((*path, "issue"), f"unknown issue `{effect.issue}`; {_hint(effect.issue, issues)}")
+            )
+            continue
+        option_ids = [o.id for o in issue.options]
+        if effect.option not in option_ids:
+            found.append(
+                (
+                    (*path, "option"),
+                    f"`{effect.option}` is not an option of `{issue.id}`; "
+                    f"{_hint(effect.option, option_ids)}",
+                )
+            )
+
+
 def cross_check(scenario: Scenario) -> Found:
     """Every whole-document problem of a structurally valid scenario.
 
@@ -250,6 +334,8 @@ def cross_check(scenario: Scenario) -> Found:
     _duplicates(scenario.publics, ("publics",), "public", found)
     for p, public in enumerate(scenario.publics):
         _check_public(public, p, scenario, sources, found)
+    _check_dynamics(scenario, sources, found)
+    found.extend(check_events(scenario, sources))
     return found
 
 
@@ -267,4 +353,15 @@ def undocumented(scenario: Scenario) -> Found:
         for r, rule in enumerate(public.rules):
             if not rule.documented:
                 found.append((("publics", p, "rules", r), f"rule {message}"))
+    if scenario.dynamics is not None:
+        for d, entry in enumerate(scenario.dynamics.actors):
+            if not entry.documented:
+                found.append((("dynamics", "actors", d), f"dynamics of `{entry.actor}` {message}"))
+        for e, effect in enumerate(scenario.dynamics.effects):
+            if not effect.documented:
+                found.append((("dynamics", "effects", e), f"effect {message}"))
+    for e, event in enumerate(scenario.events):
+        for b, branch in enumerate(event.branches):
+            if not (branch.documented or event.documented):
+                found.append((("events", e, "branches", b), f"branch `{branch.id}` {message}"))
     return found

@@ -209,6 +209,11 @@ def load_scenario_text(text: str, file: str = "<string>") -> Scenario:
         ) from err
     except YAMLError as err:
         raise InputError([Problem(file, None, "", f"not valid YAML: {err}")]) from err
+    except (ValueError, IndexError, TypeError, RecursionError) as err:
+        # ruamel's scalar constructors raise plain Python errors on some odd scalars
+        raise InputError(
+            [Problem(file, None, "", f"not valid YAML: cannot read a value ({err}); check quoting")]
+        ) from err
     return load_scenario_data(_plain(document), file, document)
 
 

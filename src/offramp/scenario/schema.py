@@ -16,7 +16,6 @@ can exist, whether it came from a file or from Python.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from typing import Annotated, Any
 
@@ -24,16 +23,22 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PlainValidator,
     ValidationInfo,
-    WithJsonSchema,
     model_validator,
 )
 
+from offramp.scenario.distributions import Uncertain
+
 __all__ = [
     "Actor",
+    "ActorDynamics",
+    "Branch",
+    "Dynamics",
+    "Event",
     "Issue",
     "Option",
+    "OptionEffect",
+    "PowerPoint",
     "Provenance",
     "Public",
     "Rule",
@@ -57,32 +62,12 @@ NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 _ID_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 
 
-def _position(value: object) -> str | float:
-    """Validate a stance position: an option id or a number on the 0-100 scale."""
-    if isinstance(value, bool):
-        raise ValueError(f"must be an option id or a number from 0 to 100; got {value!r}")
-    if isinstance(value, int | float):
-        if not math.isfinite(value) or not 0.0 <= value <= 100.0:
-            raise ValueError(f"must be a number from 0 to 100 (or an option id); got {value!r}")
-        return float(value)
-    if isinstance(value, str) and _ID_PATTERN.match(value.strip()):
-        return value.strip()
-    raise ValueError(f"must be an option id or a number from 0 to 100; got {value!r}")
-
-
-Position = Annotated[
-    str | float,
-    PlainValidator(_position),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "string", "pattern": _ID_PATTERN.pattern},
-                {"type": "number", "minimum": 0, "maximum": 100},
-            ],
-            "description": "An option id or a number on the 0-100 scale.",
-        }
-    ),
-]
+Position = Annotated[str | float, Uncertain(0.0, 100.0, ids=True)]
+"""An option id or a number on the 0-100 scale, or a distribution of them."""
+UncertainUnit = Annotated[float, Uncertain(0.0, 1.0)]
+"""A number in [0, 1], or a distribution on it (:mod:`offramp.scenario.distributions`)."""
+UncertainNonNegative = Annotated[float, Uncertain(0.0)]
+"""A number >= 0, or a distribution on it."""
 
 
 class _Frozen(BaseModel):
@@ -138,9 +123,16 @@ class Stance(Provenance):
 
     issue: Id
     position: Position
-    salience: NonNegative = Field(description="How much the issue matters; normalized per actor.")
-    values: dict[Id, Unit] | None = Field(
+    salience: UncertainNonNegative = Field(
+        description="How much the issue matters; normalized per actor."
+    )
+    values: dict[Id, UncertainUnit] | None = Field(
         default=None, description="Explicit value in [0, 1] of every option of the issue."
+    )
+    power: NonNegative | None = Field(
+        default=None,
+        description="Capability on this issue, >= 0, for the forecast models; "
+        "defaults to the actor's `power` (Decide data give one per actor and issue).",
     )
 
 
@@ -150,9 +142,9 @@ class Actor(Provenance):
     id: Id
     label: str
     description: str | None = None
-    power: NonNegative = Field(description="Capability, used by the forecast models.")
+    power: UncertainNonNegative = Field(description="Capability, used by the forecast models.")
     veto: bool = Field(default=False, description="A settlement needs this actor's consent.")
-    batna: Unit | None = Field(
+    batna: UncertainUnit | None = Field(
         default=None,
         description="Utility in [0, 1] of no settlement (the war goes on); required with veto.",
     )
@@ -168,7 +160,9 @@ class Rule(Provenance):
     """
 
     when: dict[Id, list[Id]] = Field(default_factory=dict)
-    reject: Unit = Field(description="Predicted share of the public rejecting the package.")
+    reject: UncertainUnit = Field(
+        description="Predicted share of the public rejecting the package."
+    )
 
 
 class Public(Provenance):
@@ -177,10 +171,107 @@ class Public(Provenance):
     id: Id
     label: str
     of: Id = Field(description="The actor whose signature this public must ratify.")
-    threshold: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = Field(
+    threshold: Annotated[float, Uncertain(0.0, 1.0, low_open=True)] = Field(
         description="Ratifies when the predicted rejection share is below this."
     )
     rules: list[Rule] = Field(min_length=1)
+
+
+class PowerPoint(_Frozen):
+    """A point of a projected power trajectory: capability ``value`` at ``year`` after ``as_of``."""
+
+    year: Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)]
+    value: NonNegative
+
+
+class ActorDynamics(Provenance):
+    """How one belligerent's power and costs evolve after a deal (:mod:`offramp.durability`).
+
+    Power starts at the actor's ``power`` and follows either ``growth`` (a
+    constant relative rate per year, optionally a distribution) or ``points``
+    (piecewise linear, constant after the last point); with neither it stays
+    constant.
+    """
+
+    actor: Id
+    against: Id = Field(description="The opponent its chance of prevailing is measured against.")
+    growth: Annotated[float, Uncertain(-1.0, 10.0, low_open=True)] | None = Field(
+        default=None,
+        description="Relative change of power per year (0.1 = +10%/year), or a distribution.",
+    )
+    points: list[PowerPoint] | None = Field(
+        default=None, min_length=1, description="Projected power at given years; `year` increases."
+    )
+    war_cost: UncertainNonNegative = Field(
+        description="Utility cost of resuming the war, or a distribution."
+    )
+    win_value: NonNegative | None = Field(
+        default=None,
+        description="Utility of prevailing; default: calibrated so that resuming the war now "
+        "is worth the actor's batna.",
+    )
+    delay_cost: NonNegative = Field(
+        default=0.0, description="Utility lost per year of fighting while talks go on."
+    )
+
+
+class OptionEffect(Provenance):
+    """How an option of a package changes an actor's prospects in a renewed war."""
+
+    issue: Id
+    option: Id
+    actor: Id = Field(description="The actor whose renewed-war prospects change.")
+    cost: Annotated[float, Field(ge=-1.0, le=10.0, allow_inf_nan=False)] = Field(
+        default=0.0, description="Added to the actor's cost of resuming the war."
+    )
+    prospects: Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)] = Field(
+        default=0.0, description="Added to the actor's probability of prevailing."
+    )
+
+
+class Dynamics(_Frozen):
+    """What happens after a deal: power trajectories, war costs, option effects."""
+
+    horizon: Annotated[float, Field(gt=0.0, le=50.0, allow_inf_nan=False)] = Field(
+        default=5.0, description="Years over which a deal must hold to be self-enforcing."
+    )
+    actors: list[ActorDynamics] = Field(min_length=1)
+    effects: list[OptionEffect] = Field(default_factory=list)
+
+
+class Branch(Provenance):
+    """One way an event can turn out, with its probability and what it changes.
+
+    ``changes`` maps dotted input paths (``actors.<actor>.batna``,
+    ``actors.<actor>.stances.<issue>.position``, ...; see
+    :mod:`offramp.scenario.paths`) to the value they take in this branch: a
+    number, an option id (positions), a distribution, or ``{add: x}`` to add
+    ``x`` (a number or distribution) to the current value.
+    """
+
+    id: Id
+    label: str
+    probability: Unit | dict[Id, Unit] = Field(
+        description="Probability of this branch; with the event's `given`, a mapping from "
+        "each branch of that event to the probability given it."
+    )
+    changes: dict[str, Any] = Field(
+        default_factory=dict, description="Dotted input path -> value in this branch."
+    )
+
+
+class Event(Provenance):
+    """A dated event whose branches change named inputs (:mod:`offramp.uncertainty`)."""
+
+    id: Id
+    label: str
+    date: dt.date
+    description: str | None = None
+    given: Id | None = Field(
+        default=None,
+        description="An earlier event; branch probabilities are then given each of its branches.",
+    )
+    branches: list[Branch] = Field(min_length=1)
 
 
 class Scenario(_Frozen):
@@ -194,6 +285,12 @@ class Scenario(_Frozen):
     issues: list[Issue] = Field(min_length=1)
     actors: list[Actor] = Field(min_length=1)
     publics: list[Public] = Field(default_factory=list)
+    dynamics: Dynamics | None = Field(
+        default=None, description="Power trajectories and war costs after a deal (durability)."
+    )
+    events: list[Event] = Field(
+        default_factory=list, description="Dated events with branches (sweeps; in date order)."
+    )
 
     @model_validator(mode="after")
     def _cross_check(self, info: ValidationInfo) -> Scenario:
