@@ -15,8 +15,9 @@ weights, option values and reserved value (its BATNA). For each domain the
 script builds one ``LinearAdditiveUtilityFunction`` per party, an
 ``SAOMechanism`` with ``n_steps`` rounds and one ``BoulwareTBNegotiator`` (or
 ``LinearTBNegotiator`` / ``ConcederTBNegotiator``) per party, runs it, and
-records whether it ended in agreement and on which outcome. The whole loop
-(construction included, as a user would run it) is timed.
+records whether it ended in agreement, on which outcome and in which step, and
+the offers made. Building and running every mechanism (construction included,
+as a user would run it) is timed; reading the results afterwards is not.
 """
 
 from __future__ import annotations
@@ -46,7 +47,12 @@ NEGOTIATORS = {
 
 
 def run_domain(domain: dict[str, Any], n_steps: int, strategy: str) -> dict[str, Any]:
-    """Build and run one negotiation; return its agreement (option indices) or None."""
+    """Build and run one negotiation; return its outcome, offers and the time it took.
+
+    Only building and running the mechanism is timed; reading the agreement and
+    the offer history afterwards is not.
+    """
+    t0 = time.perf_counter()
     issues = [
         make_issue(values=[f"o{k}" for k in range(size)], name=f"i{i}")
         for i, size in enumerate(domain["sizes"])
@@ -67,10 +73,18 @@ def run_domain(domain: dict[str, Any], n_steps: int, strategy: str) -> dict[str,
         )
         mechanism.add(NEGOTIATORS[strategy](name=f"p{p}"), preferences=ufun)
     state = mechanism.run()
+    elapsed = time.perf_counter() - t0
     agreement = state.agreement
+
+    def indices(outcome: Any) -> list[int]:
+        return [int(str(v)[1:]) for v in outcome]
+
     return {
-        "agreement": None if agreement is None else [int(str(v)[1:]) for v in agreement],
-        "step": int(state.step),
+        "agreement": None if agreement is None else indices(agreement),
+        # the step in which the agreement was reached (the state's counter has moved on)
+        "step": None if agreement is None else int(state.step) - 1,
+        "offers": [indices(o) for _, _, o in mechanism.extended_trace if o is not None],
+        "seconds": elapsed,
     }
 
 
@@ -81,9 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     args = parser.parse_args(argv)
     spec = json.loads(args.domains.read_text())
-    t0 = time.perf_counter()
     results = [run_domain(d, spec["n_steps"], spec["strategy"]) for d in spec["domains"]]
-    elapsed = time.perf_counter() - t0
+    elapsed = sum(r.pop("seconds") for r in results)
     args.out.write_text(
         json.dumps(
             {

@@ -55,6 +55,65 @@ the largest smallest gain over batna of the other actors (complete
 information: the scenario's utilities are common knowledge), ties to the
 actor's own higher utility, then to the first package in option order.
 
+Options of the time-dependent strategies
+----------------------------------------
+Named options (``boulware:offer=closest_above,accept=now,...``; see
+:func:`parse_strategy`) replace the defaults above by the rules of the
+time-dependent agent that ignores the others' utilities, as NegMAS implements
+it in ``BoulwareTBNegotiator``, ``LinearTBNegotiator`` and
+``ConcederTBNegotiator`` (Mohammad, Nakadai & Greenwald 2021; the behaviour
+of NegMAS 0.16.0's ``TimeBasedConcedingNegotiator`` and ``SAOMechanism``,
+read from their documentation and source to learn what they do, never
+copied):
+
+``offer=closest_above`` (:data:`OFFER_RULES`)
+    The counter-offer is the package whose utility *for the actor* is lowest
+    among those at or above its target: the package at its aspiration level.
+    Faratin et al. 1998 set each issue's value on the concession curve; over
+    a discrete set of packages scored in utility, the closest package at or
+    above the curve is as near as the actor can get without conceding more
+    than the curve allows. No model of the others. Ties (equal own utility)
+    go to the first package in option order.
+``accept=now`` (:data:`ACCEPT_RULES`)
+    Accept an offer above the batna worth at least the actor's target at
+    this turn (less one round's cost of delay): the value of the
+    counter-offer it would send in reply, which is Faratin et al.'s
+    interpretation of an offer (accept when the offer received is worth at
+    least the contract the agent would send back at that time) and the
+    ``AC_next`` condition with ``alpha = 1, beta = 0`` of Baarslag et al.
+    2014 read with "the next bid" as the reply it is about to send. No
+    last-round rule. (With ``offer=closest_above`` the counter-offer's value
+    is the lowest package value at or above the target, so comparing with
+    the target and with the counter-offer's value decide alike.)
+``clock=open`` (:data:`CLOCKS`)
+    Relative time ``t = (round + 1) / (deadline + 1)``, NegMAS's relative
+    time of step ``round`` of an ``n_steps = deadline`` negotiation, instead
+    of ``round / (deadline - 1)``. The curve then never reaches the floor:
+    in the last round the target is still ``1 - (D / (D + 1)) ** (1 / beta)``
+    of the way from the floor to ``u_max`` (7.6% for Boulware at 50 rounds),
+    so a thin ZOPA can be missed.
+``floor=worst`` (:data:`FLOORS`)
+    The curve ends at the larger of the batna and the actor's worst allowed
+    package, not at the batna (NegMAS scales its aspiration to the utility
+    range between the best outcome and the larger of the worst outcome and
+    the reserved value). It matters only when every package beats the batna.
+``slack=NUMBER``
+    The target is lowered by this much utility, for offers and acceptance
+    alike (NegMAS's time-based negotiators widen their aspiration band by
+    their ``eps``, ``1e-4``).
+
+With all of them (``boulware:offer=closest_above,accept=now,clock=open,
+floor=worst,slack=0.0001``) two offramp Boulware actors reach the same
+agreement, in the same round, as two NegMAS 0.16.0 ``BoulwareTBNegotiator``
+agents in an ``SAOMechanism`` with ``n_steps = deadline`` on every one of the
+500 random domains of ``benchmarks/bench_negotiate.py`` (see
+``docs/negotiation.md``). Differences that remain below that level: NegMAS
+breaks ties in own utility by the order of its sorted outcome list and its
+inverter also takes a package up to ``1e-6`` below the band, so 1.6% of
+those domains show a different offer somewhere in the history; and NegMAS
+accepts an offer worth exactly the reserved value, offramp only one worth
+more (an agreement is strictly inside the ZOPA).
+
 Interpretive choices
 --------------------
 * Only packages every public would ratify can be offered or accepted (the
@@ -87,6 +146,11 @@ Faratin, P., Sierra, C. & Jennings, N. R. (1998). Negotiation decision
 functions for autonomous agents. *Robotics and Autonomous Systems* 24(3-4),
 159-182. https://doi.org/10.1016/S0921-8890(98)00029-3
 
+Mohammad, Y., Nakadai, S. & Greenwald, A. (2021). NegMAS: a platform for
+automated negotiations. In *PRIMA 2020: Principles and Practice of
+Multi-Agent Systems*, LNCS 12568, 343-351.
+https://doi.org/10.1007/978-3-030-69322-0_23
+
 Baarslag, T., Hindriks, K. & Jonker, C. (2014). Effective acceptance
 conditions in real-time automated negotiation. *Decision Support Systems* 60,
 68-77. https://doi.org/10.1016/j.dss.2013.05.021
@@ -116,8 +180,12 @@ from offramp.scenario.schema import Scenario
 from offramp.space import Space, iter_blocks, utility_tables
 
 __all__ = [
+    "ACCEPT_RULES",
     "ACTIONS",
+    "CLOCKS",
+    "FLOORS",
     "MAX_PACKAGES",
+    "OFFER_RULES",
     "STRATEGIES",
     "Change",
     "Move",
@@ -153,6 +221,54 @@ class StrategyError(OfframpError, ValueError):
     """A strategy name or parameter is not one offramp knows."""
 
 
+OFFER_RULES = ("best_for_others", "closest_above")
+"""How a time-dependent actor picks its counter-offer among the packages at or above its target.
+
+``best_for_others`` (default): the package best for the other actors (the
+largest smallest gain over batna; complete information). ``closest_above``:
+the package whose utility for the actor itself is lowest at or above its
+target, the one closest above it (Faratin et al. 1998's offer at the
+aspiration level, the "worst outcome within the aspiration band" of NegMAS's
+time-based negotiators), with no model of the others.
+"""
+
+ACCEPT_RULES = ("next", "now")
+"""When an actor accepts the offer on the table (see the module docstring).
+
+``next`` (default): at least its target on its *next* turn less one round's
+cost of delay, and anything above its batna in the last round. ``now``: at
+least its target on *this* turn less one round's cost of delay, the value of
+the counter-offer it would send in reply (Faratin et al. 1998, section 3.3),
+with no last-round rule.
+"""
+
+CLOCKS = ("closed", "open")
+"""How a time-dependent actor reads the deadline: relative time ``t`` of round ``r`` of ``D``.
+
+``closed`` (default): ``t = r / (D - 1)``, 0 in the first round and 1 in the
+last, where the target reaches the batna. ``open``: ``t = (r + 1) / (D + 1)``,
+the relative time NegMAS's SAO mechanism gives step ``r`` of ``n_steps = D``;
+the target never reaches the batna.
+"""
+
+FLOORS = ("batna", "worst")
+"""Where a time-dependent actor's target curve ends (at ``t = 1``).
+
+``batna`` (default): at its batna. ``worst``: at the larger of its batna and
+its worst allowed package, so that it concedes over the utility range of the
+packages it could sign (NegMAS scales its aspiration curve to the range
+between the best outcome and the larger of the worst outcome and the
+reserved value); the two differ only when every package beats the batna.
+"""
+
+_OPTIONS: dict[str, tuple[str, ...]] = {
+    "offer": OFFER_RULES,
+    "accept": ACCEPT_RULES,
+    "clock": CLOCKS,
+    "floor": FLOORS,
+}
+
+
 @dataclass(frozen=True)
 class Strategy:
     """A concession strategy.
@@ -165,48 +281,107 @@ class Strategy:
     beta : float
         Faratin et al.'s concession parameter of the time-dependent tactics
         (the target curve's exponent is ``1 / beta``); unused otherwise.
+    offer : {"best_for_others", "closest_above"}
+        Counter-offer rule of the time-dependent tactics (:data:`OFFER_RULES`).
+    accept : {"next", "now"}
+        Acceptance rule of the time-dependent tactics (:data:`ACCEPT_RULES`).
+    clock : {"closed", "open"}
+        Relative time of the time-dependent tactics (:data:`CLOCKS`).
+    floor : {"batna", "worst"}
+        Where the target curve ends (:data:`FLOORS`).
+    slack : float
+        Utility by which a time-dependent actor lowers its target, both for
+        the packages it may offer and for those it accepts (default 0;
+        NegMAS's time-based negotiators use ``1e-4``, their ``eps``).
     """
 
     name: str
     kind: Literal["time", "tit_for_tat", "best_acceptable"]
     beta: float = 1.0
+    offer: Literal["best_for_others", "closest_above"] = "best_for_others"
+    accept: Literal["next", "now"] = "next"
+    clock: Literal["closed", "open"] = "closed"
+    floor: Literal["batna", "worst"] = "batna"
+    slack: float = 0.0
 
     def __str__(self) -> str:
+        parts = []
         if self.kind == "time" and self.beta != STRATEGIES[self.name][1]:
-            return f"{self.name}:{self.beta:g}"
-        return self.name
+            parts.append(f"{self.beta:g}")
+        parts += [
+            f"{key}={getattr(self, key)}"
+            for key, values in _OPTIONS.items()
+            if getattr(self, key) != values[0]
+        ]
+        if self.slack:
+            parts.append(f"slack={self.slack:g}")
+        return f"{self.name}:{','.join(parts)}" if parts else self.name
 
 
 def parse_strategy(text: str) -> Strategy:
-    """A strategy from its name, optionally with ``:beta`` for the time-dependent ones.
+    """A strategy from ``NAME[:OPTION,...]``.
+
+    The options, for the time-dependent strategies only, are ``beta`` (a bare
+    number, or ``beta=NUMBER``), ``offer=`` one of :data:`OFFER_RULES`,
+    ``accept=`` one of :data:`ACCEPT_RULES`, ``clock=`` one of
+    :data:`CLOCKS`, ``floor=`` one of :data:`FLOORS` and ``slack=NUMBER``
+    (see :class:`Strategy`).
 
     Examples
     --------
-    >>> parse_strategy("boulware")
-    Strategy(name='boulware', kind='time', beta=0.25)
+    >>> parse_strategy("boulware").beta
+    0.25
     >>> str(parse_strategy("conceder:2"))
     'conceder:2'
+    >>> s = parse_strategy("boulware:offer=closest_above,accept=now,clock=open")
+    >>> s.offer, s.accept, s.clock, s.beta
+    ('closest_above', 'now', 'open', 0.25)
+    >>> str(s)
+    'boulware:offer=closest_above,accept=now,clock=open'
     >>> parse_strategy("stubborn")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     offramp.negotiate.StrategyError: unknown strategy `stubborn`; known: boulware, linear, ...
     """
-    name, _, parameter = text.strip().partition(":")
+    name, _, parameters = text.strip().partition(":")
     if name not in STRATEGIES:
         raise StrategyError(f"unknown strategy `{name}`; known: {', '.join(STRATEGIES)}")
     kind, beta = STRATEGIES[name]
-    if parameter:
+    chosen: dict[str, Any] = {}
+    for item in filter(None, (p.strip() for p in parameters.split(","))):
         if kind != "time":
             raise StrategyError(f"`{name}` takes no parameter; got `{text}`")
-        try:
-            beta = float(parameter)
-        except ValueError:
-            beta = float("nan")
-        if not np.isfinite(beta) or beta <= 0:
+        key, sep, value = item.partition("=")
+        key, value = (key.strip(), value.strip()) if sep else ("beta", key.strip())
+        if key == "beta":
+            try:
+                beta = float(value)
+            except ValueError:
+                beta = float("nan")
+            if not np.isfinite(beta) or beta <= 0:
+                raise StrategyError(
+                    f"the concession parameter of `{name}` must be a positive number; got `{value}`"
+                )
+        elif key == "slack":
+            try:
+                chosen["slack"] = float(value)
+            except ValueError:
+                chosen["slack"] = float("nan")
+            if not np.isfinite(chosen["slack"]) or chosen["slack"] < 0:
+                raise StrategyError(
+                    f"the slack of `{name}` must be a number 0 or more; got `{value}`"
+                )
+        elif key in _OPTIONS and value in _OPTIONS[key]:
+            chosen[key] = value
+        elif key in _OPTIONS:
             raise StrategyError(
-                f"the concession parameter of `{name}` must be a positive number; got `{parameter}`"
+                f"`{key}` must be one of {', '.join(_OPTIONS[key])}; got `{value}` in `{text}`"
             )
-    return Strategy(name, kind, beta)  # type: ignore[arg-type]
+        else:
+            raise StrategyError(
+                f"unknown option `{key}` in `{text}`; known: beta, {', '.join(_OPTIONS)}, slack"
+            )
+    return Strategy(name, kind, beta, **chosen)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -294,14 +469,23 @@ class _State:
         self.batna = np.broadcast_to(batna, (self.batch, batna.shape[-1])).copy()
         k = self.batna.shape[1]
         self.umax = np.full((self.batch, k), -np.inf)
+        self.umin = np.full((self.batch, k), np.inf)  # worst allowed package
         for a in range(k):
             ua = utility[:, a, :]  # (Bu, n)
             ok = self.allowed[None, :] & (ua > self.batna[:, a, None])  # (B, n)
             self.umax[:, a] = np.where(ok, ua, -np.inf).max(axis=1)
+            self.umin[:, a] = np.where(self.allowed[None, :], ua, np.inf).min(axis=1)
 
     def u(self, rows: NDArray[np.intp]) -> NDArray[np.float64]:
-        """Utilities for these runs, shape (len(rows) or 1, k, n)."""
-        return self.utility if self.utility.shape[0] == 1 else self.utility[rows]
+        """Utilities for these runs (sorted, distinct rows), shape (len(rows) or 1, k, n)."""
+        if self.utility.shape[0] == 1 or len(rows) == self.batch:
+            return self.utility  # every run: no copy
+        return self.utility[rows]
+
+    def at(self, rows: NDArray[np.intp], package: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Every actor's utility of ``package[i]`` in run ``rows[i]``, shape (len(rows), k)."""
+        index = rows if self.utility.shape[0] > 1 else np.zeros_like(rows)
+        return self.utility[index, :, package]
 
     def others_gain(self, rows: NDArray[np.intp], a: int) -> NDArray[np.float64]:
         """Smallest gain over batna of the actors other than ``a``, shape (r, n)."""
@@ -425,10 +609,7 @@ def simulate(
         live[rows] = False
         agreement[rows] = package
         agreed_round[rows] = r
-        u = state.u(rows)
-        agreed_utility[rows] = np.broadcast_to(u, (len(rows), k, n))[
-            np.arange(len(rows)), :, package
-        ]
+        agreed_utility[rows] = state.at(rows, package)
 
     for r in range(deadline):
         for change in (c for c in pending if c.round == r):
@@ -474,12 +655,19 @@ def simulate(
                     if rows.size == 0:
                         continue
                 own_ok = mask[None, :] & (ua > bat[:, None])
-                gain = state.others_gain(rows, a)
+                needs_gain = strategy.kind == "best_acceptable" or strategy.offer != "closest_above"
+                gain = state.others_gain(rows, a) if needs_gain else own_ok  # own_ok: unused
                 planned: NDArray[np.intp] | None = None
                 if strategy.kind == "time":
                     exponent = 1.0 / strategy.beta
-                    target = umax - t_now**exponent * (umax - bat)
-                    target_next = umax - t_next**exponent * (umax - bat)
+                    t_a, t_b = (
+                        (t_now, t_next)
+                        if strategy.clock == "closed"
+                        else ((r + 1) / (deadline + 1), (r + 2) / (deadline + 1))
+                    )
+                    floor = bat if strategy.floor == "batna" else np.fmax(bat, state.umin[rows, a])
+                    target = umax - t_a**exponent * (umax - floor) - strategy.slack
+                    target_next = umax - t_b**exponent * (umax - floor) - strategy.slack
                 elif strategy.kind == "tit_for_tat":
                     given = np.nan_to_num(best_from[rows, a, :] - first_from[rows, a, :], nan=0.0)
                     given = np.delete(np.maximum(given, 0.0), a, axis=1)
@@ -516,7 +704,11 @@ def simulate(
                     & (offerer[rows] != a)
                     & mask[np.maximum(table, 0)]
                     & (u_table > bat)
-                    & ((u_table >= target_next - delay[rows, a] - _TOL) | last_round)
+                    & (
+                        (u_table >= target - delay[rows, a] - _TOL)
+                        if strategy.accept == "now"
+                        else ((u_table >= target_next - delay[rows, a] - _TOL) | last_round)
+                    )
                 )
                 yes = rows[acceptable]
                 if yes.size:
@@ -537,7 +729,10 @@ def simulate(
                 else:
                     own = np.broadcast_to(ua, own_ok.shape)[sel]
                     candidates = own_ok[sel] & (own >= target[sel, None] - _TOL)
-                    choice = _pick(np.where(candidates, gain[sel], -np.inf), own)
+                    if strategy.offer == "closest_above":  # lowest own utility; ties: first
+                        choice = np.argmin(np.where(candidates, own, np.inf), axis=1)
+                    else:
+                        choice = _pick(np.where(candidates, gain[sel], -np.inf), own)
                 choice64 = choice.astype(np.int64)
                 rec_action[who, slot] = _OFFER
                 rec_package[who, slot] = choice64
@@ -545,8 +740,7 @@ def simulate(
                 offerer[who] = a
                 accepts[who] = 0
                 last_offer[who, a] = choice64
-                u_who = np.broadcast_to(state.u(who), (len(who), k, n))
-                offered = u_who[np.arange(len(who)), :, choice64]  # (w, k)
+                offered = state.at(who, choice64)  # (w, k)
                 fresh = np.isnan(first_from[who, 0, a])
                 first_from[who[fresh], :, a] = offered[fresh]
                 best_from[who, :, a] = np.fmax(best_from[who, :, a], offered)

@@ -129,8 +129,10 @@ def negotiate_command(
         list[str] | None,
         typer.Option(
             "--strategy",
-            help="ACTOR=NAME for a veto actor: boulware, linear, conceder (optionally NAME:BETA), "
-            "tit_for_tat, best_acceptable. Repeatable; default boulware.",
+            help="ACTOR=NAME for a veto actor: boulware, linear, conceder (optionally "
+            "NAME:BETA or NAME:OPTION=VALUE,... with offer=closest_above, accept=now, "
+            "clock=open, floor=worst, slack=NUMBER; see docs/negotiation.md), tit_for_tat, "
+            "best_acceptable. Repeatable; default boulware.",
         ),
     ] = None,
     deadline: Annotated[
