@@ -154,3 +154,37 @@ def test_invalid_upload_shows_file_line_problems(
     assert "actors[1].batna: must be at most 1; got 7" in problems.inner_text()
     page.screenshot(path=str(ARTIFACTS / "workbench-invalid-upload.png"))
     page.close()
+
+
+def test_event_probability_slider_and_monte_carlo_sweep(
+    browser: Any, server: tuple[str, Path]
+) -> None:
+    url, _ = server
+    page = browser.new_page(viewport={"width": 1440, "height": 1100})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    page.get_by_test_id("verdict").filter(has_text="No settlement").wait_for(timeout=30_000)
+    # the US election has two branches: moving one sets the other to 1 - p
+    harris = page.get_by_test_id("prob-us_election-harris")
+    assert harris.input_value() == "0.5"
+    harris.fill("0.3")
+    trump = page.get_by_test_id("prob-us_election-trump-field")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=\"prob-us_election-trump-field\"]').value === '0.7'",
+        timeout=10_000,
+    )
+    assert trump.input_value() == "0.7"
+    page.locator("#edit-list").filter(has_text="P(Trump wins)").wait_for(timeout=30_000)
+    assert "P(Harris wins) 0.5 → 0.3" in page.locator("#edit-list").inner_text()
+    # the Monte Carlo sweep runs on the edited variant, with progress, and shows its chart
+    page.get_by_test_id("mc-draws").fill("400")
+    page.get_by_test_id("mc-run").click()
+    page.get_by_test_id("mc-status").filter(has_text="done").wait_for(timeout=60_000)
+    assert page.get_by_test_id("mc-result").is_visible()
+    share = float(page.get_by_test_id("mc-p").inner_text().rstrip("%"))
+    assert 0.0 <= share <= 100.0
+    page.locator("#mc-plot .main-svg").first.wait_for(timeout=30_000)
+    page.locator("#mc-card").screenshot(path=str(ARTIFACTS / "workbench-monte-carlo.png"))
+    assert not errors, errors
+    page.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -13,15 +14,22 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from offramp.analysis import analyze
+from offramp.durability import war_paths
+from offramp.negotiate import negotiate
 from offramp.report import (
     build_report,
     package_cloud,
     render_html,
     render_markdown,
     report_for,
+    report_for_run,
 )
 from offramp.report.extras import forecast_inputs, run_forecasts
+from offramp.report.sections import factor_label
 from offramp.scenario import load_scenario, load_scenario_text
+from offramp.store import RunStore
+from offramp.uncertainty import compile_model, sweep
+from offramp.uncertainty.sweep import wilson
 from tests.conftest import MINI, ROOT, SCENARIOS
 from tests.strategies import scenarios
 
@@ -211,3 +219,180 @@ def test_cli_report_bad_inputs_are_messages(tmp_path: Path) -> None:
     assert done.returncode == 1 and "no-such-run" in done.stderr and "Traceback" not in done.stderr
     done = run_cli("report", str(TEXTBOOK), "--axes", "north,nobody", "--out", str(tmp_path))
     assert done.returncode == 1 and "--axes" in done.stderr and "Traceback" not in done.stderr
+
+
+# --- reports from the run store, sweeps, sensitivity, negotiation, durability over time ---
+
+
+def _sweep_run(store_path: Path, scenario_path: Path, draws: int, seed: int) -> str:
+    """Record a sweep the way `offramp sweep` does (scenario text, draws, summary)."""
+    text = scenario_path.read_text()
+    model = compile_model(load_scenario_text(text, scenario_path.name))
+    with RunStore(store_path) as store:
+        run = store.start(
+            "sweep",
+            scenario=model.scenario,
+            scenario_hash=model.scenario_hash,
+            source=str(scenario_path),
+            seed=seed,
+            params={"draws": draws},
+            scenario_text=text,
+        )
+        summary, _ = sweep(
+            model,
+            draws=draws,
+            seed=seed,
+            chunk_size=150,
+            on_chunk=lambda part: store.add_draws(run, model, part, []),
+        )
+        store.finish(run, dataclasses.replace(summary, run_id=run).to_dict())
+    return run
+
+
+def test_report_from_a_stored_analyze_run(tmp_path: Path) -> None:
+    # the scenario file is gone after the run: the store kept its text
+    copy = tmp_path / "ukraine-copy.yaml"
+    copy.write_text(UKRAINE.read_text())
+    done = run_cli("analyze", str(copy), "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    copy.unlink()
+    store = tmp_path / "runs.duckdb"
+    with RunStore(store, read_only=True) as s:
+        (run,) = s.list()
+        assert s.get(run["id"])["scenario_text"] == UKRAINE.read_text()
+    out = tmp_path / "rep"
+    done = run_cli("report", run["id"][:17], "--store", str(store), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    text = (out / "ukraine-2024-09" / "report.md").read_text()
+    assert f"Built from the stored analyze run {run['id']}" in text
+    assert analyze(load_scenario(UKRAINE)).verdict in text
+    page = (out / "ukraine-2024-09" / "report.html").read_text()
+    assert f"stored analyze run {run['id']}" in page and "No settlement" in page
+
+
+def test_report_run_id_errors(tmp_path: Path) -> None:
+    store = tmp_path / "runs.duckdb"
+    analysis = analyze(load_scenario(TEXTBOOK))
+    with RunStore(store) as s:
+        ids = [s.record_analysis(analysis, str(TEXTBOOK)) for _ in range(2)]
+    prefix = ids[0][:9]  # the date part: both runs share it (ids are YYYYMMDD-HHMMSS-xxxxxx)
+    assert ids[1].startswith(prefix)
+    ambiguous = run_cli("report", prefix, "--store", str(store), "--out", str(tmp_path))
+    assert ambiguous.returncode == 1 and "matches several runs" in ambiguous.stderr
+    unknown = run_cli("report", "19990101", "--store", str(store), "--out", str(tmp_path))
+    assert unknown.returncode == 1 and "no run `19990101`" in unknown.stderr
+    no_store = run_cli("report", "x1", "--store", str(tmp_path / "no.duckdb"))
+    assert no_store.returncode == 1 and "no run store at" in no_store.stderr
+    for done in (ambiguous, unknown, no_store):
+        assert "Traceback" not in done.stderr
+
+
+def test_sweep_section_from_a_stored_sweep(tmp_path: Path) -> None:
+    store_path = tmp_path / "runs.duckdb"
+    run_id = _sweep_run(store_path, UKRAINE, draws=600, seed=7)
+    with RunStore(store_path, read_only=True) as store:
+        summary = store.get(run_id)["summary"]
+        report, _ = report_for_run(store, run_id[:20])
+    section = next(s for s in report.sections if s.id == "sweep")
+    low, high = summary["p_agreement_ci"]
+    assert (
+        f"exists in {summary['p_agreement']:.1%} of them (95% interval {low:.1%} to {high:.1%})"
+        in section.paragraphs[0]
+    )
+    assert f"stored sweep run {run_id}" in section.paragraphs[0]
+    # by branch: the summary's draws and probabilities, Wilson intervals on them
+    branches, paths, nash = section.tables
+    harris = summary["by_branch"]["us_election"]["harris"]
+    k = round(harris["p_agreement"] * harris["draws"])
+    b_low, b_high = wilson(k, harris["draws"])
+    assert branches.rows[0] == (
+        "US presidential election",
+        "Harris wins",
+        f"{harris['draws']:,}",
+        f"{harris['p_agreement']:.1%}",
+        f"{b_low:.1%} to {b_high:.1%}",
+    )
+    bars = section.figures[0].spec["data"][0]
+    assert bars["x"][-1] == harris["p_agreement"]
+    assert bars["error_x"]["arrayminus"][-1] == pytest.approx(harris["p_agreement"] - b_low)
+    # event paths from the per-draw table: every draw counted once, agreements add up
+    model = compile_model(load_scenario(UKRAINE))
+    _, draws = sweep(model, draws=600, seed=7)
+    assert sum(int(r[1].replace(",", "")) for r in paths.rows) == 600
+    combos: dict[tuple[int, ...], list[int]] = {}
+    for row, agreed in zip(draws.branch.tolist(), (draws.ratified > 0).tolist(), strict=True):
+        combos.setdefault(tuple(row), []).append(agreed)
+    top = max(combos.values(), key=len)
+    assert paths.rows[0][1] == f"{len(top):,}" and paths.rows[0][3] == f"{sum(top) / len(top):.1%}"
+    # Nash packages: shares as stored
+    assert nash.rows[0][0] == f"{summary['nash_packages'][0]['share']:.1%}"
+
+
+def test_sensitivity_section_from_a_stored_run(tmp_path: Path) -> None:
+    store = tmp_path / "runs.duckdb"
+    done = run_cli(
+        "sensitivity", str(UKRAINE), "--samples", "4", "--store", str(store), "--json", "-"
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    with RunStore(store, read_only=True) as s:
+        (run,) = s.list()
+        assert run["kind"] == "sensitivity"
+        report, scenario = report_for_run(s, run["id"])
+    section = next(s for s in report.sections if s.id == "sensitivity")
+    first = result["ranking"]["p_agreement"][0]
+    assert section.tables[0].rows[0][:3] == (
+        "1",
+        factor_label(scenario, first),
+        f"{result['indices']['p_agreement'][first]['mu_star']:.3f}",
+    )
+    mu = next(t for t in section.figures[0].spec["data"] if t["name"].startswith("mu*"))
+    assert mu["y"][-1] == factor_label(scenario, first)
+    assert mu["x"][-1] == result["indices"]["p_agreement"][first]["mu_star"]
+    # a report on the file picks the stored run up by the scenario's hash
+    out = tmp_path / "rep"
+    done = run_cli(
+        "report", str(UKRAINE), "--store", str(store), "--out", str(out), "--format", "md"
+    )
+    assert done.returncode == 0, done.stderr
+    text = (out / "ukraine-2024-09" / "report.md").read_text()
+    assert f"stored sensitivity run {run['id']}" in text
+    assert "a quick sweep run for this report and not stored" in text
+
+
+def test_negotiation_section_is_the_simulated_history() -> None:
+    scenario = load_scenario(TEXTBOOK)
+    talks = negotiate(scenario)
+    report = report_for(scenario, forecasts=False)
+    section = next(s for s in report.sections if s.id == "negotiation")
+    assert talks.agreement is not None and talks.round is not None
+    assert f"They agree in round {talks.round} " in section.paragraphs[0]
+    rows = section.tables[0].rows
+    # the first offers in full; then only changes; the agreement closes the table
+    assert rows[0][:3] == ("0", "North", "offer") and "Border line: Current line" in rows[0][3]
+    assert rows[-1] == (str(talks.round), "South", "accept", "accepts the offer on the table")
+    changes = [m for m in talks.history if m.action == "offer"]
+    shown = [r for r in rows if r[2] == "offer"]
+    distinct = {(m.actor, tuple(sorted((m.package or {}).items()))) for m in changes}
+    assert len(shown) == len(distinct)
+
+
+def test_durability_over_time_chart() -> None:
+    text = UKRAINE.read_text()
+    start = text.index("  - id: russia\n")
+    line = re.compile(r"^    batna: .*$", re.M).search(text, start)
+    assert line is not None
+    variant = load_scenario_text(text[: line.start()] + "    batna: 0.5" + text[line.end() :])
+    analysis = analyze(variant)
+    nash = analysis.solutions["nash"]
+    assert nash is not None
+    report = report_for(variant, analysis, forecasts=False, negotiation=False)
+    section = next(s for s in report.sections if s.id == "war-paths")
+    figure = section.figures[0].spec["data"]
+    years = figure[0]["x"]
+    expected = war_paths(variant, nash.package, years)
+    russia = next(t for t in figure if t["name"] == "Russia: value of renewed war")
+    assert russia["y"] == pytest.approx(expected["russia"].tolist())
+    deal = next(t for t in figure if t["name"] == "Russia: value of the deal")
+    assert deal["y"][0] == pytest.approx(nash.utility["russia"])
+    assert "self-enforcing" in section.paragraphs[0]

@@ -20,7 +20,9 @@ with warnings.catch_warnings():
 
 from offramp.analysis import analyze
 from offramp.errors import InputError
-from offramp.scenario import load_scenario
+from offramp.scenario import load_scenario, load_scenario_text
+from offramp.store import RunStore
+from offramp.uncertainty import compile_model, sweep
 from offramp.web import create_app
 from tests.conftest import ROOT, SCENARIOS
 
@@ -45,7 +47,7 @@ def folder(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def client(folder: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(folder)) as c:
+    with TestClient(create_app(folder, store=folder / "no-store.duckdb")) as c:
         yield c
 
 
@@ -158,9 +160,10 @@ def wait(client: TestClient, run_id: str) -> dict[str, Any]:
     raise AssertionError("run did not finish")
 
 
-def test_sweep_runs_in_the_background(client: TestClient) -> None:
+def test_one_way_sweep_runs_in_the_background(client: TestClient) -> None:
     reply = client.post(
-        "/sweep", json={"name": UKRAINE, "path": RUSSIA_BATNA, "values": [0.4, 0.6, 0.7, 2.0]}
+        "/sweep/one-way",
+        json={"name": UKRAINE, "path": RUSSIA_BATNA, "values": [0.4, 0.6, 0.7, 2.0]},
     )
     assert reply.status_code == 202
     run = wait(client, reply.json()["id"])
@@ -171,19 +174,104 @@ def test_sweep_runs_in_the_background(client: TestClient) -> None:
     assert run["id"] in [r["id"] for r in client.get("/runs").json()]
 
 
-def test_sweep_can_be_cancelled(client: TestClient) -> None:
+def test_one_way_sweep_can_be_cancelled(client: TestClient) -> None:
     values = [0.3 + 0.002 * k for k in range(201)]
-    run = client.post("/sweep", json={"name": UKRAINE, "path": RUSSIA_BATNA, "values": values})
+    run = client.post(
+        "/sweep/one-way", json={"name": UKRAINE, "path": RUSSIA_BATNA, "values": values}
+    )
     run_id = run.json()["id"]
     assert client.post(f"/runs/{run_id}/cancel").status_code == 200
     final = wait(client, run_id)
     assert final["status"] == "cancelled" and final["done"] < 201
 
 
-def test_sweep_refuses_a_bad_path_up_front(client: TestClient) -> None:
-    reply = client.post("/sweep", json={"name": UKRAINE, "path": ["nope"], "values": [1]})
+def test_one_way_sweep_refuses_a_bad_path_up_front(client: TestClient) -> None:
+    reply = client.post("/sweep/one-way", json={"name": UKRAINE, "path": ["nope"], "values": [1]})
     assert reply.status_code == 422
     assert client.get("/runs/nope").status_code == 404
+
+
+def test_monte_carlo_sweep_is_the_engines_sweep(client: TestClient) -> None:
+    edits = [{"path": RUSSIA_BATNA, "value": 0.6}]
+    reply = client.post("/sweep", json={"name": UKRAINE, "edits": edits, "draws": 300, "seed": 5})
+    assert reply.status_code == 202 and reply.json()["total"] == 300
+    run = wait(client, reply.json()["id"])
+    assert run["status"] == "done" and run["done"] == 300 and run["progress"] == 1.0
+    text = (SCENARIOS / UKRAINE).read_text()
+    scenario = load_scenario_text(with_russia_batna(text, "0.6"), UKRAINE)
+    expected, _ = sweep(compile_model(scenario), draws=300, seed=5)
+    assert run["result"]["summary"] == expected.to_dict()
+    assert f"{expected.p_agreement:.1%}" in run["result"]["text"][0]
+    bars = run["result"]["figures"][0]["spec"]["data"][0]
+    assert bars["x"][-1] == expected.by_branch["us_election"]["harris"]["p_agreement"]
+
+
+def test_monte_carlo_sweep_can_be_cancelled(client: TestClient) -> None:
+    reply = client.post("/sweep", json={"name": UKRAINE, "draws": 100_000})
+    run_id = reply.json()["id"]
+    assert client.post(f"/runs/{run_id}/cancel").status_code == 200
+    final = wait(client, run_id)
+    assert final["status"] == "cancelled" and final["done"] < 100_000
+
+
+def test_monte_carlo_sweep_needs_something_uncertain(client: TestClient) -> None:
+    reply = client.post("/sweep", json={"name": "textbook-two-party.yaml"})
+    assert reply.status_code == 422
+    assert "nothing in this scenario is uncertain" in reply.json()["problems"][0]["message"]
+    assert client.post("/sweep", json={"name": UKRAINE, "draws": 0}).status_code == 422
+
+
+def probability(event: int, branch: int, value: float) -> dict[str, Any]:
+    return {"path": ["events", event, "branches", branch, "probability"], "value": value}
+
+
+def test_event_probability_edits(client: TestClient) -> None:
+    # the US election: Harris 0.5 / Trump 0.5 in the file; the UI sets the other to 1 - p
+    body = client.post(
+        "/analyze",
+        json={"name": UKRAINE, "edits": [probability(0, 0, 0.3), probability(0, 1, 0.7)]},
+    ).json()
+    branches = body["scenario"]["events"][0]["branches"]
+    assert [b["probability"] for b in branches] == [0.3, 0.7]
+    # editing one branch alone breaks the sum: the loader's own FILE:LINE message
+    reply = client.post("/analyze", json={"name": UKRAINE, "edits": [probability(0, 0, 0.3)]})
+    assert reply.status_code == 422
+    assert reply.json()["problems"][0]["text"] == (
+        "ukraine-2024-09.yaml:426: events[0].branches: the branch probabilities sum to 0.8; "
+        "they must sum to 1"
+    )
+    # the sweep sees the edited probabilities: more Trump draws, more agreements
+    base = client.post("/sweep", json={"name": UKRAINE, "draws": 400, "seed": 1}).json()
+    edited = client.post(
+        "/sweep",
+        json={
+            "name": UKRAINE,
+            "draws": 400,
+            "seed": 1,
+            "edits": [probability(0, 0, 0.1), probability(0, 1, 0.9)],
+        },
+    ).json()
+    a, b = wait(client, base["id"]), wait(client, edited["id"])
+    trump = [r["result"]["summary"]["by_branch"]["us_election"]["trump"]["draws"] for r in (a, b)]
+    assert trump[0] < 250 < trump[1]
+    assert b["result"]["summary"]["p_agreement"] > a["result"]["summary"]["p_agreement"]
+
+
+def test_runs_include_the_run_store_read_only(folder: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store" / "runs.duckdb"
+    scenario = load_scenario(SCENARIOS / "textbook-two-party.yaml")
+    with RunStore(store) as s:
+        stored_id = s.record_analysis(analyze(scenario), "textbook-two-party.yaml")
+    with TestClient(create_app(folder, store=store)) as c:
+        runs = c.get("/runs").json()
+        assert [(r["id"], r["origin"], r["status"]) for r in runs] == [(stored_id, "store", "done")]
+        one = c.get(f"/runs/{stored_id[:17]}").json()
+        assert one["origin"] == "store" and one["result"]["ratified"]["count"] == 4
+        assert c.get("/runs/20991231").status_code == 404
+        assert c.post(f"/runs/{stored_id}/cancel").status_code == 404
+    # no store: only the server's runs
+    with TestClient(create_app(folder, store=tmp_path / "none.duckdb")) as c:
+        assert c.get("/runs").json() == []
 
 
 def test_save_variant_keeps_comments_and_sources(client: TestClient, folder: Path) -> None:

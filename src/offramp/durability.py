@@ -100,6 +100,7 @@ __all__ = [
     "default_package",
     "durability",
     "power_at",
+    "war_paths",
     "war_value",
 ]
 
@@ -386,6 +387,79 @@ def _evaluate(
             breach_at = np.minimum(breach_at, when)
         p_holds = {str(y): float(np.mean(breach_at > y)) for y in YEARS}
     return first, p_holds, values
+
+
+def war_paths(
+    scenario: Scenario, package: Mapping[str, str], years: Sequence[float] | NDArray[np.float64]
+) -> dict[str, NDArray[np.float64]]:
+    """Each belligerent's base-case value of resuming the war over time, under a package.
+
+    The curve :func:`durability` compares with the deal's utility: ``V_a(t)``
+    with the package's effects, point values of growth and war cost, and
+    ``W_a`` calibrated as described in the module docstring. A side reneges
+    where its curve rises above its utility of the deal.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Must have a ``dynamics`` section.
+    package : mapping of issue id to option id
+    years : sequence of float, shape (T,)
+        Years after ``as_of``.
+
+    Returns
+    -------
+    dict of str to ndarray of float64, shape (T,)
+        One curve per actor of ``dynamics.actors``.
+
+    Raises
+    ------
+    DurabilityError
+        If the scenario has no ``dynamics`` or a side cannot be calibrated.
+
+    Examples
+    --------
+    With the scenario of :func:`durability`'s example, B's value of war
+    reaches the deal's 0.6 at year 0.4 (its power 70 against A's 50):
+
+    >>> from offramp.scenario import load_scenario_text
+    >>> s = load_scenario_text('''
+    ... id: t
+    ... title: t
+    ... as_of: 2024-01-01
+    ... issues:
+    ...   - {id: i, label: i, options: [{id: x, label: x, at: 0}, {id: y, label: y, at: 100}]}
+    ... actors:
+    ...   - {id: a, label: A, power: 50, veto: true, batna: 0.5,
+    ...      stances: [{issue: i, position: x, salience: 1, values: {x: 0.6, y: 0.0}}]}
+    ...   - {id: b, label: B, power: 50, veto: true, batna: 0.5,
+    ...      stances: [{issue: i, position: x, salience: 1, values: {x: 0.6, y: 1.0}}]}
+    ... dynamics:
+    ...   horizon: 2
+    ...   actors:
+    ...     - {actor: a, against: b, war_cost: 0.1}
+    ...     - {actor: b, against: a, war_cost: 0.1, points: [{year: 1, value: 100}]}
+    ... ''')
+    >>> paths = war_paths(s, {"i": "x"}, [0.0, 0.4, 1.0])
+    >>> [round(v, 4) for v in paths["b"].tolist()], [round(v, 4) for v in paths["a"].tolist()]
+    ([0.5, 0.6, 0.7], [0.5, 0.4, 0.3])
+    """
+    if scenario.dynamics is None:
+        raise DurabilityError(
+            f"scenario `{scenario.id}` has no `dynamics` section: add power trajectories and war "
+            "costs for the belligerents (see docs/durability.md)"
+        )
+    t = np.asarray(years, dtype=np.float64)
+    shifts = _shifts(scenario, package)
+    out = {}
+    for side in _sides(scenario):
+        mine = power_at(side.entry, side.base, t)
+        theirs = power_at(side.opponent, side.opponent_base, t)
+        shift = shifts.get(side.actor, (0.0, 0.0))
+        out[side.actor] = np.asarray(
+            _engine(mine, theirs, side.win, side.cost, shift)[0], dtype=np.float64
+        )
+    return out
 
 
 def _package_index(scenario: Scenario, package: Mapping[str, str]) -> NDArray[np.intp]:

@@ -8,7 +8,10 @@ Default file: ``offramp-out/runs.duckdb``. Tables:
     ``scenario_hash``, ``source`` (the file), ``offramp_version``, ``seed``,
     ``params`` (JSON), ``status`` (``incomplete`` until the run finishes,
     then ``complete``; ``interrupted`` after Ctrl-C), ``started``,
-    ``finished``, ``draws_done``, ``summary`` (JSON: the run's result).
+    ``finished``, ``draws_done``, ``summary`` (JSON: the run's result),
+    ``scenario_text`` (the scenario file's text as it was run, so a report
+    can be rebuilt from the store after the file changed or moved; NULL for
+    runs recorded before offramp kept it).
 ``draws``
     one row per sweep draw: ``run_id``, ``draw``, ``agreement``, ``zopa``,
     ``ratified``, ``nash`` (package index, -1 for none), ``nash_package``
@@ -66,6 +69,7 @@ CREATE TABLE IF NOT EXISTS draws (
     forecasts MAP(VARCHAR, DOUBLE));
 CREATE TABLE IF NOT EXISTS frontier (
     run_id VARCHAR NOT NULL, package BIGINT, options JSON, utility JSON);
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS scenario_text VARCHAR;
 """
 
 
@@ -138,13 +142,19 @@ class RunStore:
         source: str | None = None,
         seed: int | None = None,
         params: dict[str, Any] | None = None,
+        scenario_text: str | None = None,
     ) -> str:
-        """Record the start of a run (committed at once); return its id."""
+        """Record the start of a run (committed at once); return its id.
+
+        ``scenario_text`` is the scenario file's text, kept so that the run's
+        report can be rebuilt later (``offramp report RUN_ID``).
+        """
         now = dt.datetime.now()
         run_id = f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
         self.con.execute(
             "INSERT INTO runs (id, kind, scenario, scenario_hash, source, offramp_version, seed, "
-            "params, status, started) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'incomplete', ?)",
+            "params, status, started, scenario_text) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'incomplete', ?, ?)",
             [
                 run_id,
                 kind,
@@ -155,6 +165,7 @@ class RunStore:
                 seed,
                 json.dumps(params or {}),
                 now,
+                scenario_text,
             ],
         )
         return run_id
@@ -227,14 +238,17 @@ class RunStore:
             self.con.rollback()
             raise
 
-    def record_analysis(self, analysis: Analysis, source: str | None = None) -> str:
-        """Record a finished ``analyze`` run: the result and its frontier."""
+    def record_analysis(
+        self, analysis: Analysis, source: str | None = None, scenario_text: str | None = None
+    ) -> str:
+        """Record a finished ``analyze`` run: the result, its frontier and the scenario text."""
         run_id = self.start(
             "analyze",
             scenario=analysis.scenario,
             scenario_hash=analysis.scenario_hash,
             source=source,
             params={"method": analysis.method},
+            scenario_text=scenario_text,
         )
         rows = [
             [run_id, p.index, json.dumps(p.package), json.dumps(p.utility)]
@@ -265,6 +279,38 @@ class RunStore:
             shown = ", ".join(r[0] for r in rows[:5])
             raise StoreError(f"`{run_id}` matches several runs ({shown}); give more of the id")
         return str(rows[0][0])
+
+    def latest(self, kind: str, scenario_hash: str) -> str | None:
+        """Id of the newest complete run of this kind on the scenario with this hash, if any."""
+        row = self.con.execute(
+            "SELECT id FROM runs WHERE kind = ? AND scenario_hash = ? AND status = 'complete' "
+            "ORDER BY started DESC, id DESC LIMIT 1",
+            [kind, scenario_hash],
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def branch_paths(self, run_id: str) -> list[dict[str, Any]]:
+        """A sweep's draws grouped by the branch of every event (the paths events took).
+
+        Returns ``[{branches: {event: branch or None}, draws, agreements}]``,
+        most draws first (ties by the branches' text). ``None`` marks an
+        event that had not happened by the run's ``at`` date.
+        """
+        full = self.resolve(run_id)
+        rows = self.con.execute(
+            "SELECT map_keys(branches) k, map_values(branches) v, count(*) n, "
+            "sum(agreement::INTEGER) a FROM draws WHERE run_id = ? "
+            "GROUP BY k, v ORDER BY n DESC, CAST(v AS VARCHAR)",
+            [full],
+        ).fetchall()
+        return [
+            {
+                "branches": dict(zip(keys, values, strict=True)),
+                "draws": int(n),
+                "agreements": int(a or 0),
+            }
+            for keys, values, n, a in rows
+        ]
 
     def list(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Every run, newest first."""

@@ -133,12 +133,17 @@ def _render(analysis: Analysis, scenario: Scenario, console: Console) -> None:
 
 
 def _record(analysis: Analysis, source: str, path: Path) -> None:
-    """Record the run in the run store; a store that cannot be written only warns."""
+    """Record the run (and the scenario's text) in the run store; a store that cannot be
+    written only warns."""
     from offramp.store import RunStore, StoreError
 
     try:
+        text = Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = None
+    try:
         with RunStore(path) as store:
-            store.record_analysis(analysis, source)
+            store.record_analysis(analysis, source, scenario_text=text)
     except StoreError as error:
         err.print(f"[yellow]warning:[/] run not recorded: {error}", highlight=False)
 

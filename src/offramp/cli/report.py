@@ -11,7 +11,11 @@ import typer
 
 from offramp.cli._app import app, err, guard, out
 from offramp.errors import InputError, Problem
+from offramp.report.stored import scenario_of_run
+from offramp.report.write import QUICK_SWEEP_DRAWS
 from offramp.scenario import load_scenario
+from offramp.scenario.schema import Scenario
+from offramp.store import DEFAULT_STORE, RunStore, StoreError
 
 __all__ = ["report", "serve"]
 
@@ -48,14 +52,69 @@ def report(
         str | None,
         typer.Option(help="Two actor ids for the settlement picture, e.g. ukraine,russia."),
     ] = None,
+    store_path: Annotated[
+        Path, typer.Option("--store", help="Run store to read runs and stored results from.")
+    ] = DEFAULT_STORE,
+    draws: Annotated[
+        int,
+        typer.Option(
+            "--draws",
+            min=0,
+            help="For a FILE with no stored sweep: draws of a quick sweep run for the report "
+            "(0: none).",
+        ),
+    ] = QUICK_SWEEP_DRAWS,
 ) -> None:
-    """Write the analysis report: one self-contained HTML file and a Markdown summary."""
-    from offramp.report import report_for, write_report
+    """Write the analysis report: one self-contained HTML file and a Markdown summary.
+
+    FILE: the scenario's analysis, with the newest stored sweep and sensitivity runs on the
+    same scenario (same content hash) from --store. RUN_ID (or a unique prefix): rebuilt from
+    that stored run.
+    """
+    from offramp.report import report_for, report_for_run, stored_results, write_report
+    from offramp.scenario.load import content_hash
 
     path = Path(source)
-    if not path.exists():
-        guard(lambda: _no_run(source))
-    scenario = guard(lambda: load_scenario(path))
+    if path.exists():
+        scenario = guard(lambda: load_scenario(path))
+        pair = _axes(scenario, axes)
+        stored = None
+        if store_path.exists():
+            try:
+                with RunStore(store_path, read_only=True) as store:
+                    stored = stored_results(store, content_hash(scenario))
+            except StoreError as error:
+                err.print(f"[yellow]warning:[/] stored runs not shown: {error}", highlight=False)
+        built = guard(lambda: report_for(scenario, axes=pair, stored=stored, sweep_draws=draws))
+    else:
+        if not store_path.exists():
+            guard(lambda: _no_run(source, store_path))
+        with guard(lambda: RunStore(store_path, read_only=True)) as store:
+            full = guard(lambda: _resolve(store, source))
+            run = guard(lambda: store.get(full))
+            scenario = guard(lambda: scenario_of_run(run))
+            pair = _axes(scenario, axes)
+            built, _ = guard(lambda: report_for_run(store, full, axes=pair))
+    formats: tuple[Format, ...] = (fmt,) if fmt is not None else (Format.html, Format.md)
+    try:
+        written = write_report(built, out_dir, tuple(f.value for f in formats))
+    except OSError as error:
+        err.print(f"[bold red]error:[/] cannot write the report: {error}", highlight=False)
+        raise typer.Exit(1) from error
+    out.print(built.verdict, highlight=False)
+    for written_path in written:
+        out.print(f"Wrote {written_path}", highlight=False)
+
+
+def _resolve(store: RunStore, source: str) -> str:
+    """The full run id of RUN_ID, or an error that also says no such file exists."""
+    try:
+        return store.resolve(source)
+    except StoreError as error:
+        raise StoreError(f"{source}: no such scenario file, and {error}") from error
+
+
+def _axes(scenario: Scenario, axes: str | None) -> tuple[str, str] | None:
     pair: tuple[str, str] | None = None
     if axes is not None:
         ids = [a.id for a in scenario.actors]
@@ -73,31 +132,22 @@ def report(
                 )
             )
         pair = (parts[0], parts[1])
-    built = guard(lambda: report_for(scenario, axes=pair))
-    formats: tuple[Format, ...] = (fmt,) if fmt is not None else (Format.html, Format.md)
-    try:
-        written = write_report(built, out_dir, tuple(f.value for f in formats))
-    except OSError as error:
-        err.print(f"[bold red]error:[/] cannot write the report: {error}", highlight=False)
-        raise typer.Exit(1) from error
-    out.print(built.verdict, highlight=False)
-    for written_path in written:
-        out.print(f"Wrote {written_path}", highlight=False)
+    return pair
 
 
 def _raise(problem: Problem) -> None:
     raise InputError([problem])
 
 
-def _no_run(source: str) -> None:
-    """Resolve RUN_ID in the run store, or say why it cannot be."""
+def _no_run(source: str, store: Path) -> None:
+    """Say why RUN_ID cannot be looked up: there is no run store."""
     _raise(
         Problem(
             source,
             None,
             "",
-            "no such file, and no run store to look a run id up in "
-            "(offramp's run store is not installed); give a scenario file",
+            f"no such scenario file, and no run store at {store} to look a run id up in; "
+            "give a scenario file, or --store with the run store that holds the run",
         )
     )
 
@@ -117,6 +167,9 @@ def serve(
         str | None,
         typer.Option(help="Require this token on every request (needed off loopback)."),
     ] = None,
+    store_path: Annotated[
+        Path, typer.Option("--store", help="Run store whose runs GET /runs also lists.")
+    ] = DEFAULT_STORE,
 ) -> None:
     """Serve the web workbench: edit inputs and see the verdict, picture and forecasts change."""
     if source is not None and not source.exists():
@@ -139,4 +192,9 @@ def serve(
 
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
     out.print(f"offramp workbench on {url}" + (f"?token={token}" if token else ""), highlight=False)
-    uvicorn.run(create_app(source, token=token), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(source, token=token, store=store_path),
+        host=host,
+        port=port,
+        log_level="warning",
+    )

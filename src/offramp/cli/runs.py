@@ -16,7 +16,7 @@ __all__ = ["runs_app"]
 
 runs_app = typer.Typer(
     name="runs",
-    help="Recorded runs (analyze, forecast, sweep) in the run store.",
+    help="Recorded runs (analyze, sweep, sensitivity) in the run store.",
     no_args_is_help=True,
 )
 app.add_typer(runs_app)

@@ -50,6 +50,14 @@ def _write(text: str, json_path: str | None) -> None:
         raise typer.Exit(1) from error
 
 
+def _text(file: Path) -> str | None:
+    """The scenario file's text, kept in the run store (None if it cannot be read again)."""
+    try:
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def _render(summary: SweepSummary, model: Model, console: Console) -> None:
     low, high = summary.p_agreement_ci
     when = f" (events up to {summary.at})" if summary.at else " (every event)"
@@ -143,6 +151,7 @@ def sweep_command(
             source=str(file),
             seed=seed,
             params=params,
+            scenario_text=_text(file),
         )
         err.print(f"Recording run {run_id} in {store_path}", highlight=False)
         progress = Progress(
@@ -221,6 +230,9 @@ def sensitivity_command(
     forecast: Annotated[
         list[str] | None, typer.Option("--forecast", help="Forecast model outputs (repeatable).")
     ] = None,
+    store_path: Annotated[
+        Path, typer.Option("--store", help="Run store (DuckDB file).")
+    ] = DEFAULT_STORE,
 ) -> None:
     """Rank the inputs by how much P(agreement) and the forecasts depend on them (Sobol, Morris)."""
     scenario = guard(lambda: load_scenario(file))
@@ -234,4 +246,19 @@ def sensitivity_command(
     )
     console = err if json_path == "-" else out
     _render_sensitivity(result, console, top)
-    _write(json.dumps(result.to_dict(), indent=2) + "\n", json_path)
+    data = result.to_dict()
+    # recorded once finished (a sensitivity run has no partial results worth keeping)
+    store = guard(lambda: RunStore(store_path))
+    with store:
+        run_id = store.start(
+            "sensitivity",
+            scenario=model.scenario,
+            scenario_hash=model.scenario_hash,
+            source=str(file),
+            seed=seed,
+            params={"method": result.method, "samples": samples, "at": at, "models": list(models)},
+            scenario_text=_text(file),
+        )
+        store.finish(run_id, data)
+    _write(json.dumps(data, indent=2) + "\n", json_path)
+    console.print(f"Run {run_id} recorded in {store_path}", highlight=False)

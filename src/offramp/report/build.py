@@ -480,6 +480,7 @@ def build_report(
     extras: Sequence[Section] = (),
     wired: Sequence[str] = (),
     missing: Sequence[str] = (),
+    origin: str = "",
 ) -> Report:
     """Assemble the report of a scenario's analysis.
 
@@ -493,7 +494,10 @@ def build_report(
     extras : sequence of Section
         Further sections from :mod:`offramp.report.extras` (forecasts, sweeps, ...).
     wired, missing : sequence of str
-        Names of the optional engines included and left out (shown in the report).
+        Names of the optional sections included, and sentences naming those left out
+        and why (shown in the report).
+    origin : str, optional
+        Where the results come from, e.g. the stored run id (shown under the title).
 
     Returns
     -------
@@ -521,7 +525,8 @@ def build_report(
         "Inputs and their sources",
         tables=(inputs_table(scenario),),
     )
-    sections = (_verdict(scenario, analysis), picture, _glance(scenario), inputs, *extras)
+    # results first, then the scenario itself as a reference at the end
+    sections = (_verdict(scenario, analysis), picture, *extras, _glance(scenario), inputs)
     return Report(
         scenario=scenario.id,
         title=scenario.title,
@@ -533,4 +538,5 @@ def build_report(
         scenario_hash=analysis.scenario_hash,
         wired=tuple(wired),
         missing=tuple(missing),
+        origin=origin,
     )

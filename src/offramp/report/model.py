@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Figure", "Report", "Section", "Table"]
+__all__ = ["Figure", "Report", "Section", "StoredResults", "Table"]
 
 
 @dataclass(frozen=True)
@@ -69,3 +69,20 @@ class Report:
     scenario_hash: str
     wired: tuple[str, ...] = field(default=())
     missing: tuple[str, ...] = field(default=())
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class StoredResults:
+    """Results of earlier runs for a report (from the run store, or computed for it).
+
+    ``sweep`` is a ``SweepSummary.to_dict()``, ``paths`` the sweep's
+    ``RunStore.branch_paths``, ``sensitivity`` a ``Sensitivity.to_dict()``;
+    each ``*_origin`` says in words where it comes from ("stored run ...").
+    """
+
+    sweep: dict[str, Any] | None = None
+    sweep_origin: str = ""
+    paths: tuple[dict[str, Any], ...] = ()
+    sensitivity: dict[str, Any] | None = None
+    sensitivity_origin: str = ""

@@ -137,6 +137,7 @@ def render_markdown(report: Report) -> str:
         "",
         f"*offramp {report.version}, scenario `{report.scenario}` as of {report.as_of}.*",
         "",
+        *([report.origin, ""] if report.origin else []),
         f"> **Verdict.** {report.verdict}",
         "",
     ]
@@ -154,10 +155,5 @@ def render_markdown(report: Report) -> str:
         for table in section.tables:
             lines += _markdown_table(table)
     if report.missing:
-        lines += [
-            "## Not included",
-            "",
-            "Not part of this report: " + ", ".join(report.missing) + ".",
-            "",
-        ]
+        lines += ["## Not included", "", *(f"- {m}" for m in report.missing), ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+import numpy as np
 
 from offramp.analysis import Analysis, analyze
+from offramp.errors import OfframpError
 from offramp.report.build import build_report
 from offramp.report.extras import (
     available_engines,
@@ -13,11 +16,57 @@ from offramp.report.extras import (
     forecast_section,
     run_forecasts,
 )
-from offramp.report.model import Report, Section
+from offramp.report.model import Report, Section, StoredResults
 from offramp.report.render import render_html, render_markdown
+from offramp.report.sections import (
+    negotiation_section,
+    sensitivity_section,
+    sweep_section,
+    war_path_section,
+)
 from offramp.scenario.schema import Scenario
 
-__all__ = ["report_for", "write_report"]
+__all__ = ["QUICK_SWEEP_DRAWS", "report_for", "write_report"]
+
+QUICK_SWEEP_DRAWS = 1000
+"""Draws of the sweep ``offramp report FILE`` runs when the run store has none for the scenario."""
+
+
+def _quick_sweep(scenario: Scenario, draws: int, seed: int) -> dict[str, Any] | None:
+    """A small in-process sweep (no forecasts); None when nothing in the scenario is uncertain."""
+    from offramp.uncertainty import compile_model, sweep
+
+    model = compile_model(scenario)
+    if model.streams == 0:
+        return None
+    summary, _ = sweep(model, draws=draws, seed=seed)
+    return summary.to_dict()
+
+
+def _durability_over_time(
+    scenario: Scenario, analysis: Analysis, agreement: dict[str, str] | None
+) -> tuple[Section | None, str]:
+    """The war-against-deal chart for the Nash package (or else the negotiated agreement)."""
+    if scenario.dynamics is None:
+        return None, "the scenario has no `dynamics` section (see docs/durability.md)"
+    from offramp.durability import durability, war_paths
+
+    found = dict(getattr(analysis, "durability", None) or {})
+    nash = analysis.solutions.get("nash")
+    if nash is not None and found.get("nash"):
+        package, result, which = dict(nash.package), found["nash"], "the Nash package"
+    elif agreement is not None:
+        package, which = agreement, "the negotiated agreement"
+        result = durability(scenario, package).to_dict()
+    else:
+        return None, (
+            "no package settles the base case and the simulated talks reach no agreement, so "
+            "there is no deal whose durability to show; `offramp durability FILE --package "
+            "ISSUE=OPTION ...` assesses any package"
+        )
+    years = np.linspace(0.0, float(result["horizon"]), 61)
+    paths = {a: v.tolist() for a, v in war_paths(scenario, package, years).items()}
+    return war_path_section(scenario, result, paths, years.tolist(), which=which), ""
 
 
 def report_for(
@@ -26,8 +75,13 @@ def report_for(
     *,
     axes: tuple[str, str] | None = None,
     forecasts: bool = True,
+    negotiation: bool = True,
+    stored: StoredResults | None = None,
+    sweep_draws: int = 0,
+    seed: int = 0,
+    origin: str = "",
 ) -> Report:
-    """The report of a scenario: its analysis plus every optional engine installed.
+    """The report of a scenario: its analysis plus every optional engine's section.
 
     Parameters
     ----------
@@ -38,31 +92,83 @@ def report_for(
         Actor ids of the settlement picture's axes.
     forecasts : bool, default True
         Run the forecast models (when installed).
+    negotiation : bool, default True
+        Simulate the talks with :func:`offramp.negotiate.negotiate`'s defaults
+        (Boulware for every veto actor, 20 weekly rounds) and show the offers.
+    stored : StoredResults, optional
+        Sweep and sensitivity results to show (see :mod:`offramp.report.stored`).
+    sweep_draws : int, default 0
+        When ``stored`` has no sweep and the scenario has uncertain inputs or
+        events, run a quick sweep of this many draws (seeded by ``seed``) and
+        show it, labelled as not stored; 0 runs none.
+    seed : int, default 0
+    origin : str, optional
+        Where the results come from (shown under the title).
 
     Returns
     -------
     Report
     """
     analysis = analysis if analysis is not None else analyze(scenario)
+    stored = stored or StoredResults()
     engines = available_engines()
     extras: list[Section] = []
     wired: list[str] = []
-    if forecasts and engines["forecasts"]:
-        section = forecast_section(scenario, *run_forecasts(scenario))
+    missing: list[str] = []
+
+    def add(name: str, section: Section | None, why_not: str) -> None:
         if section is not None:
             extras.append(section)
-            wired.append("forecasts")
-    held = durability_section(scenario, getattr(analysis, "durability", None))
-    if held is not None:
-        extras.append(held)
-        wired.append("durability")
-    # sections the report knows of but does not show for this scenario
-    missing = [
-        name
-        for name in ("forecasts", "sweeps and sensitivity", "negotiation", "durability")
-        if name not in wired
-    ]
-    return build_report(scenario, analysis, axes=axes, extras=extras, wired=wired, missing=missing)
+            wired.append(name)
+        elif why_not:
+            missing.append(f"{name}: {why_not}")
+
+    summary, sweep_origin = stored.sweep, stored.sweep_origin
+    if summary is None and sweep_draws > 0:
+        summary = _quick_sweep(scenario, sweep_draws, seed)
+        sweep_origin = (
+            "a quick sweep run for this report and not stored; `offramp sweep` records a "
+            "larger one, which later reports show instead"
+        )
+    add(
+        "sweep",
+        None
+        if summary is None
+        else sweep_section(scenario, summary, origin=sweep_origin, paths=stored.paths),
+        "no uncertain input or event, or no sweep run (`offramp sweep FILE` records one)",
+    )
+    add(
+        "sensitivity",
+        None
+        if stored.sensitivity is None
+        else sensitivity_section(scenario, stored.sensitivity, origin=stored.sensitivity_origin),
+        "no stored sensitivity run for this scenario (`offramp sensitivity FILE` records one)",
+    )
+    if forecasts and engines["forecasts"]:
+        add("forecasts", forecast_section(scenario, *run_forecasts(scenario)), "")
+    agreement: dict[str, str] | None = None
+    if negotiation and engines["negotiation"]:
+        from offramp.negotiate import negotiate
+
+        try:
+            talks = negotiate(scenario).to_dict()
+        except OfframpError as error:
+            add("negotiation", None, str(error))
+        else:
+            agreement = talks.get("agreement")
+            add("negotiation", negotiation_section(scenario, talks), "")
+    add("durability", durability_section(scenario, getattr(analysis, "durability", None)), "")
+    over_time, why = _durability_over_time(scenario, analysis, agreement)
+    add("durability over time", over_time, why)
+    return build_report(
+        scenario,
+        analysis,
+        axes=axes,
+        extras=extras,
+        wired=wired,
+        missing=missing,
+        origin=origin,
+    )
 
 
 def write_report(

@@ -8,10 +8,12 @@ Endpoints (all JSON unless said otherwise; the OpenAPI spec is at
 ``GET /scenarios/{name}``    one of them, as YAML text
 ``POST /analyze``            settlement analysis of a scenario (+ edits): verdict, counts, picture
 ``POST /forecast``           the forecast models, issue by issue
-``POST /sweep``              start a background sweep (HTTP 202); progress at ``GET /runs/{id}``
-``GET /runs``                the sweeps of this server (and stored runs, with the run store)
+``POST /sweep``              start a Monte Carlo sweep in the background (HTTP 202); progress
+                             at ``GET /runs/{id}``
+``POST /sweep/one-way``      start a one-way sweep (one input over values) in the background
+``GET /runs``                the runs of this server and the run store's runs (read-only)
 ``GET /runs/{id}``           one run: status, progress and, when done, its result
-``POST /runs/{id}/cancel``   stop a running sweep
+``POST /runs/{id}/cancel``   stop a running run of this server
 ``POST /variants``           save a variant as a new scenario file (comments and sources kept)
 ``POST /report``             the HTML report of a scenario (+ edits)
 
@@ -51,8 +53,15 @@ from offramp.report.build import frontier_figure
 from offramp.report.cloud import package_cloud
 from offramp.report.extras import available_engines, forecast_section, run_forecasts
 from offramp.report.render import plotly_js_path, render_html
-from offramp.report.write import report_for
+from offramp.report.sections import sweep_section
+from offramp.report.stored import stored_results
+from offramp.report.write import QUICK_SWEEP_DRAWS, report_for
+from offramp.scenario.load import content_hash
 from offramp.scenario.schema import Scenario
+from offramp.store import DEFAULT_STORE, RunStore, StoreError
+from offramp.uncertainty.model import compile_model
+from offramp.uncertainty.sweep import Draws
+from offramp.uncertainty.sweep import sweep as run_sweep
 from offramp.web.edit import Edit, dump_document, edited_document, load_with_edits
 from offramp.web.jobs import JobControl, Jobs
 
@@ -97,6 +106,14 @@ class AnalyzeIn(ScenarioIn):
 
 
 class SweepIn(ScenarioIn):
+    """A Monte Carlo sweep over every uncertain input and event branch (``offramp sweep``)."""
+
+    draws: int = Field(default=2000, ge=1, le=100_000, description="Number of draws.")
+    seed: int = Field(default=0, ge=0, le=2**63 - 1, description="Seed: fixes every draw.")
+    at: dt.date | None = Field(default=None, description="Only events up to this date.")
+
+
+class OneWayIn(ScenarioIn):
     """Vary one input over values and analyze each variant (a one-way sweep)."""
 
     path: list[PathPart] = Field(min_length=1, max_length=16, description="Input to vary.")
@@ -135,13 +152,16 @@ class RunOut(BaseModel):
     id: str
     kind: str
     label: str
-    status: Literal["queued", "running", "done", "failed", "cancelled"]
+    status: Literal["queued", "running", "done", "failed", "cancelled", "incomplete"]
     done: int
     total: int
     progress: float
     created: float
     finished: float | None
     error: str | None
+    origin: Literal["server", "store"] = Field(
+        default="server", description="A run of this server, or one read from the run store."
+    )
     result: Any = None
 
 
@@ -229,7 +249,35 @@ def _loopback_only(host: str) -> bool:
     return host in ("127.0.0.1", "::1", "localhost") or host.startswith("127.")
 
 
-def create_app(source: Path | None = None, *, token: str | None = None) -> FastAPI:
+def _stored_run(row: dict[str, Any]) -> dict[str, Any]:
+    """A run-store row in the shape of :class:`RunOut` (without the result)."""
+    params = row.get("params") or {}
+    total = int(params.get("draws") or 0) if row["kind"] == "sweep" else 1
+    done = (
+        int(row.get("draws_done") or 0)
+        if row["kind"] == "sweep"
+        else int(row["status"] == "complete")
+    )
+    status = {"complete": "done", "interrupted": "cancelled"}.get(row["status"], "incomplete")
+    started, finished = row.get("started"), row.get("finished")
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "label": f"{row.get('scenario') or ''} ({row['kind']}, run store)",
+        "status": status,
+        "done": done,
+        "total": total,
+        "progress": done / total if total else 0.0,
+        "created": started.timestamp() if isinstance(started, dt.datetime) else 0.0,
+        "finished": finished.timestamp() if isinstance(finished, dt.datetime) else None,
+        "error": None,
+        "origin": "store",
+    }
+
+
+def create_app(
+    source: Path | None = None, *, token: str | None = None, store: Path | None = None
+) -> FastAPI:
     """Build the workbench app.
 
     Parameters
@@ -240,6 +288,9 @@ def create_app(source: Path | None = None, *, token: str | None = None) -> FastA
         Default: ``scenarios/`` if it exists, else the current directory.
     token : str, optional
         If given, every request must carry it.
+    store : Path, optional
+        Run store whose runs ``GET /runs`` lists beside the server's own (read
+        only; default ``offramp-out/runs.duckdb`` when it exists).
 
     Returns
     -------
@@ -259,6 +310,18 @@ def create_app(source: Path | None = None, *, token: str | None = None) -> FastA
     root = source if source.is_dir() else source.parent
     only = source.name if source.is_file() else None
     jobs = Jobs()
+    store_path = store if store is not None else DEFAULT_STORE
+
+    def stored(action: Callable[[RunStore], Any], default: Any) -> Any:
+        """Read the run store; a missing or busy store reads as empty."""
+        if not store_path.exists():
+            return default
+        try:
+            with RunStore(store_path, read_only=True) as opened:
+                return action(opened)
+        except StoreError:
+            return default
+
     app = FastAPI(
         title="offramp workbench",
         version=__version__,
@@ -445,10 +508,67 @@ def create_app(source: Path | None = None, *, token: str | None = None) -> FastA
     @app.post(
         "/sweep",
         status_code=202,
-        summary="Start a one-way sweep as a background run",
+        summary="Start a Monte Carlo sweep (every uncertain input and event) as a background run",
         responses={**_ERRORS, 429: {"model": ProblemsOut}},
     )
     def sweep_endpoint(body: SweepIn) -> RunOut:
+        scenario, file = load(body)
+        model = compile_model(scenario)
+        if model.streams == 0:
+            raise _Refused(
+                422,
+                "nothing in this scenario is uncertain: give an input a distribution "
+                "(e.g. `batna: {triangular: [0.3, 0.4, 0.6]}`) or add events",
+                file,
+            )
+        chunk = max(100, -(-body.draws // 20))
+
+        def work(control: JobControl) -> dict[str, Any]:
+            control.start(body.draws)
+            done = 0
+
+            def on_chunk(part: Draws) -> None:
+                nonlocal done
+                done += part.n
+                control.step(done)
+
+            summary, _ = run_sweep(
+                model,
+                draws=body.draws,
+                seed=body.seed,
+                at=body.at,
+                chunk_size=chunk,
+                on_chunk=on_chunk,
+            )
+            data = summary.to_dict()
+            section = sweep_section(
+                scenario, data, origin="a sweep run by the workbench, not stored"
+            )
+            return {
+                "summary": data,
+                "text": list(section.paragraphs),
+                "tables": [
+                    {"columns": tb.columns, "rows": tb.rows, "caption": tb.caption}
+                    for tb in section.tables
+                ],
+                "figures": [
+                    {"title": f.title, "caption": f.caption, "spec": f.spec}
+                    for f in section.figures
+                ],
+            }
+
+        job = jobs.submit("sweep", f"{file}: {body.draws:,} draws, seed {body.seed}", work)
+        if job is None:
+            raise _Refused(429, f"{jobs.max_running} runs are already running; wait or cancel one")
+        return RunOut(**job.summary())
+
+    @app.post(
+        "/sweep/one-way",
+        status_code=202,
+        summary="Start a one-way sweep (one input over values) as a background run",
+        responses={**_ERRORS, 429: {"model": ProblemsOut}},
+    )
+    def one_way_endpoint(body: OneWayIn) -> RunOut:
         text, file = text_of(body)
         base = [Edit(tuple(e.path), e.value) for e in body.edits]
         target = tuple(body.path)
@@ -479,23 +599,31 @@ def create_app(source: Path | None = None, *, token: str | None = None) -> FastA
             control.step(len(body.values))
             return {"path": dotted, "rows": rows}
 
-        job = jobs.submit("sweep", f"{file}: {dotted} over {len(body.values)} values", work)
+        job = jobs.submit("one-way", f"{file}: {dotted} over {len(body.values)} values", work)
         if job is None:
             raise _Refused(429, f"{jobs.max_running} runs are already running; wait or cancel one")
         return RunOut(**job.summary())
 
-    @app.get("/runs", summary="The runs of this server, newest first")
+    @app.get(
+        "/runs",
+        summary="The runs of this server, then the run store's (read-only), newest first",
+    )
     def runs() -> list[RunOut]:
-        return [RunOut(**job.summary()) for job in jobs.all()]
+        own = [RunOut(**job.summary()) for job in jobs.all()]
+        rows = stored(lambda s: s.list(200), [])
+        return own + [RunOut(**_stored_run(row)) for row in rows]
 
     @app.get(
         "/runs/{run_id}", summary="One run with its result", responses={404: {"model": ProblemsOut}}
     )
     def run(run_id: str) -> RunOut:
         job = jobs.get(run_id)
-        if job is None:
+        if job is not None:
+            return RunOut(**job.summary(), result=job.result)
+        row = stored(lambda s: s.get(run_id), None)
+        if row is None:
             raise _Refused(404, f"no run {run_id!r}; see GET /runs", path="run_id")
-        return RunOut(**job.summary(), result=job.result)
+        return RunOut(**_stored_run(row), result=row.get("summary"))
 
     @app.post(
         "/runs/{run_id}/cancel",
@@ -553,8 +681,10 @@ def create_app(source: Path | None = None, *, token: str | None = None) -> FastA
     )
     def report(body: ScenarioIn) -> HTMLResponse:
         scenario, _ = load(body)
+        results = stored(lambda s: stored_results(s, content_hash(scenario)), None)
+        built = report_for(scenario, stored=results, sweep_draws=QUICK_SWEEP_DRAWS)
         return HTMLResponse(
-            render_html(report_for(scenario)),
+            render_html(built),
             headers={"Content-Disposition": f'attachment; filename="{scenario.id}-report.html"'},
         )
 

@@ -15,6 +15,7 @@ const state = {
   inputs: [],             // [{key, path, label, group, min, max, step, value, testid, disabled}]
   seq: 0,
   sweepRun: null,
+  mcRun: null,
 };
 
 async function api(method, url, body) {
@@ -77,7 +78,40 @@ function buildInputs(s) {
       add({ path: ["publics", i, "rules", k, "reject"], label: "reject if " + when, group, min: 0, max: 1, step: 0.01, value: r.reject, testid: "reject-" + p.id + "-" + k });
     });
   });
+  (s.events || []).forEach((e, i) => {
+    // only events with plain probabilities; conditional ones (`given`) follow their parent event
+    if (!e.branches.every((b) => typeof b.probability === "number")) return;
+    const group = e.label + " · event" + (e.date ? ", " + e.date : "");
+    e.branches.forEach((b, k) => {
+      add({ path: ["events", i, "branches", k, "probability"], label: "P(" + b.label + ")", group, min: 0, max: 1, step: 0.01,
+            value: b.probability, testid: "prob-" + e.id + "-" + b.id, event: i, branch: k });
+    });
+  });
   return inputs;
+}
+
+function round6(x) { return Math.round(x * 1e6) / 1e6; }
+
+// Probabilities of one event's branches after branch `input` is set to p: the others share
+// 1 - p in proportion to their current values (equally if they are all 0), so they sum to 1.
+function rebalance(input, p) {
+  const siblings = state.inputs.filter((i) => i.event === input.event && i.key !== input.key);
+  const current = siblings.map((i) => currentValue(i, state.active));
+  const rest = 1 - p, total = current.reduce((a, b) => a + b, 0);
+  const out = [];
+  let used = 0;
+  siblings.forEach((i, k) => {
+    let v = k === siblings.length - 1 ? round6(rest - used) : round6(total > 0 ? current[k] * rest / total : rest / siblings.length);
+    v = Math.max(0, v);
+    used += v;
+    out.push([i, v]);
+  });
+  return out;
+}
+
+function setEdit(input, v) {
+  if (Math.abs(v - input.value) < 1e-12) delete state.variants[state.active][input.key];
+  else state.variants[state.active][input.key] = { path: input.path, value: v };
 }
 
 function currentValue(input, variant) {
@@ -93,8 +127,8 @@ function renderControls() {
     if (input.group !== groupName) {
       groupName = input.group;
       groupEl = document.createElement("details");
-      groupEl.className = "group";
-      groupEl.open = /veto|public/.test(groupName);
+      groupEl.className = "group" + (input.event !== undefined ? " event" : "");
+      groupEl.open = /veto|public|event/.test(groupName);
       groupEl.innerHTML = "<summary>" + esc(groupName) + "</summary>";
       root.appendChild(groupEl);
     }
@@ -109,9 +143,16 @@ function renderControls() {
       const v = parseFloat(source.value);
       if (Number.isNaN(v)) return;
       other.value = v;
-      if (Math.abs(v - input.value) < 1e-12) delete state.variants[state.active][input.key];
-      else state.variants[state.active][input.key] = { path: input.path, value: v };
+      setEdit(input, v);
       row.classList.toggle("edited", !!state.variants[state.active][input.key]);
+      if (input.event !== undefined) {
+        for (const [sibling, value] of rebalance(input, Math.min(1, Math.max(0, v)))) {
+          setEdit(sibling, value);
+          for (const el of document.querySelectorAll('[data-testid="' + sibling.testid + '"], [data-testid="' + sibling.testid + '-field"]')) el.value = value;
+          const box = document.querySelector('[data-testid="' + sibling.testid + '"]');
+          if (box) box.closest(".control").classList.toggle("edited", !!state.variants[state.active][sibling.key]);
+        }
+      }
       schedule();
     };
     slider.addEventListener("input", () => changed(slider, field));
@@ -119,7 +160,7 @@ function renderControls() {
     groupEl.appendChild(row);
   }
   const sweep = $("sweep-path");
-  sweep.innerHTML = state.inputs.filter((i) => !i.disabled).map((i) => '<option value="' + esc(i.key) + '">' + esc(i.group + " — " + i.label) + "</option>").join("");
+  sweep.innerHTML = state.inputs.filter((i) => !i.disabled && i.event === undefined).map((i) => '<option value="' + esc(i.key) + '">' + esc(i.group + " — " + i.label) + "</option>").join("");
 }
 
 // ---- rendering --------------------------------------------------------------
@@ -322,7 +363,7 @@ async function runSweep() {
   const values = Array.from({ length: steps }, (_, k) => +(from + (to - from) * k / (steps - 1)).toFixed(6));
   const status = $("sweep-status");
   try {
-    let run = await api("POST", "sweep", request(state.active, { path: input.path, values }));
+    let run = await api("POST", "sweep/one-way", request(state.active, { path: input.path, values }));
     state.sweepRun = run.id;
     while (run.status === "queued" || run.status === "running") {
       status.textContent = run.status + " " + Math.round(100 * run.progress) + "%";
@@ -340,6 +381,38 @@ async function runSweep() {
                 height: 320, margin: { l: 60, r: 20, t: 10, b: 50 } },
     });
   } catch (error) { status.textContent = (error.data && error.data.problems) ? error.data.problems.map((p) => p.text).join("; ") : String(error); }
+}
+
+function problemText(error) {
+  return (error.data && error.data.problems) ? error.data.problems.map((p) => p.text).join("; ") : String(error.message || error);
+}
+
+async function runMonteCarlo() {
+  const status = $("mc-status"), bar = $("mc-progress");
+  const draws = parseInt($("mc-draws").value, 10), seed = parseInt($("mc-seed").value, 10);
+  $("mc-result").hidden = true;
+  try {
+    let run = await api("POST", "sweep", request(state.active, { draws, seed }));
+    state.mcRun = run.id;
+    while (run.status === "queued" || run.status === "running") {
+      status.textContent = run.status + " · " + fmt(run.done) + " of " + fmt(run.total) + " draws";
+      bar.style.width = Math.round(100 * run.progress) + "%";
+      await new Promise((r) => setTimeout(r, 200));
+      run = await api("GET", "runs/" + run.id);
+    }
+    bar.style.width = run.status === "done" ? "100%" : bar.style.width;
+    status.textContent = run.status === "done" ? "done · " + fmt(run.total) + " draws" : run.status + (run.error ? ": " + run.error : "");
+    if (run.status !== "done") return;
+    const s = run.result.summary;
+    $("mc-headline").innerHTML = '<b data-testid="mc-p">' + (100 * s.p_agreement).toFixed(1) + "%</b> chance of a ratified agreement" +
+      ' <span class="muted">(95% interval ' + (100 * s.p_agreement_ci[0]).toFixed(1) + "–" + (100 * s.p_agreement_ci[1]).toFixed(1) + "%, " + fmt(s.draws) + " draws, seed " + s.seed + ")</span>";
+    $("mc-text").textContent = run.result.text.length > 1 ? run.result.text[1] : "";
+    $("mc-result").hidden = false;
+    if (run.result.figures.length) plot($("mc-plot"), run.result.figures[0].spec);
+    else $("mc-plot").innerHTML = "";
+    const tables = run.result.tables;
+    $("mc-table").innerHTML = tables.length ? table(tables[0].columns, tables[0].rows) : "";
+  } catch (error) { status.textContent = problemText(error); }
 }
 
 $("scenario-select").addEventListener("change", (e) => openScenario({ name: e.target.value }));
@@ -363,4 +436,6 @@ $("save").addEventListener("click", save);
 $("download-report").addEventListener("click", downloadReport);
 $("sweep-run").addEventListener("click", runSweep);
 $("sweep-cancel").addEventListener("click", () => { if (state.sweepRun) api("POST", "runs/" + state.sweepRun + "/cancel"); });
+$("mc-run").addEventListener("click", runMonteCarlo);
+$("mc-cancel").addEventListener("click", () => { if (state.mcRun) api("POST", "runs/" + state.mcRun + "/cancel"); });
 loadList().catch(showProblems);
