@@ -92,6 +92,16 @@ position neither challenge nor vote (their expected utilities are 0); exact
 ties between equally short moves go to the higher ``F``, then to the lower
 actor index; ``T`` is a parameter (default 1), only used when ``Q < 1``.
 
+Computation (no effect on the results): every round works on the actors
+sorted by position, where the supporters of one side of a pair are a prefix
+of the voters, so the third-party sums come from prefix sums (O(n^2 log n) per
+draw and round instead of O(n^3)).  With ``q == 1`` and ``security="neutral"``
+(the defaults, and the options that reproduce Table 2) the per-pair work runs
+in two numba-compiled kernels (:mod:`offramp.forecast._eu_kernel`, same
+arithmetic, blocks of draws spread over ``OFFRAMP_THREADS`` or all usable
+CPUs); the other options, or an environment without numba, use the numpy
+engine.  The two agree to rounding (tested).
+
 References
 ----------
 .. [1] Bueno de Mesquita, B. (1994). Political forecasting: an expected utility
@@ -108,12 +118,15 @@ References
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from enum import IntEnum
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from offramp.forecast import _eu_kernel
 from offramp.forecast._common import (
     FloatArray,
     ForecastInputError,
@@ -252,99 +265,151 @@ def expected_utility(
 
 
 # --------------------------------------------------------------------------- engine
+#
+# Every round works in the *sorted frame*: the actors of each draw are sorted by
+# position, every (B, n, n) array is laid out in that order, and only the
+# per-actor results (and the pair classification, when asked for) are mapped
+# back to the input order.  In that frame the supporters of the lower actor of a
+# pair are a prefix of the actors, so every third-party sum over voters comes
+# from a prefix sum and one gather (O(n^2 log n) per draw instead of O(n^3)).
+# The arithmetic of every pair is the one written in the module docstring, in
+# the same order of operations; only sums over actors may differ in the last
+# bits from a sum taken in the input order.
 
 
 _SAME = 1e-12  # normalized distance below which two positions are one
+_CHUNK = 32  # draws per block: keeps the (block, n, n) temporaries in cache
 
 
-class _Sides(NamedTuple):
-    """Who is on which side of every pairwise midpoint, for one set of positions."""
+class _Frame(NamedTuple):
+    """Quantities of one round of a block of draws that do not depend on ``r``."""
 
-    order: NDArray[np.intp]  # (B, n) actors sorted by position
-    inv: NDArray[np.intp]  # (B, n) inverse permutation
-    zs: FloatArray  # (B, n) sorted normalized positions
-    left: NDArray[np.intp]  # (B, n, n) voters strictly left of each midpoint (sorted ids)
-    lower: NDArray[np.bool_]  # (B, n, n) sorted a lies left of sorted c
-    upper: NDArray[np.bool_]
+    dist: FloatArray  # (B, n, n) normalized distances, sorted frame
+    keep: FloatArray  # (B, n, n) 1.0 for pairs at different positions, else 0.0
+    gather: NDArray[np.intp]  # (B, n, n) flat index of cum[b, left[a, c], c]
+    upper: FloatArray  # (n, n) 1.0 above the diagonal (a left of c), else 0.0
+    lower: FloatArray  # (n, n) 1.0 below the diagonal
 
 
-def _sides(z: FloatArray) -> _Sides:
-    """Sort the actors and count, for every pair, the voters left of its midpoint.
+def _triangles(n: int) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]:
+    """Row and column of every pair ``a < c``, and for every (a, c) its pair's slot.
 
-    A voter prefers ``i`` to ``j`` exactly when it is on ``i``'s side of their
-    midpoint, whatever its risk exponent, so with the actors sorted the
-    supporters of the lower of the two form a prefix of the order.  One
-    ``searchsorted`` over the whole batch (draws offset so they do not
-    overlap) counts the prefixes.
+    The slot of the diagonal is the extra last one (``n (n - 1) / 2``).
+    """
+    a, c = np.triu_indices(n, 1)
+    slot = np.full((n, n), a.size, dtype=np.intp)
+    slot[a, c] = np.arange(a.size)
+    slot[c, a] = np.arange(a.size)
+    return a, c, slot.ravel()
+
+
+def _units(z: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Sorted positions mapped to [0, 1] per draw, and the offset (B, 1) that separates draws."""
+    lo = z[:, :1]
+    span = np.maximum(z[:, -1:] - lo, 1e-300)
+    offset = 4.0 * np.arange(z.shape[0], dtype=np.float64)[:, None]
+    return (z - lo) / span, offset
+
+
+def _frame(z: FloatArray) -> _Frame:
+    """Distances and, for every pair, the voters strictly left of its midpoint.
+
+    ``z`` (B, n) is sorted along the actors.  A voter prefers ``a`` to ``c``
+    exactly when it lies on ``a``'s side of their midpoint, whatever its risk
+    exponent, so the supporters of the left actor of a pair are the voters
+    before the midpoint.  One ``searchsorted`` over the whole block (draws
+    offset so they do not overlap) counts them for the pairs ``a < c``; the
+    midpoint of ``(c, a)`` is the same number, so the count is symmetric.
     """
     bsz, n = z.shape
-    order = np.argsort(z, axis=1, kind="stable")
-    zs = np.take_along_axis(z, order, axis=1)
-    lo = zs[:, :1]
-    span = np.maximum(zs[:, -1:] - lo, 1e-300)
-    unit = (zs - lo) / span
-    offset = 4.0 * np.arange(bsz, dtype=np.float64)[:, None]
+    dist = np.abs(z[:, :, None] - z[:, None, :])
+    keep = (dist > _SAME).astype(np.float64)
+    unit, offset = _units(z)
     keys = (unit + offset).ravel()
-    mids = 0.5 * (unit[:, :, None] + unit[:, None, :]) + offset[:, :, None]
-    left = np.searchsorted(keys, mids.ravel(), side="left").reshape(bsz, n, n)
-    left -= (np.arange(bsz) * n)[:, None, None]
-    np.clip(left, 0, n, out=left)
-    return _Sides(
-        order=order,
-        inv=np.argsort(order, axis=1),
-        zs=zs,
-        left=left,
-        lower=zs[:, :, None] < zs[:, None, :],
-        upper=zs[:, :, None] > zs[:, None, :],
+    a, c, slot = _triangles(n)
+    mids = 0.5 * (unit[:, a] + unit[:, c]) + offset
+    half = np.searchsorted(keys, mids.ravel(), side="left").reshape(bsz, a.size)
+    # row of cum (B, n + 1, n) per pair, then the flat index of cum[b, left, c]
+    rows = np.empty((bsz, a.size + 1), dtype=np.intp)
+    np.subtract(half, (np.arange(bsz) * n)[:, None], out=rows[:, :-1])
+    np.clip(rows[:, :-1], 0, n, out=rows[:, :-1])
+    rows[:, -1] = 0  # the diagonal: any row will do, its difference is 0
+    rows *= n
+    gather = np.take(rows, slot, axis=1).reshape(bsz, n, n)
+    gather += np.arange(n)
+    gather += (np.arange(bsz) * ((n + 1) * n))[:, None, None]
+    return _Frame(
+        dist=dist,
+        keep=keep,
+        gather=gather,
+        upper=np.triu(np.ones((n, n)), 1),
+        lower=np.tril(np.ones((n, n)), -1),
     )
 
 
-def _vote_sums(sides: _Sides, w: FloatArray, r: FloatArray) -> FloatArray:
-    """Sum of the positive votes ``N[b, i, j] = sum_k w_k max(0, d_kj^r_k - d_ki^r_k)``.
+def _vote_sums(frame: _Frame, w: FloatArray, r: FloatArray) -> FloatArray:
+    """Positive votes ``N[b, a, c] = sum_k w_k max(0, d_kc^r_k - d_ka^r_k)``, sorted frame.
 
-    Uses prefix sums over the sorted voters (see :func:`_sides`): O(n^2 log n)
-    per draw instead of O(n^3).
+    With ``a`` left of ``c``, ``N[a, c]`` is the prefix sum over the voters
+    left of their midpoint of ``w_k (d_kc^r_k - d_ka^r_k)``; the sum over all
+    voters minus it is ``-N[c, a]``.  O(n^2) per draw once the midpoints are
+    placed.
     """
-    bsz, n = sides.zs.shape
-    ws = np.take_along_axis(w, sides.order, axis=1)
-    rs = np.take_along_axis(r, sides.order, axis=1)
-    dist = np.abs(sides.zs[:, :, None] - sides.zs[:, None, :])  # (B, k, j)
-    util = ws[:, :, None] * (dist if np.all(rs == 1.0) else dist ** rs[:, :, None])
-    cum = np.zeros((bsz, n + 1, n))
-    np.cumsum(util, axis=1, out=cum[:, 1:, :])
-    total = cum[:, n, :]  # (B, j)
-    # the midpoint of (a, c) is that of (c, a), so left is symmetric and one gather
-    # gives both cum[b, left[a, c], c] (at_j) and, transposed, cum[b, left[a, c], a]
-    at_j = np.take_along_axis(cum, sides.left, axis=1)
-    at_i = at_j.transpose(0, 2, 1)
-    diff = at_j - at_i
-    sums = np.where(sides.lower, diff, 0.0)
-    sums += np.where(sides.upper, (total[:, None, :] - total[:, :, None]) - diff, 0.0)
+    bsz, n = w.shape
+    dist = frame.dist
+    util = w[:, :, None] * (dist if np.all(r == 1.0) else dist ** r[:, :, None])  # (B, k, c)
+    cum = np.empty((bsz, n + 1, n))
+    cum[:, 0] = 0.0
+    for k in range(n):  # sequential like cumsum (same bits), faster for small n
+        np.add(cum[:, k], util[:, k], out=cum[:, k + 1])
+    total = cum[:, n]  # (B, c)
+    at_c = np.take(cum, frame.gather)  # cum[b, left[a, c], c]
+    diff = at_c - at_c.transpose(0, 2, 1)
+    sums = frame.upper * diff
+    rest = total[:, None, :] - total[:, :, None]
+    rest -= diff
+    rest *= frame.lower
+    sums += rest
     np.maximum(sums, 0.0, out=sums)  # rounding only
-    # back to actor order: one flat gather (faster than fancy or take_along_axis)
-    flat = sides.inv[:, :, None] * n + sides.inv[:, None, :]
-    flat += (np.arange(bsz) * (n * n))[:, None, None]
-    return np.asarray(np.take(sums.ravel(), flat), dtype=np.float64)
+    return np.asarray(sums, dtype=np.float64)
 
 
-def _probabilities(votes: FloatArray, rule: str, same: NDArray[np.bool_]) -> FloatArray:
+def _probabilities(votes: FloatArray, rule: str, keep: FloatArray) -> FloatArray:
+    """``P[a, c]``: votes for ``a`` over the denominator of ``rule`` (0 when it is 0)."""
     if rule == "pairwise":
         den = votes + votes.transpose(0, 2, 1)
+        den += den <= 0.0  # where den is 0 so are the votes: 0 / 1
+        prob = votes / den
     else:
-        den = np.broadcast_to(2.0 * votes.sum(axis=(1, 2))[:, None, None], votes.shape)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        prob = np.where(den > 0, votes / np.where(den > 0, den, 1.0), 0.0)
-    prob[same] = 0.0
-    return np.asarray(prob, dtype=np.float64)
+        total = 2.0 * votes.sum(axis=(1, 2))
+        prob = votes / np.where(total > 0, total, 1.0)[:, None, None]
+    prob *= keep
+    return prob
 
 
-def _utilities(dist: FloatArray, r: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """``U_s``, ``U_f`` and ``U_sq`` for normalized distances and exponent ``r``."""
+def _utilities(
+    dist: FloatArray, r: FloatArray, out: tuple[FloatArray, FloatArray] | None = None
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """``U_s``, ``U_f`` and ``U_sq`` for normalized distances and exponent ``r``.
+
+    ``2 - 4 (1/2 -+ d/2)^r`` is computed as ``(1/2 -+ d/2)^r * -4 + 2``: scaling
+    by 4 is exact, so the bits are those of the formula.  ``out`` receives
+    ``U_s`` and ``U_f`` if given.
+    """
+    u_s = np.multiply(dist, 0.5, out=None if out is None else out[0])
+    u_f = np.add(u_s, 0.5, out=None if out is None else out[1])
+    np.subtract(0.5, u_s, out=u_s)
     if r.size and np.all(r == 1.0):
-        return 2.0 - 4.0 * (0.5 - 0.5 * dist), 2.0 - 4.0 * (0.5 + 0.5 * dist), np.zeros_like(r)
-    u_s = 2.0 - 4.0 * np.clip(0.5 - 0.5 * dist, 0.0, None) ** r
-    u_f = 2.0 - 4.0 * (0.5 + 0.5 * dist) ** r
-    return u_s, u_f, 2.0 - 4.0 * 0.5**r
+        u_sq = np.zeros_like(r)
+    else:
+        np.maximum(u_s, 0.0, out=u_s)
+        np.power(u_s, r, out=u_s)
+        np.power(u_f, r, out=u_f)
+        u_sq = 2.0 - 4.0 * 0.5**r
+    for u in (u_s, u_f):
+        u *= -4.0
+        u += 2.0
+    return u_s, u_f, u_sq
 
 
 def _challenge(
@@ -366,25 +431,83 @@ def _challenge(
     ``r`` the exponent of the actor whose view is computed.
     """
     u_s, u_f, u_sq = utils
-    eu = s_target * (prob * (u_s - u_f) + u_f) + (1.0 - s_target) * u_s - q * u_sq
+    # s (P (U_s - U_f) + U_f) + (1 - s) U_s - Q U_sq, in that order of operations
+    eu = u_s - u_f
+    eu *= prob
+    eu += u_f
+    eu *= s_target
+    eu += (1.0 - s_target) * u_s
+    eu -= q * u_sq
     if q < 1.0:
         spread = 0.25 * (gap_challenger + dist)
         u_b = 2.0 - 4.0 * np.clip(0.5 - spread, 0.0, None) ** r
         u_w = 2.0 - 4.0 * (0.5 + spread) ** r
-        eu = eu - (1.0 - q) * (t * u_b + (1.0 - t) * u_w)
-    return np.asarray(eu, dtype=np.float64)
+        eu -= (1.0 - q) * (t * u_b + (1.0 - t) * u_w)
+    return eu
 
 
-def _risk(
-    danger_eu: FloatArray, same: NDArray[np.bool_], n: int
-) -> FloatArray:  # danger_eu[b, j, i] = EU(j -> i)
-    eye = np.eye(n, dtype=bool)[None]
-    danger = np.where(same | eye, 0.0, danger_eu).sum(axis=1)  # (B, i)
+def _risk(danger_eu: FloatArray, keep: FloatArray) -> FloatArray:
+    """Risk exponents from ``danger_eu[b, j, i] = EU(j -> i)`` (sorted frame)."""
+    danger_eu *= keep
+    return _risk_from_danger(danger_eu.sum(axis=1))  # sum over the challengers j
+
+
+def _risk_from_danger(danger: FloatArray) -> FloatArray:
+    """Risk exponents ``r_i`` from the danger sums ``D_i`` (B, n)."""
     hi = danger.max(axis=1, keepdims=True)
     lo = danger.min(axis=1, keepdims=True)
     spread = hi - lo
     accept = np.where(spread > 0, (2.0 * danger - hi - lo) / np.where(spread > 0, spread, 1.0), 0)
     return np.asarray((1.0 - accept / 3.0) / (1.0 + accept / 3.0), dtype=np.float64)
+
+
+class _Moves(NamedTuple):
+    """One round's outcome for a block of draws, in the input order of the actors."""
+
+    x: FloatArray  # (B, n) positions after the round
+    risk: FloatArray  # (B, n) risk exponents of the round
+    accepted: NDArray[np.intp]  # (B, n) whose offer each actor took, -1 if none
+    kind: NDArray[np.int8]  # (B, n) Offer code of the accepted offer
+    pair: NDArray[np.int8] | None  # (B, n, n) classification of every pair, if asked
+
+
+_INF_UNLESS = np.array([np.inf, 0.0])  # indexed by a boolean: 0 where it holds
+
+
+_USE_KERNEL = _eu_kernel.AVAILABLE  # tests switch it off to run the numpy engine alone
+
+
+def _threads() -> int:
+    """Worker threads for the compiled path: ``OFFRAMP_THREADS`` or the usable CPUs."""
+    env = os.environ.get("OFFRAMP_THREADS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+class _Scratch:
+    """Work arrays reused by every round of one engine call.
+
+    Fresh (block, n, n) temporaries every round cost page faults (the
+    allocator hands large blocks back to the system and maps them again);
+    reusing a few buffers avoids that.
+    """
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, NDArray[np.generic]] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], dtype: type = np.float64) -> NDArray[Any]:
+        size = int(np.prod(shape))
+        arr = self._arrays.get(name)
+        if arr is None or arr.size < size or arr.dtype != dtype:
+            arr = np.empty(size, dtype=dtype)
+            self._arrays[name] = arr
+        return arr[:size].reshape(shape)
+
+
+def _kernel_applies(params: dict[str, object]) -> bool:
+    """Whether the compiled kernels cover these options (Q = 1, neutral security)."""
+    return _USE_KERNEL and params["q"] == 1.0 and params["security"] == "neutral"
 
 
 def _round(
@@ -394,105 +517,206 @@ def _round(
     scale: FloatArray,
     r_prev: FloatArray,
     params: dict[str, object],
-) -> tuple[FloatArray, FloatArray, NDArray[np.intp], NDArray[np.int8], NDArray[np.int8]]:
-    n = x.shape[1]
+    scratch: _Scratch,
+) -> _Moves:
+    if _kernel_applies(params):
+        return _round_kernel(x, w, s, scale, params, scratch)
+    return _round_numpy(x, w, s, scale, r_prev, params)
+
+
+def _round_kernel(
+    x: FloatArray,
+    w: FloatArray,
+    s: FloatArray,
+    scale: FloatArray,
+    params: dict[str, object],
+    scratch: _Scratch,
+) -> _Moves:
+    """One round through :mod:`offramp.forecast._eu_kernel` (same arithmetic as numpy)."""
+    bsz, n = x.shape
+    q = float(params["q"])  # type: ignore[arg-type]
+    all_pairs = params["probability"] == "all_pairs"
+    z_in = x / scale[:, None]
+    order = np.argsort(z_in, axis=1, kind="stable")
+    z = np.take_along_axis(z_in, order, axis=1)
+    xo = np.take_along_axis(x, order, axis=1)
+    w = np.take_along_axis(w, order, axis=1)
+    s = np.take_along_axis(s, order, axis=1)
+    shape = (bsz, n, n)
+    dist = np.subtract(z[:, :, None], z[:, None, :], out=scratch.get("dist", shape))
+    np.abs(dist, out=dist)
+    unit, offset = _units(z)
+    left = scratch.get("left", shape, np.int32)
+    danger = _eu_kernel.security(unit, offset[:, 0], w, s, dist, all_pairs, q, left)
+    r = _risk_from_danger(danger)
+    r_i = r[:, :, None]
+    util = scratch.get("util", shape)
+    if np.all(r == 1.0):
+        np.copyto(util, dist)
+    else:
+        np.power(dist, r_i, out=util)
+    util *= w[:, :, None]
+    u_s, u_f, u_sq = _utilities(
+        dist, r_i, out=(scratch.get("u_s", shape), scratch.get("u_f", shape))
+    )
+    new_x, accepted, kind, pair = _eu_kernel.offers(
+        xo, s, order, dist, left, util, u_s, u_f,
+        np.ascontiguousarray(np.broadcast_to(u_sq, (bsz, n, 1))[:, :, 0]),
+        all_pairs=all_pairs, by_type=params["offer"] == "by_type", q=q,
+        pairs=bool(params["pairs"]),
+    )  # fmt: skip
+    inv = np.empty_like(order)
+    np.put_along_axis(inv, order, np.arange(n)[None, :], axis=1)
+    return _Moves(
+        x=new_x, risk=np.take_along_axis(r, inv, axis=1), accepted=accepted, kind=kind, pair=pair
+    )
+
+
+def _round_numpy(
+    x: FloatArray,
+    w: FloatArray,
+    s: FloatArray,
+    scale: FloatArray,
+    r_prev: FloatArray,
+    params: dict[str, object],
+) -> _Moves:
+    bsz, n = x.shape
     q = float(params["q"])  # type: ignore[arg-type]
     t = float(params["t"])  # type: ignore[arg-type]
     rule = str(params["probability"])
-    z = x / scale[:, None]
-    dist = np.abs(z[:, :, None] - z[:, None, :])
-    same = dist <= _SAME  # equal up to rounding: one position
+    # to the sorted frame (per-actor arrays only)
+    z_in = x / scale[:, None]
+    order = np.argsort(z_in, axis=1, kind="stable")
+    z = np.take_along_axis(z_in, order, axis=1)
+    xo = np.take_along_axis(x, order, axis=1)
+    w = np.take_along_axis(w, order, axis=1)
+    s = np.take_along_axis(s, order, axis=1)
+    frame = _frame(z)
+    dist, keep = frame.dist, frame.keep
     mu = weighted_median(z, w)
     gap_mu = np.abs(z - mu[:, None])
     ones = np.ones_like(z)
     # 2. security -> risk exponents
-    sides = _sides(z)
-    prob1 = _probabilities(_vote_sums(sides, w, ones), rule, same)
+    prob1 = _probabilities(_vote_sums(frame, w, ones), rule, keep)
     security = params["security"]
     if security == "neutral":
         r_sec = ones[:, :, None]
-    elif security == "target":
-        r_sec = r_prev[:, None, :]  # EU(j -> i) seen by the threatened i
     else:
-        r_sec = r_prev[:, :, None]  # seen by the challenger j
+        r_prev = np.take_along_axis(r_prev, order, axis=1)
+        # EU(j -> i) seen by the threatened i, or by the challenger j
+        r_sec = r_prev[:, None, :] if security == "target" else r_prev[:, :, None]
     utils1 = _utilities(dist, r_sec)
     danger_eu = _challenge(prob1, utils1, dist, gap_mu[:, :, None], s[:, None, :], r_sec, q, t)
-    r = _risk(danger_eu, same, n)
+    r = _risk(danger_eu, keep)
     # 3-5. probabilities with risk-adjusted votes, expected utilities seen by i
-    prob = _probabilities(_vote_sums(sides, w, r), rule, same)
+    prob = _probabilities(_vote_sums(frame, w, r), rule, keep)
     r_i = r[:, :, None]
     utils = _utilities(dist, r_i)  # the distance is symmetric: one set serves both
-    eu_ij = _challenge(prob, utils, dist, gap_mu[:, :, None], s[:, None, :], r_i, q, t)  # i -> j
-    eu_ji = _challenge(  # j -> i, as i sees it, laid out (B, i, j)
+    e_ = _challenge(prob, utils, dist, gap_mu[:, :, None], s[:, None, :], r_i, q, t)  # i -> j
+    big = _challenge(  # j -> i, as i sees it, laid out (B, i, j)
         prob.transpose(0, 2, 1), utils, dist, gap_mu[:, None, :], s[:, :, None], r_i, q, t
     )
-    # 6. classification, as receiver i sees the pair (i, j)
-    big, e_ = eu_ji, eu_ij
-    conflict = (big > 0) & (e_ > 0)
-    lopsided = (big > 0) & (e_ <= 0)
-    comp = lopsided & (big > -e_)
-    capit = lopsided & ~comp
-    other_side = (e_ > 0) & (big <= 0)  # i expects to prevail: j gives way
-    other_comp = other_side & (e_ > -big)
-    kind = np.full(dist.shape, Offer.STATUS_QUO, dtype=np.int8)
-    kind[conflict] = Offer.CONFLICT
-    kind[comp] = Offer.COMPROMISE
-    kind[capit] = Offer.CAPITULATION
-    kind[other_comp] = Offer.COMPROMISE
-    kind[other_side & ~other_comp] = Offer.CAPITULATION
-    kind[same] = Offer.NONE
-    kind[:, np.arange(n), np.arange(n)] = Offer.NONE
+    # 6. classification, as receiver i sees the pair (i, j): F = big, E = e_
+    f_pos = big > 0
+    e_pos = e_ > 0
+    gain = (big + e_) > 0  # F > -E (and E > -F): exactly the sign of the sum
+    apart = keep > 0  # also clears the diagonal
+    # status quo 1, conflict 2, compromise 3, capitulation 4, same position 0
+    one_side = f_pos ^ e_pos
+    kind = (f_pos & e_pos).view(np.int8) + 1
+    kind += one_side.view(np.int8) * (3 - gain.view(np.int8))
+    kind *= apart.view(np.int8)
     # offers i receives and the position each asks of it
-    lose = conflict & (big > e_)
-    valid = (lose | comp | capit) & ~same
-    frac = np.where(comp, np.abs(e_) / np.where(big > 0, big, 1.0), 1.0)
-    x_j = np.broadcast_to(x[:, None, :], frac.shape)
-    target = np.where(comp, x[:, :, None] + (x_j - x[:, :, None]) * frac, x_j)  # full moves exact
-    move = np.abs(target - x[:, :, None])
+    lose = f_pos & e_pos & (big > e_)
+    lopsided = f_pos & ~e_pos
+    comp = lopsided & gain
+    valid = (lose | lopsided) & apart
+    frac = np.abs(e_) / np.where(f_pos, big, 1.0)
+    x_i = xo[:, :, None]
+    x_j = np.broadcast_to(xo[:, None, :], frac.shape)
+    target = x_j - x_i
+    target *= frac
+    target += x_i
+    np.copyto(target, x_j, where=~comp)  # full moves exact
+    move = np.abs(target - x_i)
+    pen = _INF_UNLESS[valid.view(np.int8)]  # 0 for a valid offer, inf otherwise
+    tie_f = pen - big
     if params["offer"] == "closest":
-        key = np.where(valid, move, np.inf)
-        best = _argbest(key, np.where(valid, -big, np.inf))
+        keys = [move + pen, tie_f]
     else:
-        tier = np.where(lose, 0.0, np.where(comp, 1.0, 2.0))
-        weighted = (np.abs(e_) * x[:, :, None] + np.abs(big) * x[:, None, :]) / np.where(
+        tier = np.where(lose, 0.0, np.where(comp, 1.0, 2.0)) + pen
+        weighted = (np.abs(e_) * x_i + np.abs(big) * x_j) / np.where(
             np.abs(e_) + np.abs(big) > 0, np.abs(e_) + np.abs(big), 1.0
         )
-        within = np.where(comp, weighted, move)
-        key = np.where(valid, tier, np.inf)
-        best = _argbest_lex(key, np.where(valid, within, np.inf), np.where(valid, -big, np.inf))
-    has = np.take_along_axis(valid, best[:, :, None], axis=2)[:, :, 0]
-    chosen = np.take_along_axis(target, best[:, :, None], axis=2)[:, :, 0]
-    new_x = np.where(has, chosen, x)
-    accepted = np.where(has, best, -1)
-    acc_kind = np.where(
-        has, np.take_along_axis(kind, best[:, :, None], axis=2)[:, :, 0], Offer.NONE
-    ).astype(np.int8)
-    return new_x, r, accepted, acc_kind, kind
+        within = np.where(comp, weighted, move) + pen
+        keys = [tier, within, tie_f]
+    best = _argbest(keys, order)  # sorted-frame index of the chosen offer
+    pick = best[:, :, None]
+    has = np.take_along_axis(valid, pick, axis=2)[:, :, 0]
+    chosen = np.take_along_axis(target, pick, axis=2)[:, :, 0]
+    new_x = np.where(has, chosen, xo)
+    accepted = np.where(has, np.take_along_axis(order, best, axis=1), -1)
+    acc_kind = np.where(has, np.take_along_axis(kind, pick, axis=2)[:, :, 0], Offer.NONE)
+    # back to the input order
+    inv = np.empty_like(order)
+    np.put_along_axis(inv, order, np.arange(n)[None, :], axis=1)
+    pair = None
+    if params["pairs"]:
+        flat = inv[:, :, None] * n + inv[:, None, :]
+        flat += (np.arange(bsz) * (n * n))[:, None, None]
+        pair = np.take(kind, flat)
+    return _Moves(
+        x=np.take_along_axis(new_x, inv, axis=1),
+        risk=np.take_along_axis(r, inv, axis=1),
+        accepted=np.take_along_axis(accepted, inv, axis=1),
+        kind=np.take_along_axis(acc_kind, inv, axis=1).astype(np.int8),
+        pair=pair,
+    )
 
 
-def _argbest(primary: FloatArray, secondary: FloatArray) -> NDArray[np.intp]:
-    """Index of the smallest ``primary`` along the last axis, ties to smallest ``secondary``."""
-    lowest = primary.min(axis=2, keepdims=True)
-    tied = primary <= lowest
-    return np.asarray(np.argmin(np.where(tied, secondary, np.inf), axis=2), dtype=np.intp)
+def _argbest(keys: list[FloatArray], order: NDArray[np.intp]) -> NDArray[np.intp]:
+    """Index (sorted frame) of the lexicographically smallest keys along the last axis.
 
-
-def _argbest_lex(first: FloatArray, second: FloatArray, third: FloatArray) -> NDArray[np.intp]:
-    lowest = first.min(axis=2, keepdims=True)
-    return _argbest(np.where(first <= lowest, second, np.inf), third)
-
-
-_CHUNK = 32  # draws per block: keeps the (block, n, n) temporaries in cache
+    Ties on every key go to the lowest index in the *input* order (``order``
+    maps the sorted frame to it), so the choice does not depend on the frame.
+    """
+    cand = keys[0]
+    for nxt in keys[1:]:
+        tied = cand <= cand.min(axis=2, keepdims=True)
+        cand = np.where(tied, nxt, np.inf)
+    best = np.argmin(cand, axis=2)
+    low = cand.min(axis=2, keepdims=True)
+    tied = cand <= low
+    several = np.flatnonzero((np.count_nonzero(tied, axis=2) > 1) & np.isfinite(low[:, :, 0]))
+    if several.size:  # rare: exact ties on every key; break them by input index
+        b, i = np.unravel_index(several, best.shape)
+        label = np.where(tied[b, i], order[b], order.shape[1])
+        best[b, i] = np.argmin(label, axis=1)
+    return np.asarray(best, dtype=np.intp)
 
 
 def _engine(
     x0: FloatArray, w: FloatArray, s: FloatArray, params: dict[str, object]
 ) -> ForecastTrace:
     bsz, n = x0.shape
-    parts = [
-        _engine_block(x0[a : a + _CHUNK], w[a : a + _CHUNK], s[a : a + _CHUNK], params)
-        for a in range(0, bsz, _CHUNK)
-    ]
+    starts = range(0, bsz, _CHUNK)
+    workers = min(_threads(), len(starts)) if _kernel_applies(params) else 1
+    scratches = [_Scratch() for _ in range(workers)]
+
+    def block(k: int) -> tuple[FloatArray, dict[str, NDArray[np.generic]]]:
+        a = starts[k]
+        chunk = slice(a, a + _CHUNK)
+        return _engine_block(x0[chunk], w[chunk], s[chunk], params, scratches[k % workers])
+
+    if workers > 1:  # blocks are independent; the kernels and numpy release the GIL
+        with ThreadPoolExecutor(workers) as pool:
+            # worker k % workers owns scratch k % workers: submit in waves of `workers`
+            parts: list[tuple[FloatArray, dict[str, NDArray[np.generic]]]] = []
+            for wave in range(0, len(starts), workers):
+                ks = range(wave, min(wave + workers, len(starts)))
+                parts.extend(pool.map(block, ks))
+    else:
+        parts = [block(k) for k in range(len(starts))]
     xs = np.concatenate([part[0] for part in parts])
     events = {key: np.concatenate([part[1][key] for part in parts]) for key in parts[0][1]}
     rounds = xs.shape[1] - 1
@@ -512,7 +736,7 @@ def _engine(
 
 
 def _engine_block(
-    x0: FloatArray, w: FloatArray, s: FloatArray, params: dict[str, object]
+    x0: FloatArray, w: FloatArray, s: FloatArray, params: dict[str, object], scratch: _Scratch
 ) -> tuple[FloatArray, dict[str, NDArray[np.generic]]]:
     bsz, n = x0.shape
     rounds = int(params["rounds"])  # type: ignore[call-overload]
@@ -534,20 +758,21 @@ def _engine_block(
         if idx.size == 0:
             xs[:, k + 1 :] = x[:, None, :]
             break
-        new_x, r, acc, acc_kind, kind = _round(
-            x[idx], w[idx], s[idx], scale[idx], r_prev[idx], params
-        )
+        if idx.size == bsz:
+            moves = _round(x, w, s, scale, r_prev, params, scratch)
+        else:
+            moves = _round(x[idx], w[idx], s[idx], scale[idx], r_prev[idx], params, scratch)
         if tol is not None:
-            done = np.abs(new_x - x[idx]).max(axis=1) <= float(tol)  # type: ignore[arg-type]
+            done = np.abs(moves.x - x[idx]).max(axis=1) <= float(tol)  # type: ignore[arg-type]
             stopped[idx[done]] = k + 1
             active[idx[done]] = False
-        x[idx] = new_x
-        r_prev[idx] = r
-        risk[idx, k] = r
-        accepted[idx, k] = acc
-        kinds[idx, k] = acc_kind
-        if pair_kinds is not None:
-            pair_kinds[idx, k] = kind
+        x[idx] = moves.x
+        r_prev[idx] = moves.risk
+        risk[idx, k] = moves.risk
+        accepted[idx, k] = moves.accepted
+        kinds[idx, k] = moves.kind
+        if pair_kinds is not None and moves.pair is not None:
+            pair_kinds[idx, k] = moves.pair
         xs[:, k + 1] = x
     events: dict[str, NDArray[np.generic]] = {
         "accepted": accepted,
