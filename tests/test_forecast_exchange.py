@@ -123,31 +123,90 @@ def test_bad_parameters() -> None:
         exchange([1.0, 2.0], 1.0, 1.0)
 
 
-def test_recalculation_matches_decide_on_a_random_case() -> None:
-    # DECIDE (decide-exchange-model 2022.1.28) re-moves already moved positions here;
-    # dropping those exchanges instead gives different voting positions.
+DECIDE_CASES = json.loads((DATA / "decide_exchange_rounds.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", DECIDE_CASES["cases"], ids=lambda case: case["name"])
+def test_decide_procedure_reproduces_decide_round_by_round(case: dict[str, object]) -> None:
+    x, c, s = (np.array(case[k]) for k in ("x", "c", "s"))
+    rounds = int(case["rounds"])  # type: ignore[call-overload]
+    trace = exchange(x, c, s, procedure="decide", rounds=rounds)
+    np.testing.assert_allclose(trace.positions[0, 1:], case["voting"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(trace.events["start_positions"][0], case["start"], rtol=0, atol=1e-9)
+    realized = (trace.events["exchanges"]["i"][0] >= 0).sum(axis=1)
+    assert realized.tolist() == case["realized"]
+    recs = trace.events["exchanges"][0]
+    done = recs["i"] >= 0
+    assert (recs["gain_i"][done] >= 1e-10).all()
+    np.testing.assert_array_equal(recs["gain_i"][done], recs["gain_j"][done])
+
+
+def test_decide_procedure_matches_the_earlier_one_round_case() -> None:
+    # DECIDE re-moves already moved positions here; the published procedure does not.
     case = json.loads((DATA / "decide_exchange_6x3.json").read_text(encoding="utf-8"))
     x, c, s = (np.array(case[k]) for k in ("x", "c", "s"))
-    recalc = exchange(x, c, s, recalculate=True)
-    np.testing.assert_allclose(recalc.positions[0, 1], case["decide_positions"], atol=1e-9)
-    dropped = exchange(x, c, s)
-    assert np.abs(dropped.positions[0, 1] - case["decide_positions"]).max() > 1.0
+    decide = exchange(x, c, s, procedure="decide")
+    np.testing.assert_allclose(decide.positions[0, 1], case["decide_positions"], atol=1e-9)
+    published = exchange(x, c, s)
+    assert np.abs(published.positions[0, 1] - case["decide_positions"]).max() > 1.0
 
 
-def test_recalculation_keeps_the_hand_case_and_batches() -> None:
-    once = exchange(HAND_X, HAND_C, HAND_S, recalculate=True)
+def test_decide_next_round_starts_part_of_the_way_by_hand() -> None:
+    # The 2x2 case: voting positions as by hand; the next start is x + (0.4 (1 - s) + 0.1)(y - x):
+    # A on issue 2 (s = 1/4): 0 + (4/10) 60 = 24; B on issue 1 (s = 1/3):
+    # 60 + (11/30)(1130/39 - 60) = 5689/117.
+    trace = exchange(HAND_X, HAND_C, HAND_S, procedure="decide")
+    np.testing.assert_allclose(trace.positions[0, 1], [[0.0, 60.0], [float(F(1130, 39)), 60.0]])
     np.testing.assert_allclose(
-        once.positions[0, 1], exchange(HAND_X, HAND_C, HAND_S).positions[0, 1]
+        trace.events["start_positions"][0, 1], [[0.0, 24.0], [float(F(5689, 117)), 60.0]]
     )
-    rng = np.random.default_rng(4)
-    x = rng.uniform(0, 100, (3, 5, 3))
-    c = rng.uniform(0.1, 1, (3, 5, 3))
-    s = rng.uniform(0.1, 1, (3, 5, 3))
-    whole = exchange(x, c, s, rounds=2, recalculate=True)
-    for k in range(3):
-        alone = exchange(x[k], c[k], s[k], rounds=2, recalculate=True)
-        np.testing.assert_allclose(whole.positions[k], alone.positions[0], atol=1e-12)
-    recs = whole.events["exchanges"]
-    done = recs["i"] >= 0
-    assert (recs["gain_i"][done] > 0).all()
-    np.testing.assert_allclose(recs["gain_i"][done], recs["gain_j"][done], rtol=1e-9)
+    rec = trace.events["exchanges"][0, 0, 0]
+    assert rec["gain_i"] == pytest.approx(float(F(100, 39)))
+
+
+def test_decide_batch_equals_draws_one_at_a_time() -> None:
+    rng = np.random.default_rng(12)
+    x = np.round(rng.uniform(0, 100, (5, 7, 4)), 1)
+    c = rng.uniform(0.1, 1, (5, 7, 4))
+    s = rng.uniform(0.1, 1, (5, 7, 4))
+    whole = exchange(x, c, s, procedure="decide", rounds=3)
+    for k in range(5):
+        alone = exchange(x[k], c[k], s[k], procedure="decide", rounds=3)
+        np.testing.assert_array_equal(whole.positions[k], alone.positions[0])
+        np.testing.assert_array_equal(
+            whole.events["exchanges"][k, :, : alone.events["exchanges"].shape[2]],
+            alone.events["exchanges"][0],
+        )
+
+
+def test_decide_bounds_map_the_scale() -> None:
+    case = DECIDE_CASES["cases"][1]
+    x, c, s = (np.array(case[k]) for k in ("x", "c", "s"))
+    base = exchange(x, c, s, procedure="decide", rounds=2)
+    years = exchange(4.0 + 0.06 * x, c, s, procedure="decide", rounds=2, bounds=(4.0, 10.0))
+    np.testing.assert_allclose(years.positions, 4.0 + 0.06 * base.positions, atol=1e-9)
+    np.testing.assert_allclose(years.forecast, 4.0 + 0.06 * base.forecast, atol=1e-9)
+    np.testing.assert_allclose(
+        years.events["exchanges"]["gain_i"], base.events["exchanges"]["gain_i"], atol=1e-9
+    )
+    per_issue = exchange(x, c, s, procedure="decide", rounds=2, bounds=[(0.0, 100.0)] * x.shape[1])
+    np.testing.assert_array_equal(per_issue.positions, base.positions)
+
+
+def test_decide_bad_input() -> None:
+    with pytest.raises(ForecastInputError, match="equal_gain"):
+        exchange(HAND_X, HAND_C, HAND_S, procedure="decide", rate="random")
+    with pytest.raises(ForecastInputError, match="within"):
+        exchange([[0.0, 0.0], [160.0, 60.0]], HAND_C, HAND_S, procedure="decide")
+    with pytest.raises(ForecastInputError, match="bounds"):
+        exchange(HAND_X, HAND_C, HAND_S, procedure="decide", bounds=(10.0, 0.0))
+    with pytest.raises(ForecastInputError, match="> 0"):
+        exchange(HAND_X, HAND_C, [[0.5, 0.0], [0.5, 0.5]], procedure="decide")
+    with pytest.raises(ForecastInputError, match="procedure"):
+        exchange(HAND_X, HAND_C, HAND_S, procedure="stokman")  # type: ignore[arg-type]
+
+
+def test_decide_one_issue_has_nothing_to_trade() -> None:
+    trace = exchange([[10.0], [90.0]], 1.0, [[0.5], [0.9]], procedure="decide", rounds=2)
+    np.testing.assert_array_equal(trace.positions[0, 2], [[10.0], [90.0]])
+    assert (trace.events["exchanges"]["i"] == -1).all()
