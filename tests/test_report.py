@@ -133,7 +133,9 @@ def test_markdown_summary() -> None:
     analysis = analyze(scenario)
     assert text.startswith(f"# {scenario.title}\n")
     assert f"> **Verdict.** {analysis.verdict}" in text
-    assert "| Russia | actor | 4,553 | 1,373 | 88% |" in text
+    russia = next(b for b in analysis.blockers if b.who == "russia")
+    share = f"{russia.packages / analysis.packages:.0%}"
+    assert f"| Russia | actor | {russia.packages:,} | {russia.sole:,} | {share} |" in text
     assert "**[assumed]**" in text
 
 
@@ -174,10 +176,13 @@ def test_cloud_agrees_with_analysis_on_random_scenarios(scenario) -> None:  # ty
 def test_forecast_inputs_and_section() -> None:
     scenario = load_scenario(UKRAINE)
     territory = forecast_inputs(scenario)[0]
-    # Russia's territory stance: cede_claimed (at 100), salience 1.5 of its total 4.8
+    # Russia's territory stance: cede_claimed (at 100), its salience over its total
+    russia = scenario.actor("russia")
+    total = sum(stance.salience for stance in russia.stances)
+    stance = next(stance for stance in russia.stances if stance.issue == "territory")
     k = territory.actors.index("russia")
     assert territory.position[k] == 100.0
-    assert territory.salience[k] == pytest.approx(1.5 / 4.8)
+    assert territory.salience[k] == pytest.approx(stance.salience / total)
     forecasts, _ = run_forecasts(scenario)
     compromise = next(f for f in forecasts if f.model == "compromise" and f.issue == "territory")
     w = territory.capability * territory.salience
