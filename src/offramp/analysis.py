@@ -23,6 +23,7 @@ app only present it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -207,6 +208,44 @@ def _frontier(
     return index[keep], utility[:, keep]
 
 
+def _veto_batna(scenario: Scenario) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    """Positions of the veto actors among the actors, and their batnas (0.0 when unset)."""
+    veto = np.array([a for a, actor in enumerate(scenario.actors) if actor.veto], dtype=np.intp)
+    return veto, np.array([scenario.actors[a].batna or 0.0 for a in veto], dtype=np.float64)
+
+
+def _blocking(
+    scenario: Scenario, space: Space, block_size: int
+) -> Iterator[tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_]]]:
+    """Every package's utilities and who blocks it, in blocks of consecutive packages.
+
+    The status rules of the analysis, in one place (the report's package
+    cloud, :mod:`offramp.report.cloud`, uses them too).
+
+    Yields
+    ------
+    index : ndarray of int64, shape (m,)
+        The block's package indices.
+    utility : ndarray of float64, shape (n_actors, m)
+    refuses : ndarray of bool, shape (n_veto, m)
+        Whether each veto actor's utility is not above its batna.
+    rejects : ndarray of bool, shape (n_publics, m)
+        Whether each public's predicted rejection is not below its threshold.
+    """
+    veto, batna = _veto_batna(scenario)
+    publics = [(compile_rules(p, scenario.issues)[0], p.threshold) for p in scenario.publics]
+    for start, utility in iter_blocks(utility_tables(scenario), block_size):
+        m = utility.shape[-1]
+        index = np.arange(start, start + m, dtype=np.int64)
+        refuses = utility[veto] <= batna[:, None]
+        if publics:
+            options = space.options_of(index)
+            rejects = np.stack([table.lookup(options) >= t for table, t in publics])
+        else:
+            rejects = np.zeros((0, m), dtype=bool)
+        yield index, utility, refuses, rejects
+
+
 def analyze(
     scenario: Scenario,
     *,
@@ -287,21 +326,10 @@ def _analyze_space(scenario: Scenario, *, block_size: int, method: str) -> Analy
             f"the scenario has {space.size:,} packages; exact enumeration handles at most "
             f"{MAX_PACKAGES:,}: use method='merge' (the default for large spaces)"
         )
-    tables = utility_tables(scenario)
-    veto = np.array([a for a, actor in enumerate(scenario.actors) if actor.veto], dtype=np.intp)
-    batna = np.array([scenario.actors[a].batna or 0.0 for a in veto])
-    publics = [(compile_rules(p, scenario.issues)[0], p.threshold) for p in scenario.publics]
-    tally = _Tally(len(veto), len(veto) + len(publics))
+    veto, batna = _veto_batna(scenario)
+    tally = _Tally(len(veto), len(veto) + len(scenario.publics))
 
-    for start, utility in iter_blocks(tables, block_size):
-        m = utility.shape[-1]
-        index = np.arange(start, start + m, dtype=np.int64)
-        refuses = utility[veto] <= batna[:, None]
-        if publics:
-            options = space.options_of(index)
-            rejects = np.stack([table.lookup(options) >= t for table, t in publics])
-        else:
-            rejects = np.zeros((0, m), dtype=bool)
+    for index, utility, refuses, rejects in _blocking(scenario, space, block_size):
         blocks = np.concatenate([refuses, rejects])
         n_blocking = blocks.sum(axis=0)
         tally.blocked += blocks.sum(axis=1)
@@ -388,8 +416,7 @@ def _bounds(count: Count) -> tuple[int, int] | None:
 
 def _analyze_by_merging(scenario: Scenario, space: Space) -> Analysis:
     """The analysis without enumeration: frontier by merging, counts by meeting in the middle."""
-    veto = np.array([a for a, actor in enumerate(scenario.actors) if actor.veto], dtype=np.intp)
-    batna = np.array([scenario.actors[a].batna or 0.0 for a in veto])
+    veto, batna = _veto_batna(scenario)
     actor_ids = [actor.id for actor in scenario.actors]
     front = _merged(scenario)
     counts = count_packages(scenario)

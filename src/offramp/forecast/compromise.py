@@ -30,6 +30,8 @@ References
 
 from __future__ import annotations
 
+from typing import Literal
+
 from numpy.typing import ArrayLike
 
 from offramp.forecast._common import ForecastTrace, check_inputs, weighted_mean, weighted_median
@@ -70,17 +72,7 @@ def compromise(positions: ArrayLike, capability: ArrayLike, salience: ArrayLike)
     >>> trace.final
     array([8.])
     """
-    x, c, s = check_inputs(positions, capability, salience, issues=False)
-    w = c * s
-    mean = weighted_mean(x, w)[:, None]
-    med = weighted_median(x, w)[:, None]
-    return ForecastTrace(
-        model="compromise",
-        positions=x[:, None, :].copy(),
-        forecast=mean.copy(),
-        mean=mean,
-        median=med,
-    )
+    return _zero_rounds("compromise", positions, capability, salience)
 
 
 def median(positions: ArrayLike, capability: ArrayLike, salience: ArrayLike) -> ForecastTrace:
@@ -114,14 +106,24 @@ def median(positions: ArrayLike, capability: ArrayLike, salience: ArrayLike) -> 
     >>> median([4.0, 7.0, 10.0], [8, 8, 16], [0.8, 0.4, 0.9]).final
     array([10.])
     """
+    return _zero_rounds("median", positions, capability, salience)
+
+
+def _zero_rounds(
+    model: Literal["compromise", "median"],
+    positions: ArrayLike,
+    capability: ArrayLike,
+    salience: ArrayLike,
+) -> ForecastTrace:
+    """The zero-round trace both models share; ``forecast`` is the model's statistic."""
     x, c, s = check_inputs(positions, capability, salience, issues=False)
     w = c * s
     mean = weighted_mean(x, w)[:, None]
     med = weighted_median(x, w)[:, None]
     return ForecastTrace(
-        model="median",
+        model=model,
         positions=x[:, None, :].copy(),
-        forecast=med.copy(),
+        forecast=(mean if model == "compromise" else med).copy(),
         mean=mean,
         median=med,
     )

@@ -510,6 +510,27 @@ def _kernel_applies(params: dict[str, object]) -> bool:
     return _USE_KERNEL and params["q"] == 1.0 and params["security"] == "neutral"
 
 
+def _sorted_frame(
+    x: FloatArray, w: FloatArray, s: FloatArray, scale: FloatArray
+) -> tuple[NDArray[np.intp], FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Actors sorted by scaled position in each draw (stable, so ties keep actor order).
+
+    Returns ``order`` (B, n), the sorted scaled positions ``z``, and ``x``,
+    ``w``, ``s`` permuted by ``order``.
+    """
+    z_in = x / scale[:, None]
+    order = np.argsort(z_in, axis=1, kind="stable")
+    z = np.take_along_axis(z_in, order, axis=1)
+    xo = np.take_along_axis(x, order, axis=1)
+    return (
+        order,
+        z,
+        xo,
+        np.take_along_axis(w, order, axis=1),
+        np.take_along_axis(s, order, axis=1),
+    )
+
+
 def _round(
     x: FloatArray,
     w: FloatArray,
@@ -536,12 +557,7 @@ def _round_kernel(
     bsz, n = x.shape
     q = float(params["q"])  # type: ignore[arg-type]
     all_pairs = params["probability"] == "all_pairs"
-    z_in = x / scale[:, None]
-    order = np.argsort(z_in, axis=1, kind="stable")
-    z = np.take_along_axis(z_in, order, axis=1)
-    xo = np.take_along_axis(x, order, axis=1)
-    w = np.take_along_axis(w, order, axis=1)
-    s = np.take_along_axis(s, order, axis=1)
+    order, z, xo, w, s = _sorted_frame(x, w, s, scale)
     shape = (bsz, n, n)
     dist = np.subtract(z[:, :, None], z[:, None, :], out=scratch.get("dist", shape))
     np.abs(dist, out=dist)
@@ -585,12 +601,7 @@ def _round_numpy(
     t = float(params["t"])  # type: ignore[arg-type]
     rule = str(params["probability"])
     # to the sorted frame (per-actor arrays only)
-    z_in = x / scale[:, None]
-    order = np.argsort(z_in, axis=1, kind="stable")
-    z = np.take_along_axis(z_in, order, axis=1)
-    xo = np.take_along_axis(x, order, axis=1)
-    w = np.take_along_axis(w, order, axis=1)
-    s = np.take_along_axis(s, order, axis=1)
+    order, z, xo, w, s = _sorted_frame(x, w, s, scale)
     frame = _frame(z)
     dist, keep = frame.dist, frame.keep
     mu = weighted_median(z, w)

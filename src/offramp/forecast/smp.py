@@ -147,6 +147,7 @@ from numpy.typing import ArrayLike, NDArray
 from offramp.forecast._common import (
     ForecastInputError,
     ForecastTrace,
+    _as_float,
     weighted_mean,
     weighted_median,
 )
@@ -336,7 +337,7 @@ risk_range, third_party, interpolation, bargain_model : str
     if accommodation is None:
         acc = np.broadcast_to(np.eye(n), (b, n, n)).copy()
     else:
-        acc = _as_array("accommodation", accommodation)
+        acc = _as_float("accommodation", accommodation)
         if acc.ndim == 2:
             acc = acc[None]
         if acc.shape[1:] != (n, n) or acc.shape[0] not in (1, b):
@@ -409,22 +410,12 @@ risk_range, third_party, interpolation, bargain_model : str
     )
 
 
-def _as_array(name: str, value: ArrayLike) -> FloatArray:
-    try:
-        arr = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ForecastInputError(f"{name} must be numeric; got {value!r}") from err
-    if not np.all(np.isfinite(arr)):
-        raise ForecastInputError(f"{name} contains NaN or infinite values")
-    return arr
-
-
 def _check(
     positions: ArrayLike, capability: ArrayLike, salience: ArrayLike
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    x = _as_array("positions", positions)
-    c = _as_array("capability", capability)
-    s = _as_array("salience", salience)
+    x = _as_float("positions", positions)
+    c = _as_float("capability", capability)
+    s = _as_float("salience", salience)
     if x.ndim == 2:
         x = x[None]
     if x.ndim != 3 or x.shape[1] < 2 or x.shape[2] < 1:

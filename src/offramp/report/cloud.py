@@ -12,11 +12,11 @@ utilities, coloured by its status:
   its batna, and nobody else objects);
 * ``several``: blocked by two or more veto actors or publics.
 
-The status rules are those of :func:`offramp.analysis.analyze` (the test
-suite checks the counts agree with it). Packages are enumerated in blocks with
-:func:`offramp.space.iter_blocks`; points with the same status and the same
-utilities rounded to :data:`RESOLUTION` are merged and counted, so the number
-of points stays bounded (at most ``(1/RESOLUTION + 1)**2`` per status)
+The status rules are those of :func:`offramp.analysis.analyze`, from the same
+block loop (the test suite checks the counts agree with it). Packages are
+enumerated in blocks with :func:`offramp.space.iter_blocks`; points with the
+same status and the same utilities rounded to :data:`RESOLUTION` are merged
+and counted, so the number of points stays bounded (at most ``(1/RESOLUTION + 1)**2`` per status)
 however large the space.
 """
 
@@ -27,9 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from offramp.ratify import compile_rules
+from offramp.analysis import _blocking, _veto_batna
 from offramp.scenario.schema import Scenario
-from offramp.space import Space, iter_blocks, utility_tables
+from offramp.space import Space
 
 __all__ = ["RESOLUTION", "Cloud", "CloudGroup", "default_axes", "package_cloud"]
 
@@ -128,11 +128,7 @@ def package_cloud(
     x, y = x or dx, y or dy
     ids = [a.id for a in scenario.actors]
     ax, ay = ids.index(scenario.actor(x).id), ids.index(scenario.actor(y).id)
-    space = Space.of(scenario)
-    tables = utility_tables(scenario)
-    veto = np.array([a for a, actor in enumerate(scenario.actors) if actor.veto], dtype=np.intp)
-    batna = np.array([scenario.actors[a].batna or 0.0 for a in veto])
-    publics = [(compile_rules(p, scenario.issues)[0], p.threshold) for p in scenario.publics]
+    veto, _ = _veto_batna(scenario)
     blocker_ids = [f"actor:{ids[v]}" for v in veto] + [f"public:{p.id}" for p in scenario.publics]
     labels = {f"actor:{a.id}": a.label for a in scenario.actors} | {
         f"public:{p.id}": p.label for p in scenario.publics
@@ -140,15 +136,7 @@ def package_cloud(
     statuses = ["ratified", *blocker_ids, "several"]
     merged: dict[int, dict[tuple[int, int], list[int]]] = {s: {} for s in range(len(statuses))}
     steps = round(1 / RESOLUTION)
-    for start, utility in iter_blocks(tables, block_size):
-        m = utility.shape[-1]
-        index = np.arange(start, start + m, dtype=np.int64)
-        refuses = utility[veto] <= batna[:, None]
-        if publics:
-            options = space.options_of(index)
-            rejects = np.stack([table.lookup(options) >= t for table, t in publics])
-        else:
-            rejects = np.zeros((0, m), dtype=bool)
+    for index, utility, refuses, rejects in _blocking(scenario, Space.of(scenario), block_size):
         blocks = np.concatenate([refuses, rejects])
         n_blocking = blocks.sum(axis=0)
         status = np.where(
