@@ -390,3 +390,10 @@ def test_fuzz_no_server_errors(folder: Path) -> None:
 
         check()
     assert not failures
+
+
+def test_yaml_that_trips_ruamel_scalars_is_a_422(client: TestClient) -> None:
+    # ruamel raises a plain ValueError on `!!float .`; the API answers like the CLI
+    reply = client.post("/analyze", json={"yaml": "x: !!float .\n", "file": "odd.yaml"})
+    assert reply.status_code == 422, reply.text
+    assert reply.json()["problems"][0]["text"].startswith("odd.yaml: not valid YAML")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -22,7 +22,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from offramp.errors import InputError, Problem
-from offramp.scenario.load import line_of, load_scenario_data, load_scenario_text
+from offramp.scenario.load import _plain, line_of, load_scenario_data, load_scenario_text
 from offramp.scenario.schema import Scenario
 
 __all__ = [
@@ -71,8 +71,9 @@ def parse_document(text: str, file: str) -> Any:
     """
     try:
         return _yaml().load(text)
-    except YAMLError:
-        load_scenario_text(text, file)  # raises the CLI's message for the same text
+    except (YAMLError, ValueError, IndexError, TypeError, RecursionError):
+        # the loader turns the same text into the CLI's FILE:LINE message
+        load_scenario_text(text, file)
         raise  # pragma: no cover - load_scenario_text always raises on unparsable YAML
 
 
@@ -140,16 +141,6 @@ def apply_edits(document: Any, edits: Sequence[Edit], file: str, lines: Any = No
             )
     if problems:
         raise InputError(problems)
-
-
-def _plain(node: Any) -> Any:
-    if isinstance(node, Mapping):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    if isinstance(node, str):
-        return str(node)
-    return node
 
 
 @lru_cache(maxsize=32)
