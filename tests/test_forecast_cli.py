@@ -14,11 +14,35 @@ from tests.conftest import ROOT, SCENARIOS
 DATA = ROOT / "tests" / "data" / "forecast"
 EMISSION = DATA / "emission_bdm1994.csv"
 runner = CliRunner()
+STORE: list[Path] = []
+
+
+@pytest.fixture(autouse=True)
+def _store(tmp_path: Path) -> None:
+    STORE[:] = [tmp_path / "runs.duckdb"]  # never the checkout's offramp-out
 
 
 def forecast(*args: str) -> tuple[int, str, str]:
-    done = runner.invoke(app, ["forecast", *args])
+    done = runner.invoke(app, ["forecast", *args, "--store", str(STORE[0])])
     return done.exit_code, done.stdout, done.stderr
+
+
+def test_runs_are_recorded_in_the_store() -> None:
+    from offramp.scenario import content_hash, load_scenario
+    from offramp.store import RunStore
+
+    path = SCENARIOS / "textbook-two-party.yaml"
+    code, stdout, _ = forecast(str(path), "--model", "median", "--json", "-")
+    assert code == 0
+    with RunStore(STORE[0]) as runs:
+        row = runs.con.execute(
+            "SELECT kind, scenario, scenario_hash, status, summary FROM runs"
+        ).fetchone()
+    assert row is not None
+    kind, scenario, digest, status, summary = row
+    assert (kind, scenario, status) == ("forecast", "textbook-two-party", "complete")
+    assert digest == content_hash(load_scenario(path))
+    assert json.loads(summary) == json.loads(stdout)
 
 
 def test_json_contract_on_the_emission_table() -> None:

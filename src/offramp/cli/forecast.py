@@ -15,6 +15,7 @@ This module also renders the ``forecasts`` part of ``offramp analyze``
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections.abc import Mapping
@@ -31,7 +32,8 @@ from offramp.cli._app import app, err, guard, out
 from offramp.errors import InputError, Problem
 from offramp.forecast import MODELS, ForecastInputError, ForecastTrace, read_table, run
 from offramp.forecast.scenario import forecast_scenario, issue_inputs
-from offramp.scenario import Scenario, load_scenario
+from offramp.scenario import Scenario, content_hash, load_scenario
+from offramp.store import DEFAULT_STORE, RunStore, StoreError
 
 __all__ = ["forecast_command", "render_forecasts"]
 
@@ -306,6 +308,9 @@ def forecast_command(
             " -p offer=by_type for Scholz et al.'s program; see docs/forecast.md).",
         ),
     ] = None,
+    store: Annotated[
+        Path, typer.Option("--store", help="Run store to record the run in.")
+    ] = DEFAULT_STORE,
 ) -> None:
     """Forecast where bargaining lands, issue by issue, with a published model."""
     if model not in _CHOICES or model not in MODELS:
@@ -318,6 +323,7 @@ def forecast_command(
     items = guard(lambda: _load(file, model, params))
     data = _json(model, items, str(file))
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    _record(file, model, params, data, store)
     if json_path == "-":
         _render(model, items, err)
         sys.stdout.write(text)
@@ -330,6 +336,38 @@ def forecast_command(
             err.print(f"[bold red]error:[/] cannot write {json_path}: {error}", highlight=False)
             raise typer.Exit(1) from error
         out.print(f"Wrote {json_path}")
+
+
+def _record(
+    file: Path, model: str, params: dict[str, Any], data: dict[str, Any], path: Path
+) -> None:
+    """Record the run in the run store (a store that cannot be written only warns).
+
+    A scenario is identified by its id and content hash (as ``analyze`` runs
+    are) and its text is kept; other inputs by their file name and the SHA-256
+    of their bytes.
+    """
+    try:
+        raw = file.read_bytes()
+    except OSError:
+        return
+    name, digest, text = file.stem, hashlib.sha256(raw).hexdigest(), None
+    if file.suffix in (".yaml", ".yml"):  # a scenario: identified as analyze identifies it
+        scenario = load_scenario(file)
+        name, digest, text = scenario.id, content_hash(scenario), raw.decode("utf-8")
+    try:
+        with RunStore(path) as runs:
+            run_id = runs.start(
+                "forecast",
+                scenario=name,
+                scenario_hash=digest,
+                source=str(file),
+                params={"model": model, **{k: str(v) for k, v in params.items()}},
+                scenario_text=text,
+            )
+            runs.finish(run_id, data)
+    except StoreError as error:
+        err.print(f"[yellow]warning:[/] run not recorded: {error}", highlight=False)
 
 
 def render_forecasts(
