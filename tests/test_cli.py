@@ -82,3 +82,16 @@ def test_unreadable_output_directory_is_a_message(tmp_path: Path) -> None:
 def test_schema_prints_json_schema() -> None:
     done = run("schema")
     assert json.loads(done.stdout)["title"] == "Scenario"
+
+
+def test_analyze_prints_durability_of_the_solutions(tmp_path: Path) -> None:
+    base = run("analyze", str(SCENARIOS / "ukraine-2024-09.yaml"), "--out", str(tmp_path))
+    assert "Would it hold: no solution to assess" in base.stdout
+    text = (SCENARIOS / "ukraine-2024-09.yaml").read_text(encoding="utf-8")
+    variant = tmp_path / "variant.yaml"
+    variant.write_text(text.replace("batna: {triangular: [0.65, 0.7, 0.8]}", "batna: 0.45", 1))
+    done = run("analyze", str(variant), "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "Would it hold (the commitment problem)" in done.stdout
+    data = json.loads((tmp_path / "ukraine-2024-09" / "result.json").read_text())
+    assert data["durability"]["nash"]["self_enforcing"] in (True, False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -129,7 +129,31 @@ def _render(analysis: Analysis, scenario: Scenario, console: Console) -> None:
         from offramp.cli.forecast import render_forecasts
 
         render_forecasts(analysis.forecasts, scenario, console)
+    if analysis.durability is not None:
+        _render_durability(analysis.durability, console)
     console.print(Panel(analysis.verdict, title="Verdict", expand=False))
+
+
+def _render_durability(durability: dict[str, dict[str, Any] | None], console: Console) -> None:
+    """Whether each solution would hold (scenarios with ``dynamics``)."""
+    if not any(durability.values()):
+        console.print("Would it hold: no solution to assess (the ratified ZOPA is empty).")
+        return
+    table = Table(title="Would it hold (the commitment problem)", title_justify="left")
+    for name in ("solution", "self-enforcing", "first breach", "holds 1 / 3 / 5 years"):
+        table.add_column(name)
+    for name, found in durability.items():
+        if found is None:
+            continue
+        breach = found.get("first_breach")
+        holds = found.get("p_holds") or {}
+        table.add_row(
+            name,
+            "yes" if found.get("self_enforcing") else "no",
+            f"{breach['actor']} after {breach['year']:.1f} years" if breach else "none",
+            " / ".join(f"{holds[k]:.0%}" if k in holds else "-" for k in ("1", "3", "5")),
+        )
+    console.print(table)
 
 
 def _record(analysis: Analysis, source: str, path: Path) -> None:
