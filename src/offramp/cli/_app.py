@@ -6,7 +6,9 @@ Commands live in sibling modules (one per feature) and register themselves on
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
@@ -15,7 +17,7 @@ from rich.console import Console
 from offramp._version import __version__
 from offramp.errors import InputError, OfframpError, Problem
 
-__all__ = ["app", "err", "fail", "guard", "out"]
+__all__ = ["app", "err", "fail", "guard", "out", "write_json"]
 
 app = typer.Typer(
     name="offramp",
@@ -49,6 +51,27 @@ def guard(action: Callable[[], T]) -> T:
         err.print(f"[bold red]error:[/] {error}", highlight=False)
         raise typer.Exit(1) from error
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def write_json(text: str, json_path: str | None, *, parents: bool = False) -> Console:
+    """Write a command's JSON where ``--json`` asks: a path, ``-`` (stdout) or nowhere.
+
+    Returns the console the human summary goes to: stderr when the JSON took
+    stdout, stdout otherwise. A path that cannot be written is an error
+    message and exit status 1; ``parents`` creates missing directories first.
+    """
+    if json_path == "-":
+        sys.stdout.write(text)
+        return err
+    if json_path is not None:
+        try:
+            if parents:
+                Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+            Path(json_path).write_text(text, encoding="utf-8")
+        except OSError as error:
+            err.print(f"[bold red]error:[/] cannot write {json_path}: {error}", highlight=False)
+            raise typer.Exit(1) from error
+    return out
 
 
 def _version(value: bool) -> None:

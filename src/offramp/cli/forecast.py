@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from offramp.cli._app import app, err, guard, out
+from offramp.cli._app import app, err, guard, out, write_json
 from offramp.errors import InputError, Problem
 from offramp.forecast import MODELS, ForecastInputError, ForecastTrace, read_table, run
 from offramp.forecast.scenario import forecast_scenario, issue_inputs
@@ -225,14 +224,16 @@ def _is_actor_table(path: Path) -> bool:
     return True
 
 
-def _load(file: Path, model: str, params: dict[str, Any]) -> list[_Issue]:
+def _load(file: Path, model: str, params: dict[str, Any]) -> tuple[list[_Issue], Scenario | None]:
+    """The forecast of every issue, and the scenario when the input is one."""
     suffix = file.suffix.lower()
     if suffix in (".yaml", ".yml"):
-        return _from_scenario(load_scenario(file), model, params)
+        scenario = load_scenario(file)
+        return _from_scenario(scenario, model, params), scenario
     if model == "smp" and (suffix == ".xml" or not _is_actor_table(file)):
-        return _from_ktab(file, params)
+        return _from_ktab(file, params), None
     if suffix in (".csv", ".txt"):
-        return _from_table(file, model, params)
+        return _from_table(file, model, params), None
     raise InputError(
         [
             Problem(
@@ -320,26 +321,23 @@ def forecast_command(
         )
         raise typer.Exit(1)
     params = _params(model, rounds) | _parse_params(param or [])
-    items = guard(lambda: _load(file, model, params))
+    items, scenario = guard(lambda: _load(file, model, params))
     data = _json(model, items, str(file))
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    _record(file, model, params, data, store)
-    if json_path == "-":
-        _render(model, items, err)
-        sys.stdout.write(text)
-        return
-    _render(model, items, out)
-    if json_path is not None:
-        try:
-            Path(json_path).write_text(text, encoding="utf-8")
-        except OSError as error:
-            err.print(f"[bold red]error:[/] cannot write {json_path}: {error}", highlight=False)
-            raise typer.Exit(1) from error
+    _record(file, scenario, model, params, data, store)
+    console = write_json(text, json_path)
+    _render(model, items, console)
+    if json_path not in (None, "-"):
         out.print(f"Wrote {json_path}")
 
 
 def _record(
-    file: Path, model: str, params: dict[str, Any], data: dict[str, Any], path: Path
+    file: Path,
+    scenario: Scenario | None,
+    model: str,
+    params: dict[str, Any],
+    data: dict[str, Any],
+    path: Path,
 ) -> None:
     """Record the run in the run store (a store that cannot be written only warns).
 
@@ -352,8 +350,7 @@ def _record(
     except OSError:
         return
     name, digest, text = file.stem, hashlib.sha256(raw).hexdigest(), None
-    if file.suffix in (".yaml", ".yml"):  # a scenario: identified as analyze identifies it
-        scenario = load_scenario(file)
+    if scenario is not None:  # identified as analyze identifies it
         name, digest, text = scenario.id, content_hash(scenario), raw.decode("utf-8")
     try:
         with RunStore(path) as runs:

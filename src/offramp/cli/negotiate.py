@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from offramp.cli._app import app, err, guard, out
+from offramp.cli._app import app, guard, write_json
 from offramp.durability import Durability, DurabilityError, complete_package, durability
 from offramp.negotiate import Negotiation, StrategyError, negotiate
 from offramp.scenario import Scenario, load_scenario
@@ -47,17 +46,7 @@ def _deadline(text: str | None) -> int | dt.date:
 
 def _write(data: dict[str, Any], json_path: str | None) -> Console:
     """Write JSON where asked; return the console the human summary goes to."""
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    if json_path == "-":
-        sys.stdout.write(text)
-        return err
-    if json_path is not None:
-        try:
-            Path(json_path).write_text(text, encoding="utf-8")
-        except OSError as error:
-            err.print(f"[bold red]error:[/] cannot write {json_path}: {error}", highlight=False)
-            raise typer.Exit(1) from error
-    return out
+    return write_json(json.dumps(data, indent=2, ensure_ascii=False) + "\n", json_path)
 
 
 def _package_text(scenario: Scenario, package: dict[str, str] | None) -> str:

@@ -6,7 +6,6 @@ import dataclasses
 import datetime as dt
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from offramp.cli._app import app, err, guard, out
+from offramp.cli._app import app, err, guard, out, write_json
 from offramp.errors import OfframpError
 from offramp.scenario import load_scenario
 from offramp.store import DEFAULT_STORE, RunStore
@@ -34,20 +33,6 @@ def _date(text: str | None) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError as error:
         raise OfframpError(f"--at must be a date like 2024-12-01; got {text!r}") from error
-
-
-def _write(text: str, json_path: str | None) -> None:
-    if json_path is None:
-        return
-    if json_path == "-":
-        sys.stdout.write(text)
-        return
-    try:
-        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(json_path).write_text(text, encoding="utf-8")
-    except OSError as error:
-        err.print(f"[bold red]error:[/] cannot write {json_path}: {error}", highlight=False)
-        raise typer.Exit(1) from error
 
 
 def _text(file: Path) -> str | None:
@@ -190,7 +175,7 @@ def sweep_command(
         data = summary.to_dict()
         store.finish(run_id, data)
     _render(summary, model, console)
-    _write(json.dumps(data, indent=2, ensure_ascii=False) + "\n", json_path)
+    write_json(json.dumps(data, indent=2, ensure_ascii=False) + "\n", json_path, parents=True)
     console.print(f"Run {run_id} recorded in {store_path}", highlight=False)
 
 
@@ -260,5 +245,5 @@ def sensitivity_command(
             scenario_text=_text(file),
         )
         store.finish(run_id, data)
-    _write(json.dumps(data, indent=2) + "\n", json_path)
+    write_json(json.dumps(data, indent=2) + "\n", json_path, parents=True)
     console.print(f"Run {run_id} recorded in {store_path}", highlight=False)
