@@ -137,7 +137,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -550,26 +550,34 @@ def _pce(c: FloatArray, victory_model: str, pce_model: str, valid: BoolArray | N
     p = np.where(valid, 1.0 / nopt, 0.0)
     pvm = np.where(pair, pv, 0.0)
     if pce_model == "MarkovUniform":
-        tol = 1e-6
-        active = np.ones(p.shape[:-1], dtype=bool)
-        for _ in range(100_000):
-            q = (pvm * (p[..., :, None] + p[..., None, :])).sum(axis=-1) / nopt
-            change = np.abs(q - p).max(axis=-1)
-            p = np.where(active[..., None], (p + q) / 2.0, p)
-            active &= change > tol
-            if not active.any():
-                break
-        return np.asarray(p, dtype=np.float64)
+
+        def uniform(p: FloatArray) -> FloatArray:
+            return np.asarray((pvm * (p[..., :, None] + p[..., None, :])).sum(axis=-1) / nopt)
+
+        return _damped_fixed_point(p, uniform, tol=1e-6)
     # MarkovIncentive
-    tol = 1e-8
     inc = np.where(pair, c * pv, 0.0) + np.where(np.eye(m, dtype=bool) & pair, 1e-10, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):  # padding columns sum to 0
         chlg = inc / inc.sum(axis=-2, keepdims=True)  # P[i -> j] = inc[i, j] / sum_k inc[k, j]
     chlg = np.where(pair, chlg, 0.0)
+
+    def incentive(p: FloatArray) -> FloatArray:
+        ct = p[..., :, None] * np.swapaxes(chlg, -1, -2)  # ct[i, j] = p_i P[j -> i]
+        return np.asarray((pvm * (ct + np.swapaxes(ct, -1, -2))).sum(axis=-1))
+
+    return _damped_fixed_point(p, incentive, tol=1e-8)
+
+
+def _damped_fixed_point(
+    p: FloatArray, step: Callable[[FloatArray], FloatArray], tol: float
+) -> FloatArray:
+    """Iterate ``p <- (p + step(p)) / 2`` until ``max |step(p) - p| <= tol``, per batch entry.
+
+    KTAB's Markov PCE iterations; entries that have converged stop changing.
+    """
     active = np.ones(p.shape[:-1], dtype=bool)
     for _ in range(100_000):
-        ct = p[..., :, None] * np.swapaxes(chlg, -1, -2)  # ct[i, j] = p_i P[j -> i]
-        q = (pvm * (ct + np.swapaxes(ct, -1, -2))).sum(axis=-1)
+        q = step(p)
         change = np.abs(q - p).max(axis=-1)
         p = np.where(active[..., None], (p + q) / 2.0, p)
         active &= change > tol
