@@ -8,12 +8,12 @@ Timed separately, each in a fresh subprocess so peak memory is per task
 (``resource.getrusage`` maximum resident set size, which includes the
 interpreter and numpy, about 40 MiB):
 
-* ``frontier``: :func:`offramp.merge.merge_frontier` plus the four
-  bargaining solutions (:func:`offramp.bargain.solve`): the goal is under 10 s
+* ``frontier``: :func:`offramp.settle.merge.merge_frontier` plus the four
+  bargaining solutions (:func:`offramp.settle.solutions.solve`): the goal is under 10 s
   and under 4 GiB;
-* ``counts``: :func:`offramp.count.count_packages` (ZOPA, ratified ZOPA,
+* ``counts``: :func:`offramp.settle.count.count_packages` (ZOPA, ratified ZOPA,
   blockers; exact with 2 parties, bounds with 3);
-* ``analyze``: the whole :func:`offramp.analysis.analyze` (auto picks merge).
+* ``analyze``: the whole :func:`offramp.assess.analyze` (auto picks merge).
 
 Part 2, the 1.68-million-package domain of ``bench_space.py`` (8 issues × 6
 options, 2 and 3 parties, batna 0, no public): ``analyze`` (merge, chosen
@@ -92,11 +92,11 @@ def _task(kind: str, path: str) -> dict[str, Any]:
     """Run one timed task in this process; returns its timing, peak memory and answer."""
     import numpy as np
 
-    from offramp.analysis import analyze
-    from offramp.bargain import solve
-    from offramp.count import count_packages
-    from offramp.merge import merge_frontier
+    from offramp.assess import analyze
     from offramp.scenario import load_scenario_data
+    from offramp.settle.count import count_packages
+    from offramp.settle.merge import merge_frontier
+    from offramp.settle.solutions import solve
 
     scenario = load_scenario_data(json.loads(Path(path).read_text()), file=path)
     t0 = time.perf_counter()

@@ -16,7 +16,7 @@ written once as an offramp scenario (a plain dict, saved as JSON under
   ``analyze(..., forecasts=False, durability=False)``
   (utilities, ZOPA, frontier, every bargaining solution, blockers, verdict:
   already more than NegMAS is asked for), with ``analyze``'s default method and
-  with each method of ``offramp.analysis.METHODS``. The public ``analyze()``
+  with each method of ``offramp.settle.analysis.METHODS``. The public ``analyze()``
   call, which also runs the spatial forecast models, is timed alongside.
 * **NegMAS** (AGPL-licensed: a peer to measure against, never a dependency of
   offramp) runs as a subprocess in its own virtual environment,
@@ -33,7 +33,7 @@ where several packages tie, have the same Nash product). The ratio printed is
 NegMAS's time over offramp's; the goal (issue 2) is ≥ 10× on the
 1.68-million-package domains. A second ratio compares the utilities-only
 passes (NegMAS: ``ufun(outcome)`` for every outcome; offramp:
-``offramp.space.iter_blocks`` over ``utility_tables``). Results go to
+``offramp.settle.space.iter_blocks`` over ``utility_tables``). Results go to
 ``benchmarks/results/bench_space.json`` (timings and checks, no frontiers).
 
 Two NegMAS behaviours shape the comparison (read from its source, 0.16.0):
@@ -230,8 +230,8 @@ def run_negmas(domain_file: Path, repeats: int, budget: float) -> dict[str, Any]
 
 
 def offramp_methods() -> tuple[str, ...]:
-    """The frontier methods ``analyze`` accepts (``offramp.analysis.METHODS``), if any."""
-    from offramp import analysis
+    """The frontier methods ``analyze`` accepts (``offramp.settle.analysis.METHODS``), if any."""
+    from offramp.settle import analysis
 
     return tuple(getattr(analysis, "METHODS", ()))
 
@@ -270,7 +270,7 @@ def run_offramp(
     NegMAS's terms: frontier packages as option-index tuples, utilities as
     lists in actor order.
     """
-    from offramp.analysis import analyze
+    from offramp.assess import analyze
     from offramp.scenario import load_scenario_data
 
     t0 = time.perf_counter()
@@ -316,7 +316,7 @@ def run_offramp(
 def _time_utilities(scenario: Any, repeats: int) -> float | None:
     """Median time of offramp's utilities-only pass (every package, every actor), if exposed."""
     try:
-        from offramp.space import iter_blocks, utility_tables
+        from offramp.settle.space import iter_blocks, utility_tables
     except ImportError:  # pragma: no cover - older offramp
         return None
     runs = []

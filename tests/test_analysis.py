@@ -8,9 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from offramp.analysis import MAX_PACKAGES, analyze
+from offramp.assess import analyze
 from offramp.errors import SpaceTooLargeError
 from offramp.scenario import load_scenario, load_scenario_data, load_scenario_text
+from offramp.settle.analysis import MAX_PACKAGES
 from tests.conftest import MINI, SCENARIOS
 from tests.strategies import dominates, reference, scenarios
 

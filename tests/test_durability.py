@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from offramp.analysis import analyze
+from offramp.assess import analyze
 from offramp.durability import DurabilityError, complete_package, durability, power_at
 from offramp.errors import InputError
 from offramp.scenario import Scenario, load_scenario, load_scenario_text

@@ -20,9 +20,12 @@ MODULES = sorted(
 
 
 def test_the_walk_found_the_packages() -> None:
-    assert {"offramp.analysis", "offramp.forecast.eu", "offramp.io.genius", "offramp.web"} <= set(
-        MODULES
-    )
+    assert {
+        "offramp.settle.analysis",
+        "offramp.forecast.eu",
+        "offramp.io.genius",
+        "offramp.web",
+    } <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from offramp.analysis import analyze
+from offramp.assess import analyze
 from offramp.forecast import ForecastInputError
 from offramp.forecast.scenario import (
     check_package,

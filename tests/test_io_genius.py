@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from offramp.analysis import analyze
+from offramp.assess import analyze
 from offramp.errors import InputError
 from offramp.io import FORMATS
 from offramp.io.genius import read_genius, write_genius
-from offramp.space import Space, utilities, utility_tables
+from offramp.settle.space import Space, utilities, utility_tables
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data" / "io" / "genius"

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from offramp.analysis import ENUMERATION_MAX, analyze
-from offramp.bargain import _nondominated
-from offramp.count import Count, count_packages
-from offramp.merge import (
+from offramp.assess import analyze
+from offramp.scenario import Scenario, load_scenario, load_scenario_data
+from offramp.settle.analysis import ENUMERATION_MAX
+from offramp.settle.count import Count, count_packages
+from offramp.settle.merge import (
     MARGIN,
     SCALE,
     FrontierTooLargeError,
@@ -24,8 +25,8 @@ from offramp.merge import (
     threshold_of,
     utility_of,
 )
-from offramp.scenario import Scenario, load_scenario, load_scenario_data
-from offramp.space import Space, iter_blocks, utility_tables
+from offramp.settle.solutions import _nondominated
+from offramp.settle.space import Space, iter_blocks, utility_tables
 from tests.conftest import SCENARIOS
 from tests.strategies import reference, scenarios
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from offramp.analysis import analyze
+from offramp.assess import analyze
 from offramp.durability import war_paths
 from offramp.negotiate import negotiate
 from offramp.report import (
@@ -164,7 +164,7 @@ def test_cloud_agrees_with_analysis_on_random_scenarios(scenario) -> None:  # ty
         group = cloud.group(f"{blocker.kind}:{blocker.who}")
         assert (group.packages if group else 0) == blocker.sole
     # the lowest package index of every merged point really has that point's utilities
-    from offramp.space import Space, utilities, utility_tables
+    from offramp.settle.space import Space, utilities, utility_tables
 
     space, tables = Space.of(scenario), utility_tables(scenario)
     ids = [a.id for a in scenario.actors]

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from offramp.analysis import analyze
+from offramp.assess import analyze
 from offramp.scenario import load_scenario
 from offramp.store import RunStore, StoreError
 from offramp.uncertainty import compile_model, sweep

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from offramp.analysis import analyze
+from offramp.assess import analyze
 from offramp.scenario import load_scenario
-from offramp.space import Space, utilities, utility_tables
+from offramp.settle.space import Space, utilities, utility_tables
 from tests.conftest import SCENARIOS
 
 # (border, prisoners, sanctions) -> (U_north, U_south), by hand:

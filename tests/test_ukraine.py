@@ -7,11 +7,11 @@ import re
 import numpy as np
 import pytest
 
-from offramp.analysis import analyze
-from offramp.ratify import compile_rules
+from offramp.assess import analyze
 from offramp.scenario import Scenario, load_scenario
 from offramp.scenario.checks import undocumented
-from offramp.space import Space, utilities, utility_tables
+from offramp.scenario.rules import compile_rules
+from offramp.settle.space import Space, utilities, utility_tables
 from tests.conftest import ARTICLE, SCENARIOS
 
 

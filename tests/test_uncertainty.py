@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from scipy import stats
 
-from offramp.analysis import analyze
+from offramp.assess import analyze
 from offramp.errors import InputError
 from offramp.scenario import Scenario, load_scenario, load_scenario_data, load_scenario_text
 from offramp.scenario.distributions import distribution_of, parse_number

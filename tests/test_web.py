@@ -18,7 +18,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from offramp.analysis import analyze
+from offramp.assess import analyze
 from offramp.errors import InputError
 from offramp.report.extras import run_forecasts
 from offramp.scenario import load_scenario, load_scenario_text

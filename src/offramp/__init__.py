@@ -16,9 +16,10 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
-from offramp.analysis import Analysis, analyze
+from offramp.assess import analyze
 from offramp.errors import InputError, OfframpError, Problem
 from offramp.scenario import Scenario, load_scenario
+from offramp.settle.analysis import Analysis
 
 __all__ = [
     "Analysis",

@@ -26,7 +26,7 @@ with exponent 1; the same power ratio Fearon uses to illustrate ``p``).
 ``dp_a(x)`` and ``dc_a(x)`` sum the ``dynamics.effects`` of the options in the
 package ``x``: a security guarantee raising the would-be aggressor's cost, a
 demilitarized zone lowering its chance of a quick win. The package gives
-``a`` its utility ``U_a(x)`` (:mod:`offramp.space`).
+``a`` its utility ``U_a(x)`` (:mod:`offramp.settle.space`).
 
 Side ``a`` prefers to renege at time ``t`` when ``V_a(t) > U_a(x)``. The deal
 is self-enforcing over the horizon ``H`` (``dynamics.horizon``, default 5
@@ -88,7 +88,8 @@ from numpy.typing import NDArray
 from offramp.errors import OfframpError
 from offramp.scenario.distributions import distribution_of
 from offramp.scenario.schema import ActorDynamics, Scenario
-from offramp.space import utilities, utility_tables
+from offramp.settle.analysis import analyze_space
+from offramp.settle.space import utilities, utility_tables
 
 __all__ = [
     "YEARS",
@@ -603,9 +604,7 @@ def _restoring(
 
 def default_package(scenario: Scenario) -> dict[str, str] | None:
     """The Nash package of the settlement analysis, or None when the ratified ZOPA is empty."""
-    from offramp.analysis import analyze
-
-    nash = analyze(scenario).solutions["nash"]
+    nash = analyze_space(scenario).solutions["nash"]
     return None if nash is None else dict(nash.package)
 
 

@@ -173,11 +173,11 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from offramp.bargain import pareto_filter, solve
 from offramp.errors import OfframpError, SpaceTooLargeError
-from offramp.ratify import compile_rules
+from offramp.scenario.rules import compile_rules
 from offramp.scenario.schema import Scenario
-from offramp.space import Space, iter_blocks, utility_tables
+from offramp.settle.solutions import pareto_filter, solve
+from offramp.settle.space import Space, iter_blocks, utility_tables
 
 __all__ = [
     "ACCEPT_RULES",

@@ -47,7 +47,7 @@ from offramp._version import __version__
 from offramp.errors import OfframpError
 
 if TYPE_CHECKING:
-    from offramp.analysis import Analysis
+    from offramp.settle.analysis import Analysis
     from offramp.uncertainty.model import Model
     from offramp.uncertainty.sweep import Draws
 

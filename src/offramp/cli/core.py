@@ -12,12 +12,13 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from offramp.analysis import Analysis, analyze
+from offramp.assess import analyze
 from offramp.cli._app import app, err, fail, guard, out
 from offramp.errors import Problem
 from offramp.scenario import Scenario, load_scenario
 from offramp.scenario.checks import undocumented
 from offramp.scenario.load import line_of
+from offramp.settle.analysis import Analysis
 
 __all__ = ["analyze_command", "check", "schema"]
 

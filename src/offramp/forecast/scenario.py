@@ -48,9 +48,9 @@ from offramp.forecast._common import FloatArray, ForecastInputError, ForecastTra
 from offramp.forecast.compromise import compromise, median
 from offramp.forecast.eu import expected_utility
 from offramp.forecast.exchange import exchange
-from offramp.ratify import compile_rules
+from offramp.scenario.rules import compile_rules
 from offramp.scenario.schema import Scenario
-from offramp.space import utilities, utility_tables
+from offramp.settle.space import utilities, utility_tables
 
 __all__ = [
     "SCENARIO_MODELS",
@@ -196,9 +196,9 @@ class PackageCheck:
 def check_package(scenario: Scenario, package: Mapping[str, str]) -> PackageCheck:
     """Evaluate one package against the veto actors' batnas and the publics' rules.
 
-    Uses the same utilities (:func:`offramp.space.utility_tables`, rounded as
-    in the analysis) and rules (:func:`offramp.ratify.compile_rules`) as
-    :func:`offramp.analysis.analyze`, so a package is in the ratified ZOPA here
+    Uses the same utilities (:func:`offramp.settle.space.utility_tables`, rounded as
+    in the analysis) and rules (:func:`offramp.scenario.rules.compile_rules`) as
+    :func:`offramp.settle.analysis.analyze_space`, so a package is in the ratified ZOPA here
     exactly when the analysis counts it there.
 
     Parameters

@@ -1,7 +1,7 @@
 """Build a :class:`~offramp.report.model.Report` from a scenario and its analysis.
 
 The report presents results computed elsewhere: the settlement analysis
-(:func:`offramp.analysis.analyze`), the package cloud behind the picture
+(:func:`offramp.assess.analyze`), the package cloud behind the picture
 (:func:`offramp.report.cloud.package_cloud`) and, when those engines are
 installed and their results are handed in, the forecast, sweep, sensitivity,
 negotiation and durability sections (:mod:`offramp.report.extras`).
@@ -15,11 +15,11 @@ from typing import Any, Literal
 import numpy as np
 
 from offramp._version import __version__
-from offramp.analysis import Analysis, FrontierPoint
 from offramp.report.cloud import Cloud, package_cloud
 from offramp.report.model import Figure, Report, Section, Table
 from offramp.scenario.schema import Provenance, Scenario
-from offramp.space import Space
+from offramp.settle.analysis import Analysis, FrontierPoint
+from offramp.settle.space import Space
 
 __all__ = ["SOLUTION_NAMES", "build_report", "frontier_figure", "inputs_table"]
 
@@ -506,7 +506,7 @@ def build_report(
     Examples
     --------
     >>> from pathlib import Path
-    >>> from offramp.analysis import analyze
+    >>> from offramp.assess import analyze
     >>> from offramp.scenario import load_scenario
     >>> s = load_scenario(Path(__file__).parents[3] / "scenarios" / "textbook-two-party.yaml")
     >>> report = build_report(s, analyze(s))

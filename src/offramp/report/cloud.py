@@ -1,6 +1,6 @@
 """Every package over two actors' utilities, labelled by who blocks it: the data behind the picture.
 
-:class:`offramp.analysis.Analysis` keeps only what the verdict needs (counts,
+:class:`offramp.settle.analysis.Analysis` keeps only what the verdict needs (counts,
 the frontier, the solutions). To *show* why there is or is not a deal, the
 report and the web app plot every package as a point over two actors'
 utilities, coloured by its status:
@@ -12,9 +12,9 @@ utilities, coloured by its status:
   its batna, and nobody else objects);
 * ``several``: blocked by two or more veto actors or publics.
 
-The status rules are those of :func:`offramp.analysis.analyze`, from the same
+The status rules are those of :func:`offramp.settle.analysis.analyze_space`, from the same
 block loop (the test suite checks the counts agree with it). Packages are
-enumerated in blocks with :func:`offramp.space.iter_blocks`; points with the
+enumerated in blocks with :func:`offramp.settle.space.iter_blocks`; points with the
 same status and the same utilities rounded to :data:`RESOLUTION` are merged
 and counted, so the number of points stays bounded (at most ``(1/RESOLUTION + 1)**2`` per status)
 however large the space.
@@ -27,9 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from offramp.analysis import _blocking, _veto_batna
 from offramp.scenario.schema import Scenario
-from offramp.space import Space
+from offramp.settle.analysis import _blocking, _veto_batna
+from offramp.settle.space import Space
 
 __all__ = ["RESOLUTION", "Cloud", "CloudGroup", "default_axes", "package_cloud"]
 

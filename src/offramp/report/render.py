@@ -85,7 +85,7 @@ def render_html(report: Report) -> str:
     Examples
     --------
     >>> from pathlib import Path
-    >>> from offramp.analysis import analyze
+    >>> from offramp.assess import analyze
     >>> from offramp.report.build import build_report
     >>> from offramp.scenario import load_scenario
     >>> s = load_scenario(Path(__file__).parents[3] / "scenarios" / "textbook-two-party.yaml")
@@ -125,7 +125,7 @@ def render_markdown(report: Report) -> str:
     Examples
     --------
     >>> from pathlib import Path
-    >>> from offramp.analysis import analyze
+    >>> from offramp.assess import analyze
     >>> from offramp.report.build import build_report
     >>> from offramp.scenario import load_scenario
     >>> s = load_scenario(Path(__file__).parents[3] / "scenarios" / "textbook-two-party.yaml")

@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from offramp.analysis import analyze
+from offramp.assess import analyze
 from offramp.report.model import Report, StoredResults
 from offramp.scenario import load_scenario_text
 from offramp.scenario.load import content_hash

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from offramp.analysis import Analysis, analyze
+from offramp.assess import analyze
 from offramp.errors import OfframpError
 from offramp.report.build import build_report
 from offramp.report.extras import (
@@ -25,6 +25,7 @@ from offramp.report.sections import (
     war_path_section,
 )
 from offramp.scenario.schema import Scenario
+from offramp.settle.analysis import Analysis
 
 __all__ = ["QUICK_SWEEP_DRAWS", "report_for", "write_report"]
 
@@ -87,7 +88,7 @@ def report_for(
     ----------
     scenario : Scenario
     analysis : Analysis, optional
-        Computed with :func:`offramp.analysis.analyze` when not given.
+        Computed with :func:`offramp.assess.analyze` when not given.
     axes : (str, str), optional
         Actor ids of the settlement picture's axes.
     forecasts : bool, default True

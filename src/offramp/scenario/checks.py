@@ -7,60 +7,23 @@ point at its line in the file. Messages say what is wrong and how to fix it.
 
 from __future__ import annotations
 
-import difflib
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from offramp.ratify import compile_rules
+from offramp.scenario._found import Found, Path, duplicates, hint, provenance
 from offramp.scenario.paths import check_events
+from offramp.scenario.rules import compile_rules
 
 if TYPE_CHECKING:
-    from offramp.scenario.schema import Issue, Provenance, Public, Scenario
+    from offramp.scenario.schema import Issue, Public, Scenario
 
-__all__ = ["Found", "cross_check", "undocumented"]
-
-Path = tuple[str | int, ...]
-Found = list[tuple[Path, str]]
-
-
-def _hint(name: str, known: Iterable[str]) -> str:
-    known = list(known)
-    close = difflib.get_close_matches(name, known, n=1)
-    if close:
-        return f"did you mean `{close[0]}`?"
-    shown = ", ".join(f"`{k}`" for k in known[:12]) + (", ..." if len(known) > 12 else "")
-    return f"known: {shown}" if known else "none are defined"
-
-
-def _duplicates(items: Sequence[object], where: Path, what: str, found: Found) -> None:
-    ids = [getattr(item, "id") for item in items]  # noqa: B009 - several model types
-    counts = Counter(ids)
-    for k, item_id in enumerate(ids):
-        if counts[item_id] > 1 and ids.index(item_id) != k:
-            first = ids.index(item_id)
-            found.append(
-                (
-                    (*where, k, "id"),
-                    f"duplicate {what} id `{item_id}` (also at {where[-1]}[{first}]); "
-                    "ids must be unique: rename one",
-                )
-            )
-
-
-def _provenance(item: Provenance, path: Path, sources: set[str], found: Found) -> None:
-    if item.source is not None and item.source not in sources:
-        found.append(
-            ((*path, "source"), f"unknown source `{item.source}`; {_hint(item.source, sources)}")
-        )
-    if item.quote is not None and item.source is None:
-        found.append(((*path, "quote"), "a quote needs a `source` it is quoted from; add one"))
+__all__ = ["cross_check", "undocumented"]
 
 
 def _check_issues(issues: Sequence[Issue], found: Found) -> None:
-    _duplicates(issues, ("issues",), "issue", found)
+    duplicates(issues, ("issues",), "issue", found)
     for i, issue in enumerate(issues):
-        _duplicates(issue.options, ("issues", i, "options"), "option", found)
+        duplicates(issue.options, ("issues", i, "options"), "option", found)
         for j in range(1, len(issue.options)):
             before, here = issue.options[j - 1], issue.options[j]
             if here.at <= before.at:
@@ -75,7 +38,7 @@ def _check_issues(issues: Sequence[Issue], found: Found) -> None:
 
 def _check_actors(scenario: Scenario, sources: set[str], found: Found) -> None:
     issues = {issue.id: issue for issue in scenario.issues}
-    _duplicates(scenario.actors, ("actors",), "actor", found)
+    duplicates(scenario.actors, ("actors",), "actor", found)
     if not any(actor.veto for actor in scenario.actors):
         found.append(
             (
@@ -86,7 +49,7 @@ def _check_actors(scenario: Scenario, sources: set[str], found: Found) -> None:
         )
     for a, actor in enumerate(scenario.actors):
         path: Path = ("actors", a)
-        _provenance(actor, path, sources, found)
+        provenance(actor, path, sources, found)
         if actor.veto and actor.batna is None:
             found.append(
                 (
@@ -113,13 +76,13 @@ def _check_actors(scenario: Scenario, sources: set[str], found: Found) -> None:
         seen: dict[str, int] = {}
         for s, stance in enumerate(actor.stances):
             spath: Path = (*path, "stances", s)
-            _provenance(stance, spath, sources, found)
+            provenance(stance, spath, sources, found)
             issue = issues.get(stance.issue)
             if issue is None:
                 found.append(
                     (
                         (*spath, "issue"),
-                        f"unknown issue `{stance.issue}`; {_hint(stance.issue, issues)}",
+                        f"unknown issue `{stance.issue}`; {hint(stance.issue, issues)}",
                     )
                 )
                 continue
@@ -139,7 +102,7 @@ def _check_actors(scenario: Scenario, sources: set[str], found: Found) -> None:
                     (
                         (*spath, "position"),
                         f"`{stance.position}` is not an option of `{issue.id}`; "
-                        f"{_hint(stance.position, option_ids)} (or give a number from 0 to 100)",
+                        f"{hint(stance.position, option_ids)} (or give a number from 0 to 100)",
                     )
                 )
             if stance.values is not None:
@@ -150,7 +113,7 @@ def _check_actors(scenario: Scenario, sources: set[str], found: Found) -> None:
                         (
                             (*spath, "values", unknown[0]),
                             f"`{unknown[0]}` is not an option of `{issue.id}`; "
-                            f"{_hint(unknown[0], option_ids)}",
+                            f"{hint(unknown[0], option_ids)}",
                         )
                     )
                 if missing:
@@ -169,14 +132,14 @@ def _check_public(
     path: Path = ("publics", p)
     actor_ids = [actor.id for actor in scenario.actors]
     issues = {issue.id: issue for issue in scenario.issues}
-    _provenance(public, path, sources, found)
+    provenance(public, path, sources, found)
     if public.of not in actor_ids:
-        found.append(((*path, "of"), f"unknown actor `{public.of}`; {_hint(public.of, actor_ids)}"))
+        found.append(((*path, "of"), f"unknown actor `{public.of}`; {hint(public.of, actor_ids)}"))
     ids_ok = True
     baselines = 0
     for r, rule in enumerate(public.rules):
         rpath: Path = (*path, "rules", r)
-        _provenance(rule, rpath, sources, found)
+        provenance(rule, rpath, sources, found)
         baselines += not rule.when
         for issue_id, option_ids in rule.when.items():
             issue = issues.get(issue_id)
@@ -185,7 +148,7 @@ def _check_public(
                 found.append(
                     (
                         (*rpath, "when", issue_id),
-                        f"unknown issue `{issue_id}`; {_hint(issue_id, issues)}",
+                        f"unknown issue `{issue_id}`; {hint(issue_id, issues)}",
                     )
                 )
                 continue
@@ -205,7 +168,7 @@ def _check_public(
                         (
                             (*rpath, "when", issue_id, o),
                             f"`{option_id}` is not an option of `{issue_id}`; "
-                            f"{_hint(option_id, known)}",
+                            f"{hint(option_id, known)}",
                         )
                     )
     if baselines == 0:
@@ -245,11 +208,11 @@ def _check_dynamics(scenario: Scenario, sources: set[str], found: Found) -> None
     seen: dict[str, int] = {}
     for d, entry in enumerate(dynamics.actors):
         path: Path = ("dynamics", "actors", d)
-        _provenance(entry, path, sources, found)
+        provenance(entry, path, sources, found)
         for key in ("actor", "against"):
             name = getattr(entry, key)
             if name not in actors:
-                found.append(((*path, key), f"unknown actor `{name}`; {_hint(name, actors)}"))
+                found.append(((*path, key), f"unknown actor `{name}`; {hint(name, actors)}"))
         if entry.actor == entry.against:
             found.append(((*path, "against"), "an actor cannot fight itself; name its opponent"))
         if entry.actor in seen:
@@ -292,19 +255,19 @@ def _check_dynamics(scenario: Scenario, sources: set[str], found: Found) -> None
     belligerents = {entry.actor for entry in dynamics.actors}
     for e, effect in enumerate(dynamics.effects):
         path = ("dynamics", "effects", e)
-        _provenance(effect, path, sources, found)
+        provenance(effect, path, sources, found)
         if effect.actor not in belligerents:
             found.append(
                 (
                     (*path, "actor"),
                     f"`{effect.actor}` has no entry in dynamics.actors; "
-                    f"{_hint(effect.actor, belligerents)}",
+                    f"{hint(effect.actor, belligerents)}",
                 )
             )
         issue = issues.get(effect.issue)
         if issue is None:
             found.append(
-                ((*path, "issue"), f"unknown issue `{effect.issue}`; {_hint(effect.issue, issues)}")
+                ((*path, "issue"), f"unknown issue `{effect.issue}`; {hint(effect.issue, issues)}")
             )
             continue
         option_ids = [o.id for o in issue.options]
@@ -313,7 +276,7 @@ def _check_dynamics(scenario: Scenario, sources: set[str], found: Found) -> None
                 (
                     (*path, "option"),
                     f"`{effect.option}` is not an option of `{issue.id}`; "
-                    f"{_hint(effect.option, option_ids)}",
+                    f"{hint(effect.option, option_ids)}",
                 )
             )
 
@@ -327,11 +290,11 @@ def cross_check(scenario: Scenario) -> Found:
         Empty when the scenario is valid.
     """
     found: Found = []
-    _duplicates(scenario.sources, ("sources",), "source", found)
+    duplicates(scenario.sources, ("sources",), "source", found)
     sources = {source.id for source in scenario.sources}
     _check_issues(scenario.issues, found)
     _check_actors(scenario, sources, found)
-    _duplicates(scenario.publics, ("publics",), "public", found)
+    duplicates(scenario.publics, ("publics",), "public", found)
     for p, public in enumerate(scenario.publics):
         _check_public(public, p, scenario, sources, found)
     _check_dynamics(scenario, sources, found)

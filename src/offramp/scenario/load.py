@@ -22,7 +22,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from offramp.errors import InputError, Problem
-from offramp.scenario.checks import Found
+from offramp.scenario._found import Found
 from offramp.scenario.schema import Scenario
 
 __all__ = ["content_hash", "line_of", "load_scenario", "load_scenario_data", "load_scenario_text"]

@@ -28,10 +28,10 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from offramp.scenario._found import Found, Path, duplicates, hint, provenance
 from offramp.scenario.distributions import distribution_of, parse_number
 
 if TYPE_CHECKING:
-    from offramp.scenario.checks import Found, Path
     from offramp.scenario.schema import Scenario
 
 __all__ = [
@@ -78,10 +78,8 @@ class PathError(ValueError):
 
 
 def _pick(kind: str, name: str, ids: list[str]) -> int:
-    from offramp.scenario.checks import _hint
-
     if name not in ids:
-        raise PathError(f"unknown {kind} `{name}`; {_hint(name, ids)}")
+        raise PathError(f"unknown {kind} `{name}`; {hint(name, ids)}")
     return ids.index(name)
 
 
@@ -174,9 +172,7 @@ def parse_change(target: Target, value: Any) -> tuple[str, Any]:
     if target.field == "position" and isinstance(value, str):
         known = [o for o, _ in target.options]
         if value not in known:
-            from offramp.scenario.checks import _hint
-
-            raise ValueError(f"`{value}` is not an option of the issue; {_hint(value, known)}")
+            raise ValueError(f"`{value}` is not an option of the issue; {hint(value, known)}")
     parsed = parse_number(
         value,
         target.low,
@@ -193,8 +189,6 @@ def check_events(scenario: Scenario, sources: set[str]) -> Found:
     Also checks that option ids drawn by a ``choice`` on a position are options of
     the issue.
     """
-    from offramp.scenario.checks import _duplicates, _hint, _provenance
-
     found: Found = []
     for a, actor in enumerate(scenario.actors):
         for s, stance in enumerate(actor.stances):
@@ -208,16 +202,16 @@ def check_events(scenario: Scenario, sources: set[str]) -> Found:
                     found.append(
                         (
                             ("actors", a, "stances", s, "position"),
-                            f"`{choice}` is not an option of `{issue.id}`; {_hint(choice, known)}",
+                            f"`{choice}` is not an option of `{issue.id}`; {hint(choice, known)}",
                         )
                     )
     events = scenario.events
-    _duplicates(events, ("events",), "event", found)
+    duplicates(events, ("events",), "event", found)
     seen: dict[str, int] = {}
     for e, event in enumerate(events):
         path: Path = ("events", e)
-        _provenance(event, path, sources, found)
-        _duplicates(event.branches, (*path, "branches"), "branch", found)
+        provenance(event, path, sources, found)
+        duplicates(event.branches, (*path, "branches"), "branch", found)
         if event.date < scenario.as_of:
             found.append(
                 (
@@ -242,7 +236,7 @@ def check_events(scenario: Scenario, sources: set[str]) -> Found:
                     (
                         (*path, "given"),
                         f"`given` must name {where} event listed above this one; got "
-                        f"`{event.given}`; {_hint(event.given, list(seen))}",
+                        f"`{event.given}`; {hint(event.given, list(seen))}",
                     )
                 )
             else:
@@ -250,7 +244,7 @@ def check_events(scenario: Scenario, sources: set[str]) -> Found:
         _check_probabilities(event, parent, path, found)
         for b, branch in enumerate(event.branches):
             bpath: Path = (*path, "branches", b)
-            _provenance(branch, bpath, sources, found)
+            provenance(branch, bpath, sources, found)
             for key, value in branch.changes.items():
                 try:
                     target = resolve(scenario, key)

@@ -1,20 +1,20 @@
 """The settlement analysis batched over draws: ZOPA, ratification, Nash package, blockers.
 
 For a batch of drawn inputs (:class:`~offramp.uncertainty.model.Inputs`)
-this computes, per draw, exactly what :func:`offramp.analysis.analyze`
+this computes, per draw, exactly what :func:`offramp.settle.analysis.analyze_space`
 computes for one scenario, with the same definitions and the same floating
 point operations (so a draw of point values reproduces ``analyze``
 bit for bit; see tests/test_uncertainty.py):
 
 * utilities of the veto actors summed in the order of
-  :func:`offramp.space.iter_blocks` (laid out packages-first, see
+  :func:`offramp.settle.space.iter_blocks` (laid out packages-first, see
   :func:`_blocks`) over batched utility tables built as
-  :func:`offramp.space.utility_tables` does;
+  :func:`offramp.settle.space.utility_tables` does;
 * ZOPA: packages every veto actor strictly prefers to its batna; ratified:
   those every public's predicted rejection is below its threshold;
 * the Nash package (Nash 1950, https://doi.org/10.2307/1907266): the
   ratified package maximizing the product of gains over batnas, ties within
-  1e-12 (as :func:`offramp.bargain.solve`) going to the lowest package index
+  1e-12 (as :func:`offramp.settle.solutions.solve`) going to the lowest package index
   among the tied packages that no other tied package Pareto-dominates. This
   equals ``analyze``'s choice on the frontier: a dominated maximizer's
   dominator has a product at least as large, so it is tied too;
@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from offramp.space import DECIMALS
+from offramp.settle.space import DECIMALS
 from offramp.uncertainty.model import Inputs, Model
 
 __all__ = ["Settlement", "batched_tables", "settle"]
@@ -72,7 +72,7 @@ class Settlement:
 def batched_tables(model: Model, inputs: Inputs) -> list[NDArray[np.float64]]:
     """Weighted option values of the veto actors, one array (B, V, K_i) per issue.
 
-    The same arithmetic as :func:`offramp.space.utility_tables`, per draw.
+    The same arithmetic as :func:`offramp.settle.space.utility_tables`, per draw.
     """
     n = inputs.salience.shape[0]
     sizes = model.space.sizes
@@ -101,7 +101,7 @@ def batched_tables(model: Model, inputs: Inputs) -> list[NDArray[np.float64]]:
 def _blocks(
     tables: list[NDArray[np.float64]], block_size: int
 ) -> Iterator[tuple[int, NDArray[np.float64]]]:
-    """:func:`offramp.space.iter_blocks` in package-major layout.
+    """:func:`offramp.settle.space.iter_blocks` in package-major layout.
 
     ``tables[i]`` has shape (K_i, V, B); yields ``(start, utility)`` with
     utility of shape (m, V, B). The additions are those of ``iter_blocks``
@@ -147,7 +147,7 @@ def settle(model: Model, inputs: Inputs, block_size: int = 1 << 18) -> Settlemen
     inputs : Inputs
         A batch of B draws.
     block_size : int
-        Packages per block, as in :func:`offramp.analysis.analyze` (results
+        Packages per block, as in :func:`offramp.settle.analysis.analyze_space` (results
         do not depend on it except for the cross-block tie rule above).
 
     Returns

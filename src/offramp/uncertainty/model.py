@@ -33,12 +33,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from offramp.ratify import RuleTable, compile_rules
 from offramp.scenario.distributions import Distribution, distribution_of
 from offramp.scenario.load import content_hash
 from offramp.scenario.paths import Target, parse_change, resolve
+from offramp.scenario.rules import RuleTable, compile_rules
 from offramp.scenario.schema import Scenario
-from offramp.space import Space
+from offramp.settle.space import Space
 
 __all__ = [
     "Change",

@@ -47,7 +47,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from offramp._version import __version__
-from offramp.analysis import analyze
+from offramp.assess import analyze
 from offramp.errors import InputError, OfframpError, Problem
 from offramp.report.build import frontier_figure
 from offramp.report.cloud import package_cloud

@@ -8,7 +8,7 @@ dominance count between two point sets::
     #{(a, b) : s_A(a)_v + s_B(b)_v > t_v for every veto actor v}
         = sum over a of #{b : s_B(b)_v >= t_v - s_A(a)_v + 1 for every v}
 
-(sums in the exact integer units of :mod:`offramp.merge`, ``t_v`` the largest
+(sums in the exact integer units of :mod:`offramp.settle.merge`, ``t_v`` the largest
 sum whose rounded utility is not above the batna, so the count is exactly
 enumeration's). Each side has about the square root of the space's size, so
 10^12 packages are two sets of about 10^6 (Horowitz & Sahni 1974, *Computing
@@ -52,10 +52,10 @@ from math import isqrt, prod
 import numpy as np
 from numpy.typing import NDArray
 
-from offramp.merge import quantize, threshold_of
-from offramp.ratify import compile_rules
+from offramp.scenario.rules import compile_rules
 from offramp.scenario.schema import Scenario
-from offramp.space import utility_tables
+from offramp.settle.merge import quantize, threshold_of
+from offramp.settle.space import utility_tables
 
 __all__ = ["MAX_QUERIES", "MAX_SIDE", "Count", "Counts", "count_packages"]
 
@@ -184,7 +184,7 @@ def count_packages(
     --------
     >>> from pathlib import Path
     >>> from offramp.scenario import load_scenario
-    >>> path = Path(__file__).parents[2] / "scenarios" / "textbook-two-party.yaml"
+    >>> path = Path(__file__).parents[3] / "scenarios" / "textbook-two-party.yaml"
     >>> c = count_packages(load_scenario(path))
     >>> c.zopa, c.ratified
     (Count(lower=5, upper=5), Count(lower=4, upper=4))

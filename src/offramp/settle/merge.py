@@ -1,6 +1,6 @@
 """Exact Pareto frontiers of astronomically large settlement spaces, by merging issues.
 
-Utility is additive over issues (:mod:`offramp.space`), so the veto actors'
+Utility is additive over issues (:mod:`offramp.settle.space`), so the veto actors'
 utility vectors of a product space are the Minkowski sum of the issues'
 vectors, and the Pareto frontier of a Minkowski sum is the frontier of the
 sum of the frontiers::
@@ -21,10 +21,10 @@ to the multiple criteria knapsack problem*, Naval Research Logistics 47(1),
 57-76).
 
 Interpretive choices, each needed to give exactly the answer of
-enumeration (:func:`offramp.analysis.analyze` with ``method="enumeration"``):
+enumeration (:func:`offramp.settle.analysis.analyze_space` with ``method="enumeration"``):
 
 * **Exact integer sums.** Enumeration rounds each package's float sum to
-  :data:`offramp.space.DECIMALS` decimals, so that packages equal in exact
+  :data:`offramp.settle.space.DECIMALS` decimals, so that packages equal in exact
   arithmetic compare equal. Here every weighted option value is an integer
   number of units of 2**-60 (:data:`SCALE`) and a package's utility is its
   integer sum converted and rounded the same way (:func:`utility_of`). Sums
@@ -39,7 +39,7 @@ enumeration (:func:`offramp.analysis.analyze` with ``method="enumeration"``):
   strictly better for every completion. Near-ties are kept until the end,
   where an exact Pareto filter on the rounded utilities keeps every package
   whose utility vector is not dominated, equal vectors included, as
-  :func:`offramp.bargain.pareto_filter` does.
+  :func:`offramp.settle.solutions.pareto_filter` does.
 * **Batnas at the end**, plus bound pruning: a package in the ZOPA
   dominated by another is dominated by one in the ZOPA (the dominator has
   higher utilities), so Pareto(ZOPA) = Pareto(space) ∩ ZOPA. A partial sum
@@ -76,10 +76,10 @@ from math import prod
 import numpy as np
 from numpy.typing import NDArray
 
-from offramp.bargain import _nondominated, pareto_filter
-from offramp.ratify import compile_rules
+from offramp.scenario.rules import compile_rules
 from offramp.scenario.schema import Scenario
-from offramp.space import DECIMALS, utility_tables
+from offramp.settle.solutions import _nondominated, pareto_filter
+from offramp.settle.space import DECIMALS, utility_tables
 
 __all__ = [
     "MARGIN",
@@ -127,7 +127,7 @@ def quantize(tables: list[NDArray[np.float64]]) -> list[NDArray[np.int64]]:
     Parameters
     ----------
     tables : list of ndarray of float64, each of shape (n_actors, n_options_i)
-        From :func:`offramp.space.utility_tables`.
+        From :func:`offramp.settle.space.utility_tables`.
 
     Returns
     -------
@@ -410,7 +410,7 @@ def merge_frontier(
     --------
     >>> from pathlib import Path
     >>> from offramp.scenario import load_scenario
-    >>> path = Path(__file__).parents[2] / "scenarios" / "textbook-two-party.yaml"
+    >>> path = Path(__file__).parents[3] / "scenarios" / "textbook-two-party.yaml"
     >>> f = merge_frontier(load_scenario(path))
     >>> f.exact, f.options.shape[0], f.utility.shape[0]
     (True, 2, 2)

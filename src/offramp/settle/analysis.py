@@ -1,17 +1,17 @@
 """Settlement-space analysis of a scenario: ZOPA, ratification, frontier, solutions, blockers.
 
 ``analyze`` enumerates every package in blocks (so memory stays bounded),
-computes each actor's utility (:mod:`offramp.space`), keeps the packages every
+computes each actor's utility (:mod:`offramp.settle.space`), keeps the packages every
 veto actor strictly prefers to its batna (the zone of possible agreement,
-ZOPA) and those every public also ratifies (:mod:`offramp.ratify`), finds the
+ZOPA) and those every public also ratifies (:mod:`offramp.scenario.rules`), finds the
 Pareto frontier of that ratified ZOPA over the veto actors' utilities and the
-bargaining solutions on it (:mod:`offramp.bargain`), counts who blocks the
+bargaining solutions on it (:mod:`offramp.settle.solutions`), counts who blocks the
 rest, and says in words what that means.
 
 Large spaces are analyzed without enumeration (``method="merge"``,
 chosen automatically above :data:`ENUMERATION_MAX` packages): the frontier
-by merging issues (:mod:`offramp.merge`), the counts by meeting in the
-middle (:mod:`offramp.count`). Both methods give identical results where
+by merging issues (:mod:`offramp.settle.merge`), the counts by meeting in the
+middle (:mod:`offramp.settle.count`). Both methods give identical results where
 both run; with three or more veto actors the merge reports some counts as
 bounds (``zopa_bounds``, ``ratified_bounds``, ``Blocker.sole_bounds``), and
 a frontier over the memory budget as an ε-Pareto approximation
@@ -24,21 +24,22 @@ app only present it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from offramp._version import __version__
-from offramp.bargain import SOLUTIONS, pareto_filter, solve
-from offramp.count import Count, count_packages
 from offramp.errors import SpaceTooLargeError
-from offramp.merge import MAX_POINTS, FrontierTooLargeError, merge_frontier
-from offramp.ratify import compile_rules
 from offramp.scenario.load import content_hash
+from offramp.scenario.rules import compile_rules
 from offramp.scenario.schema import Scenario
-from offramp.space import Space, iter_blocks, utility_tables
+from offramp.settle.count import Count, count_packages
+from offramp.settle.explain import Tally, explain, explain_empty, merged
+from offramp.settle.merge import MAX_POINTS
+from offramp.settle.solutions import SOLUTIONS, pareto_filter, solve
+from offramp.settle.space import Space, iter_blocks, utility_tables
 
 __all__ = [
     "ENUMERATION_MAX",
@@ -47,7 +48,7 @@ __all__ = [
     "Analysis",
     "Blocker",
     "FrontierPoint",
-    "analyze",
+    "analyze_space",
 ]
 
 MAX_PACKAGES = 20_000_000
@@ -58,7 +59,7 @@ ENUMERATION_MAX = 1 << 20
 
 Enumeration counts every set exactly and takes under a second at this size;
 merging is faster still but, with three or more veto actors, may report the
-counts as bounds (see :mod:`offramp.count`).
+counts as bounds (see :mod:`offramp.settle.count`).
 """
 
 METHODS = ("auto", "enumeration", "merge")
@@ -176,31 +177,6 @@ class Analysis:
         } | extra
 
 
-@dataclass
-class _Tally:
-    """Running totals over blocks of packages."""
-
-    n_veto: int
-    n_blockers: int
-    zopa: int = 0
-    ratified: int = 0
-    blocked: NDArray[np.int64] = field(init=False)
-    sole: NDArray[np.int64] = field(init=False)
-    zopa_rejected: NDArray[np.int64] = field(init=False)
-    # best utility of each veto actor among packages every other party accepts
-    best_if_others: NDArray[np.float64] = field(init=False)
-    others_ok: NDArray[np.int64] = field(init=False)
-    front_index: list[NDArray[np.int64]] = field(default_factory=list)
-    front_utility: list[NDArray[np.float64]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.blocked = np.zeros(self.n_blockers, dtype=np.int64)
-        self.sole = np.zeros(self.n_blockers, dtype=np.int64)
-        self.zopa_rejected = np.zeros(self.n_blockers - self.n_veto, dtype=np.int64)
-        self.best_if_others = np.full(self.n_veto, -np.inf)
-        self.others_ok = np.zeros(self.n_veto, dtype=np.int64)
-
-
 def _frontier(
     index: NDArray[np.int64], utility: NDArray[np.float64], veto: NDArray[np.intp]
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
@@ -246,21 +222,13 @@ def _blocking(
         yield index, utility, refuses, rejects
 
 
-def analyze(
-    scenario: Scenario,
-    *,
-    block_size: int = 1 << 18,
-    method: str = "auto",
-    forecasts: bool = True,
-    durability: bool = True,
+def analyze_space(
+    scenario: Scenario, *, block_size: int = 1 << 18, method: str = "auto"
 ) -> Analysis:
     """Analyze a scenario's settlement space, by enumeration or by merging issues.
 
-    Besides the settlement space itself, the result reports every forecast
-    model's forecast per issue (:func:`offramp.forecast.scenario.forecasts`)
-    and, for scenarios with ``dynamics``, whether each solution would hold
-    (:func:`offramp.durability.durability`); both can be switched off when only
-    the settlement space is wanted (the web workbench does, for speed).
+    The result's ``forecasts`` and ``durability`` are left empty: the whole
+    analysis, with those, is :func:`offramp.assess.analyze`.
 
     Parameters
     ----------
@@ -269,12 +237,8 @@ def analyze(
         Packages per block of enumeration; bounds memory, does not change results.
     method : {"auto", "enumeration", "merge"}, default "auto"
         ``"auto"`` enumerates spaces of at most :data:`ENUMERATION_MAX`
-        packages and merges larger ones (:mod:`offramp.merge`); the result's
+        packages and merges larger ones (:mod:`offramp.settle.merge`); the result's
         ``method`` says which ran. Both give identical results.
-    forecasts : bool, default True
-        Also run the forecast models on the scenario.
-    durability : bool, default True
-        Also assess the durability of every solution (scenarios with ``dynamics``).
 
     Returns
     -------
@@ -291,31 +255,11 @@ def analyze(
     --------
     >>> from pathlib import Path
     >>> from offramp.scenario import load_scenario
-    >>> path = Path(__file__).parents[2] / "scenarios" / "textbook-two-party.yaml"
-    >>> a = analyze(load_scenario(path))
+    >>> path = Path(__file__).parents[3] / "scenarios" / "textbook-two-party.yaml"
+    >>> a = analyze_space(load_scenario(path))
     >>> a.zopa_count, a.ratified_count, a.solutions["nash"].package
     (5, 4, {'border': 'split', 'prisoners': 'all_for_all', 'sanctions': 'lifted'})
     """
-    result = _analyze_space(scenario, block_size=block_size, method=method)
-    if durability and scenario.dynamics is not None:
-        from offramp.durability import durability as durability_of
-
-        result = replace(
-            result,
-            durability={
-                name: None if point is None else durability_of(scenario, point.package).to_dict()
-                for name, point in result.solutions.items()
-            },
-        )
-    if forecasts:
-        from offramp.forecast.scenario import forecasts as forecasts_of
-
-        result = replace(result, forecasts=forecasts_of(scenario))
-    return result
-
-
-def _analyze_space(scenario: Scenario, *, block_size: int, method: str) -> Analysis:
-    """The settlement-space analysis proper (see :func:`analyze`)."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     space = Space.of(scenario)
@@ -327,7 +271,7 @@ def _analyze_space(scenario: Scenario, *, block_size: int, method: str) -> Analy
             f"{MAX_PACKAGES:,}: use method='merge' (the default for large spaces)"
         )
     veto, batna = _veto_batna(scenario)
-    tally = _Tally(len(veto), len(veto) + len(scenario.publics))
+    tally = Tally(len(veto), len(veto) + len(scenario.publics))
 
     for index, utility, refuses, rejects in _blocking(scenario, space, block_size):
         blocks = np.concatenate([refuses, rejects])
@@ -383,7 +327,7 @@ def _analyze_space(scenario: Scenario, *, block_size: int, method: str) -> Analy
         Blocker(who, kind, label, int(tally.blocked[k]), int(tally.sole[k]))  # type: ignore[arg-type]
         for k, (who, kind, label) in enumerate(labels)
     )
-    verdict, reasons = _explain(scenario, space, tally, batna, solutions)
+    verdict, reasons = explain(scenario, space, tally, batna, _nash(solutions))
     return Analysis(
         scenario=scenario.id,
         scenario_hash=content_hash(scenario),
@@ -402,12 +346,9 @@ def _analyze_space(scenario: Scenario, *, block_size: int, method: str) -> Analy
     )
 
 
-def _merged(scenario: Scenario, **kwargs: Any) -> Any:
-    """The merged frontier, or its ε-approximation when the exact one exceeds the budget."""
-    try:
-        return merge_frontier(scenario, **kwargs)
-    except FrontierTooLargeError:
-        return merge_frontier(scenario, approximate=True, **kwargs)
+def _nash(solutions: dict[str, FrontierPoint | None]) -> dict[str, str] | None:
+    nash = solutions["nash"]
+    return None if nash is None else nash.package
 
 
 def _bounds(count: Count) -> tuple[int, int] | None:
@@ -418,7 +359,7 @@ def _analyze_by_merging(scenario: Scenario, space: Space) -> Analysis:
     """The analysis without enumeration: frontier by merging, counts by meeting in the middle."""
     veto, batna = _veto_batna(scenario)
     actor_ids = [actor.id for actor in scenario.actors]
-    front = _merged(scenario)
+    front = merged(scenario)
     counts = count_packages(scenario)
     utility = front.utility
     weights = _weights(space.sizes)
@@ -451,9 +392,9 @@ def _analyze_by_merging(scenario: Scenario, space: Space) -> Analysis:
         ratified = Count(0, 0)
     ratified = Count(max(ratified.lower, len(frontier)), ratified.upper)
     zopa = Count(max(zopa.lower, ratified.lower), zopa.upper)
-    tally = _Tally(len(veto), len(veto) + len(scenario.publics))
+    tally = Tally(len(veto), len(veto) + len(scenario.publics))
     if not frontier:
-        zopa = _explain_empty(scenario, veto, tally, zopa)
+        zopa = explain_empty(scenario, veto, tally, zopa)
     tally.zopa, tally.ratified = zopa.lower, ratified.lower
     labels = [(a.id, "actor", a.label) for a in scenario.actors if a.veto] + [
         (p.id, "public", p.label) for p in scenario.publics
@@ -462,8 +403,8 @@ def _analyze_by_merging(scenario: Scenario, space: Space) -> Analysis:
         Blocker(who, kind, label, b.lower, s.lower, _bounds(s))  # type: ignore[arg-type]
         for (who, kind, label), b, s in zip(labels, counts.blocked, counts.sole, strict=True)
     )
-    verdict, reasons = _explain(
-        scenario, space, tally, batna, solutions, _bounds(zopa), _bounds(ratified)
+    verdict, reasons = explain(
+        scenario, space, tally, batna, _nash(solutions), _bounds(zopa), _bounds(ratified)
     )
     if not front.exact:
         reasons.append(
@@ -500,106 +441,3 @@ def _weights(sizes: tuple[int, ...]) -> list[int]:
     for i in range(len(sizes) - 2, -1, -1):
         out[i] = out[i + 1] * sizes[i + 1]
     return out
-
-
-def _explain_empty(scenario: Scenario, veto: NDArray[np.intp], tally: _Tally, zopa: Count) -> Count:
-    """What the verdict needs when the ratified ZOPA is empty, found by merging.
-
-    For each veto actor, the best utility among packages every other veto
-    actor accepts and every public ratifies (a maximum is attained on their
-    Pareto frontier); whether any package is in the ZOPA (the returned ZOPA
-    count is tightened with it); whether each public rejects every ZOPA
-    package.
-    """
-    veto_ids = [scenario.actors[v].id for v in veto]
-    for k, v in enumerate(veto):
-        others = [a for a in veto_ids if a != veto_ids[k]]
-        front = _merged(scenario, batna=others)
-        tally.others_ok[k] = len(front.options)
-        if len(front.options):
-            tally.best_if_others[k] = float(front.utility[v].max())
-    in_zopa = len(_merged(scenario, ratify=False).options)
-    zopa = Count(0, 0) if not in_zopa else Count(max(zopa.lower, in_zopa), zopa.upper)
-    for p, public in enumerate(scenario.publics):
-        passed = len(_merged(scenario, ratify=[public.id]).options)
-        tally.zopa_rejected[p] = zopa.lower if passed == 0 else -1
-    return zopa
-
-
-def _option_label(scenario: Scenario, issue_id: str, option_id: str) -> str:
-    return next(o.label for o in scenario.issue(issue_id).options if o.id == option_id)
-
-
-def _join(words: list[str]) -> str:
-    if len(words) <= 2:
-        return " and ".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def _explain(
-    scenario: Scenario,
-    space: Space,
-    tally: _Tally,
-    batna: NDArray[np.float64],
-    solutions: dict[str, FrontierPoint | None],
-    zopa_bounds: tuple[int, int] | None = None,
-    ratified_bounds: tuple[int, int] | None = None,
-) -> tuple[str, list[str]]:
-    """The verdict in one sentence and the reasons behind it (counts as bounds when inexact)."""
-    veto_actors = [a for a in scenario.actors if a.veto]
-    publics = scenario.publics
-    total = f"{space.size:,}"
-    zopa_words = f"{tally.zopa:,}" if zopa_bounds is None else f"At least {tally.zopa:,}"
-    if tally.ratified:
-        nash = solutions["nash"]
-        assert nash is not None
-        labelled = ", ".join(
-            f"{issue.label}: {_option_label(scenario, issue.id, nash.package[issue.id])}"
-            for issue in scenario.issues
-        )
-        share = tally.ratified / space.size
-        many = f"{tally.ratified:,} of {total} packages ({share:.1%})"
-        if ratified_bounds is not None:
-            lo, hi = ratified_bounds
-            many = f"between {lo:,} and {hi:,} of {total} packages"
-        verdict = (
-            f"A settlement is possible: {many} beat "
-            f"every veto actor's batna{' and pass every public' if publics else ''}; "
-            f"the Nash bargaining solution is {labelled}."
-        )
-        return verdict, [verdict]
-
-    reasons: list[str] = []
-    ratified_by = f"ratified by {_join([p.label for p in publics])}" if publics else ""
-    for v, actor in enumerate(veto_actors):
-        if tally.others_ok[v] == 0:
-            continue
-        others = [a.label for a in veto_actors if a.id != actor.id]
-        clauses = ([f"acceptable to {_join(others)}"] if others else []) + (
-            [ratified_by] if ratified_by else []
-        )
-        which = f"every package {' and '.join(clauses)}" if clauses else "every package"
-        reasons.append(
-            f"{which} gives {actor.label} at most {tally.best_if_others[v]:.2f}, "
-            f"below its batna of {batna[v]:.2f}"
-        )
-    if tally.zopa and not reasons:
-        for p, public in enumerate(publics):
-            if tally.zopa_rejected[p] == tally.zopa:
-                reasons.append(
-                    f"{zopa_words} packages beat every veto actor's batna, but {public.label} "
-                    "would reject all of them "
-                    f"(predicted rejection at least {public.threshold:.0%})"
-                )
-        if not reasons:
-            reasons.append(
-                f"{zopa_words} packages beat every veto actor's batna, but each is rejected by "
-                f"at least one of {_join([p.label for p in publics])}"
-            )
-    if not reasons:
-        reasons.append(
-            "no package beats every veto actor's batna at once: each side's acceptable "
-            "packages are unacceptable to another"
-        )
-    verdict = f"No settlement: {reasons[0]}."
-    return verdict, [r[0].upper() + r[1:] + "." for r in reasons]

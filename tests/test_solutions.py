@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from offramp.bargain import SOLUTIONS, pareto_filter, solve
+from offramp.settle.solutions import SOLUTIONS, pareto_filter, solve
 from tests.strategies import dominates
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from offramp.ratify import compile_rules
 from offramp.scenario import Issue, Option, Public, Rule
+from offramp.scenario.rules import compile_rules
 
 
 def issue(name: str, *options: str) -> Issue:
