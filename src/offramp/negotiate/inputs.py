@@ -1,0 +1,66 @@
+"""A scenario as the protocol's inputs: the veto actors' utilities and the ratified packages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from numpy.typing import NDArray
+
+from offramp.errors import SpaceTooLargeError
+from offramp.negotiate.strategies import (
+    StrategyError,
+)
+from offramp.scenario.rules import compile_rules
+from offramp.scenario.schema import Scenario
+from offramp.settle.space import Space, iter_blocks, utility_tables
+
+__all__ = ["MAX_PACKAGES", "rounds_until", "scenario_inputs"]
+
+
+MAX_PACKAGES = 1_000_000
+"""Largest space :func:`negotiate` simulates over (every turn scans every package)."""
+
+
+def rounds_until(scenario: Scenario, deadline: dt.date, round_days: int = 7) -> int:
+    """Rounds of ``round_days`` days from the scenario's ``as_of`` to a date (at least 1).
+
+    Raises
+    ------
+    StrategyError
+        If the date is not after ``as_of``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> rounds_until(SimpleNamespace(as_of=dt.date(2024, 9, 16)), dt.date(2025, 1, 20))
+    18
+    """
+    days = (deadline - scenario.as_of).days
+    if days <= 0:
+        raise StrategyError(
+            f"the deadline {deadline} is not after the scenario's date ({scenario.as_of}); "
+            "give a later date or a number of rounds"
+        )
+    return max(1, -(-days // round_days))
+
+
+def scenario_inputs(
+    scenario: Scenario,
+) -> tuple[Space, NDArray[np.intp], NDArray[np.float64], NDArray[np.bool_]]:
+    space = Space.of(scenario)
+    if space.size > MAX_PACKAGES:
+        raise SpaceTooLargeError(
+            f"the scenario has {space.size:,} packages; negotiation simulates at most "
+            f"{MAX_PACKAGES:,}: merge options or split the scenario into stages"
+        )
+    veto = np.array([a for a, actor in enumerate(scenario.actors) if actor.veto], dtype=np.intp)
+    tables = utility_tables(scenario)
+    utility = np.concatenate([block[veto] for _, block in iter_blocks(tables)], axis=1)
+    allowed = np.ones(space.size, dtype=bool)
+    if scenario.publics:
+        options = space.options_of(np.arange(space.size, dtype=np.int64))
+        for public in scenario.publics:
+            table, _ = compile_rules(public, scenario.issues)
+            allowed &= table.lookup(options) < public.threshold
+    return space, veto, utility, allowed

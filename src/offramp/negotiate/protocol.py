@@ -1,0 +1,369 @@
+"""The stacked alternating-offers protocol over a batch of negotiations (the engine).
+
+See :mod:`offramp.negotiate` for the protocol, the strategies and every
+interpretive choice, with references.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from offramp.negotiate.results import Trace
+from offramp.negotiate.strategies import (
+    Strategy,
+)
+
+__all__ = ["Change", "simulate"]
+
+
+_OFFER, _ACCEPT, _REJECT = 1, 2, 3
+_TOL = 1e-12
+
+
+@dataclass(frozen=True)
+class Change:
+    """New inputs from the start of a round on (the events hook).
+
+    Attributes
+    ----------
+    round : int
+        0-based round at whose start the change applies.
+    batna : ndarray of float64, shape (k,) or (B, k), optional
+        The actors' new batnas.
+    utility : ndarray of float64, shape (k, n) or (B, k, n), optional
+        The actors' new utilities of every package.
+    label : str
+        What happened (for the record).
+    """
+
+    round: int
+    batna: NDArray[np.float64] | None = None
+    utility: NDArray[np.float64] | None = None
+    label: str = ""
+
+
+def _batched(x: NDArray[np.float64], ndim: int, batch: int, what: str) -> NDArray[np.float64]:
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == ndim - 1:
+        x = x[None]
+    if x.ndim != ndim or x.shape[0] not in (1, batch):
+        raise ValueError(
+            f"{what} has shape {x.shape}; expected a leading batch axis of 1 or {batch}"
+        )
+    return x
+
+
+class _State:
+    """Mutable per-batch state of :func:`simulate` (engine-private)."""
+
+    def __init__(
+        self,
+        utility: NDArray[np.float64],
+        batna: NDArray[np.float64],
+        allowed: NDArray[np.bool_],
+        batch: int,
+    ) -> None:
+        self.allowed = allowed
+        self.batch = batch
+        self.set_inputs(utility, batna)
+
+    def set_inputs(self, utility: NDArray[np.float64], batna: NDArray[np.float64]) -> None:
+        self.utility = utility  # (Bu, k, n), Bu in {1, B}
+        self.batna = np.broadcast_to(batna, (self.batch, batna.shape[-1])).copy()
+        k = self.batna.shape[1]
+        self.umax = np.full((self.batch, k), -np.inf)
+        self.umin = np.full((self.batch, k), np.inf)  # worst allowed package
+        for a in range(k):
+            ua = utility[:, a, :]  # (Bu, n)
+            ok = self.allowed[None, :] & (ua > self.batna[:, a, None])  # (B, n)
+            self.umax[:, a] = np.where(ok, ua, -np.inf).max(axis=1)
+            self.umin[:, a] = np.where(self.allowed[None, :], ua, np.inf).min(axis=1)
+
+    def u(self, rows: NDArray[np.intp]) -> NDArray[np.float64]:
+        """Utilities for these runs (sorted, distinct rows), shape (len(rows) or 1, k, n)."""
+        if self.utility.shape[0] == 1 or len(rows) == self.batch:
+            return self.utility  # every run: no copy
+        return self.utility[rows]
+
+    def at(self, rows: NDArray[np.intp], package: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Every actor's utility of ``package[i]`` in run ``rows[i]``, shape (len(rows), k)."""
+        index = rows if self.utility.shape[0] > 1 else np.zeros_like(rows)
+        return self.utility[index, :, package]
+
+    def others_gain(self, rows: NDArray[np.intp], a: int) -> NDArray[np.float64]:
+        """Smallest gain over batna of the actors other than ``a``, shape (r, n)."""
+        u = self.u(rows)
+        k = u.shape[1]
+        out = np.full((len(rows), u.shape[2]), np.inf)
+        for b in range(k):
+            if b != a:
+                out = np.minimum(out, u[:, b, :] - self.batna[rows, b, None])
+        if k == 1:
+            out[:] = 0.0
+        return out
+
+
+def _pick(primary: NDArray[np.float64], secondary: NDArray[np.float64]) -> NDArray[np.intp]:
+    """Row-wise argmax of ``primary`` (-inf: excluded); ties to ``secondary``, then first index."""
+    best = primary.max(axis=1, keepdims=True)
+    tied = primary >= best - _TOL * np.maximum(1.0, np.abs(best))
+    return np.asarray(np.argmax(np.where(tied, secondary, -np.inf), axis=1), dtype=np.intp)
+
+
+def _gather(values: NDArray[np.float64], index: NDArray[np.int64]) -> NDArray[np.float64]:
+    """``values[r, index[r]]`` for values of shape (r or 1, n); nan where index < 0."""
+    values = np.broadcast_to(values, (len(index), values.shape[-1]))
+    out = values[np.arange(len(index)), np.maximum(index, 0)]
+    return np.where(index >= 0, out, np.nan)
+
+
+def simulate(
+    utility: NDArray[np.float64],
+    batna: NDArray[np.float64],
+    strategies: Sequence[Strategy],
+    deadline: int,
+    *,
+    cost: NDArray[np.float64] | None = None,
+    allowed: NDArray[np.bool_] | None = None,
+    order: NDArray[np.intp] | None = None,
+    changes: Sequence[Change] = (),
+) -> Trace:
+    """Run a batch of stacked alternating-offers negotiations.
+
+    Parameters
+    ----------
+    utility : ndarray of float64, shape (k, n) or (B, k, n)
+        Utility of every package for each of the k negotiating actors.
+    batna : ndarray of float64, shape (k,) or (B, k)
+    strategies : sequence of Strategy, length k
+    deadline : int
+        Number of rounds (each actor moves once per round); at least 1.
+    cost : ndarray of float64, shape (k,) or (B, k), optional
+        Utility each actor loses per round without agreement (default 0).
+    allowed : ndarray of bool, shape (n,), optional
+        Packages that may be agreed (e.g. those every public ratifies);
+        default all.
+    order : ndarray of intp, shape (k,) or (B, k), optional
+        Turn order (a permutation of the actors); default ``0 .. k-1``.
+    changes : sequence of Change
+        New inputs at the start of given rounds (see :class:`Change`).
+
+    Returns
+    -------
+    Trace
+
+    Examples
+    --------
+    Two actors, three packages; each prefers its own end, both accept the
+    middle. Linear concession with a three-round deadline: each holds out
+    for its best package in rounds 0 and 1 (its target, 1 then 0.65, is above
+    the middle's 0.6); in round 2 actor 0's target is its batna and it offers
+    the middle, which actor 1 accepts:
+
+    >>> u = np.array([[1.0, 0.6, 0.0], [0.0, 0.6, 1.0]])
+    >>> from offramp.negotiate import ACTIONS, parse_strategy
+    >>> linear = parse_strategy("linear")
+    >>> t = simulate(u, np.array([0.3, 0.3]), [linear, linear], deadline=3)
+    >>> int(t.agreement[0]), int(t.round[0])
+    (1, 2)
+    >>> [ACTIONS[c - 1] for c in t.action[0] if c]
+    ['offer', 'offer', 'offer', 'offer', 'offer', 'accept']
+    """
+    u0 = np.asarray(utility, dtype=np.float64)
+    batch = max(
+        u0.shape[0] if u0.ndim == 3 else 1,
+        np.asarray(batna).shape[0] if np.asarray(batna).ndim == 2 else 1,
+        np.asarray(order).shape[0] if order is not None and np.asarray(order).ndim == 2 else 1,
+        np.asarray(cost).shape[0] if cost is not None and np.asarray(cost).ndim == 2 else 1,
+    )
+    u0 = _batched(u0, 3, batch, "utility")
+    k, n = u0.shape[1:]
+    if len(strategies) != k:
+        raise ValueError(f"{len(strategies)} strategies for {k} actors")
+    if deadline < 1:
+        raise ValueError(f"the deadline must be at least 1 round; got {deadline}")
+    b0 = _batched(np.asarray(batna), 2, batch, "batna")
+    delay = np.broadcast_to(
+        _batched(np.zeros(k) if cost is None else np.asarray(cost), 2, batch, "cost"), (batch, k)
+    )
+    mask = np.ones(n, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
+    turn = np.broadcast_to(
+        np.arange(k) if order is None else np.asarray(order, dtype=np.intp), (batch, k)
+    )
+    state = _State(u0, b0, mask, batch)
+
+    slots = deadline * k
+    rec_actor = np.full((batch, slots), -1, dtype=np.int64)
+    rec_action = np.zeros((batch, slots), dtype=np.int8)
+    rec_package = np.full((batch, slots), -1, dtype=np.int64)
+    live = np.ones(batch, dtype=bool)
+    agreement = np.full(batch, -1, dtype=np.int64)
+    agreed_round = np.full(batch, -1, dtype=np.int64)
+    agreed_utility = np.full((batch, k), np.nan)
+    current = np.full(batch, -1, dtype=np.int64)
+    offerer = np.full(batch, -1, dtype=np.int64)
+    accepts = np.zeros(batch, dtype=np.int64)
+    last_offer = np.full((batch, k), -1, dtype=np.int64)
+    # first_from[r, a, b] / best_from[r, a, b]: a's utility of b's first / best offer
+    first_from = np.full((batch, k, k), np.nan)
+    best_from = np.full((batch, k, k), np.nan)
+    pending = sorted(changes, key=lambda c: c.round)
+
+    def agree(rows: NDArray[np.intp], package: NDArray[np.int64], r: int) -> None:
+        live[rows] = False
+        agreement[rows] = package
+        agreed_round[rows] = r
+        agreed_utility[rows] = state.at(rows, package)
+
+    for r in range(deadline):
+        for change in (c for c in pending if c.round == r):
+            new_u = (
+                state.utility
+                if change.utility is None
+                else _batched(change.utility, 3, batch, "change.utility")
+            )
+            new_b = (
+                state.batna if change.batna is None else _batched(change.batna, 2, batch, "batna")
+            )
+            state.set_inputs(new_u, np.broadcast_to(new_b, (batch, k)))
+            current[:] = -1
+            offerer[:] = -1
+            accepts[:] = 0
+        span = max(deadline - 1, 1)
+        t_now = r / span if deadline > 1 else 1.0
+        t_next = min(1.0, (r + 1) / span)
+        last_round = r == deadline - 1
+        for j in range(k):
+            slot = r * k + j
+            for a in range(k):
+                rows = np.flatnonzero(live & (turn[:, j] == a))
+                if rows.size == 0:
+                    continue
+                strategy = strategies[a]
+                u = state.u(rows)
+                ua = u[:, a, :]
+                bat = state.batna[rows, a]
+                umax = state.umax[rows, a]
+                rec_actor[rows, slot] = a
+                # walk away: nothing it could sign beats its batna
+                hopeless = ~np.isfinite(umax)
+                if hopeless.any():
+                    gone = rows[hopeless]
+                    rec_action[gone, slot] = _REJECT
+                    rec_package[gone, slot] = current[gone]
+                    live[gone] = False
+                    keep = ~hopeless
+                    rows, bat, umax = rows[keep], bat[keep], umax[keep]
+                    u = state.u(rows)
+                    ua = u[:, a, :]
+                    if rows.size == 0:
+                        continue
+                own_ok = mask[None, :] & (ua > bat[:, None])
+                needs_gain = strategy.kind == "best_acceptable" or strategy.offer != "closest_above"
+                gain = state.others_gain(rows, a) if needs_gain else own_ok  # own_ok: unused
+                planned: NDArray[np.intp] | None = None
+                if strategy.kind == "time":
+                    exponent = 1.0 / strategy.beta
+                    t_a, t_b = (
+                        (t_now, t_next)
+                        if strategy.clock == "closed"
+                        else ((r + 1) / (deadline + 1), (r + 2) / (deadline + 1))
+                    )
+                    floor = bat if strategy.floor == "batna" else np.fmax(bat, state.umin[rows, a])
+                    target = umax - t_a**exponent * (umax - floor) - strategy.slack
+                    target_next = umax - t_b**exponent * (umax - floor) - strategy.slack
+                elif strategy.kind == "tit_for_tat":
+                    given = np.nan_to_num(best_from[rows, a, :] - first_from[rows, a, :], nan=0.0)
+                    given = np.delete(np.maximum(given, 0.0), a, axis=1)
+                    conceded = given.mean(axis=1) if k > 1 else np.zeros(len(rows))
+                    target = np.clip(umax - conceded, bat, umax)
+                    target_next = target
+                else:
+                    expect = own_ok.copy()
+                    for b in range(k):
+                        if b == a:
+                            continue
+                        ub = np.broadcast_to(u[:, b, :], own_ok.shape)
+                        bb = state.batna[rows, b]
+                        umax_b = state.umax[rows, b]
+                        finite = np.isfinite(umax_b)
+                        linear = np.where(
+                            finite, np.where(finite, umax_b, 0.0) - t_next * (umax_b - bb), np.inf
+                        )
+                        said = _gather(ub, last_offer[rows, b])
+                        threshold = np.fmin(np.where(np.isnan(said), np.inf, said), linear)
+                        expect &= (ub >= threshold[:, None] - _TOL) & (ub > bb[:, None])
+                    none = ~expect.any(axis=1)
+                    expect[none] = own_ok[none]
+                    own = np.broadcast_to(ua, own_ok.shape)
+                    planned = _pick(np.where(expect, own, -np.inf), gain)
+                    target = _gather(own, planned.astype(np.int64))
+                    target_next = target
+
+                # respond to the offer on the table
+                table = current[rows]
+                u_table = _gather(ua, table)
+                acceptable = (
+                    (table >= 0)
+                    & (offerer[rows] != a)
+                    & mask[np.maximum(table, 0)]
+                    & (u_table > bat)
+                    & (
+                        (u_table >= target - delay[rows, a] - _TOL)
+                        if strategy.accept == "now"
+                        else ((u_table >= target_next - delay[rows, a] - _TOL) | last_round)
+                    )
+                )
+                yes = rows[acceptable]
+                if yes.size:
+                    rec_action[yes, slot] = _ACCEPT
+                    rec_package[yes, slot] = current[yes]
+                    accepts[yes] += 1
+                    done = yes[accepts[yes] >= k - 1]
+                    if done.size:
+                        agree(done, current[done], r)
+
+                # counter-offer
+                sel = ~acceptable
+                if not sel.any():
+                    continue
+                who = rows[sel]
+                if planned is not None:
+                    choice = planned[sel]
+                else:
+                    own = np.broadcast_to(ua, own_ok.shape)[sel]
+                    candidates = own_ok[sel] & (own >= target[sel, None] - _TOL)
+                    if strategy.offer == "closest_above":  # lowest own utility; ties: first
+                        choice = np.argmin(np.where(candidates, own, np.inf), axis=1)
+                    else:
+                        choice = _pick(np.where(candidates, gain[sel], -np.inf), own)
+                choice64 = choice.astype(np.int64)
+                rec_action[who, slot] = _OFFER
+                rec_package[who, slot] = choice64
+                current[who] = choice64
+                offerer[who] = a
+                accepts[who] = 0
+                last_offer[who, a] = choice64
+                offered = state.at(who, choice64)  # (w, k)
+                fresh = np.isnan(first_from[who, 0, a])
+                first_from[who[fresh], :, a] = offered[fresh]
+                best_from[who, :, a] = np.fmax(best_from[who, :, a], offered)
+                if k == 1:
+                    agree(who, choice64, r)
+
+    return Trace(
+        agreement=agreement,
+        round=agreed_round,
+        actor=rec_actor,
+        action=rec_action,
+        package=rec_package,
+        utility=agreed_utility,
+        batna=state.batna.copy(),
+    )
+
+
+# ---------------------------------------------------------------- scenario level
