@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from offramp.forecast import MODELS, run
 from offramp.forecast._common import ForecastInputError
-from offramp.forecast.smp import PARAMETERS, _pce, _victory, _vote, smp
+from offramp.forecast.smp import PARAMETERS, smp
+from offramp.forecast.smp.pce import _pce, _victory, _vote
 from offramp.io.ktab import load_ktab_csv
 
 ROOT = Path(__file__).resolve().parents[1]
