@@ -1,0 +1,138 @@
+"""Routes that analyze a scenario: ``/analyze``, ``/forecast`` and ``/report``."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+from offramp.assess import analyze
+from offramp.report.build import frontier_figure
+from offramp.report.cloud import package_cloud
+from offramp.report.extras import available_engines, forecast_section, run_forecasts
+from offramp.report.render import render_html
+from offramp.report.stored import stored_results
+from offramp.report.write import QUICK_SWEEP_DRAWS, report_for
+from offramp.scenario.load import content_hash
+from offramp.scenario.schema import Scenario
+from offramp.web.context import Context, Refused
+from offramp.web.schemas import ERRORS, AnalyzeIn, ScenarioIn
+
+__all__ = ["add_analysis_routes"]
+
+
+def _number(value: Any) -> Any:
+    """A scenario input's point value as JSON (distributions give their point value)."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    return float(value)
+
+
+def _for_ui(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as the UI's controls need it: point values, and which are uncertain.
+
+    ``uncertain`` lists the paths (as in edits) of inputs written as
+    distributions; the UI says so, and editing one replaces it by a number.
+    """
+    data = scenario.model_dump(mode="json")
+    uncertain: list[list[str | int]] = []
+
+    def walk(node: Any, path: list[str | int]) -> None:
+        if isinstance(node, dict):
+            if path and path[-1] in (
+                "batna",
+                "power",
+                "position",
+                "salience",
+                "threshold",
+                "reject",
+            ):
+                uncertain.append(path)
+                return
+            for key, value in node.items():
+                walk(value, [*path, key])
+        elif isinstance(node, list):
+            for k, value in enumerate(node):
+                walk(value, [*path, k])
+
+    walk(data, [])
+    for a, actor in enumerate(scenario.actors):
+        data["actors"][a]["batna"] = _number(actor.batna)
+        data["actors"][a]["power"] = _number(actor.power)
+        for k, stance in enumerate(actor.stances):
+            data["actors"][a]["stances"][k]["position"] = _number(stance.position)
+            data["actors"][a]["stances"][k]["salience"] = _number(stance.salience)
+    for p, public in enumerate(scenario.publics):
+        data["publics"][p]["threshold"] = _number(public.threshold)
+        for k, rule in enumerate(public.rules):
+            data["publics"][p]["rules"][k]["reject"] = _number(rule.reject)
+    data["uncertain"] = uncertain
+    return data
+
+
+def add_analysis_routes(app: FastAPI, ctx: Context) -> None:
+    """``POST /analyze``, ``/forecast`` and ``/report``."""
+
+    @app.post("/analyze", summary="Analyze a scenario's settlement space", responses=ERRORS)
+    def analyze_endpoint(body: AnalyzeIn) -> dict[str, Any]:
+        started = time.perf_counter()
+        scenario, file = ctx.load(body)
+        ids = [a.id for a in scenario.actors]
+        for axis, value in (("x", body.x), ("y", body.y)):
+            if value is not None and value not in ids:
+                raise Refused(422, f"unknown actor {value!r}; one of: {', '.join(ids)}", file, axis)
+        # the UI asks /forecast for forecasts; durability is in the report only
+        analysis = analyze(scenario, forecasts=False, durability=False)
+        cloud = package_cloud(scenario, body.x, body.y)
+        figure = frontier_figure(scenario, analysis, cloud, hover="index")
+        return {
+            "result": analysis.to_dict(),
+            "settled": analysis.ratified_count > 0,
+            "figure": {"title": figure.title, "caption": figure.caption, "spec": figure.spec},
+            "axes": [cloud.x, cloud.y],
+            "scenario": _for_ui(scenario),
+            "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
+        }
+
+    @app.post("/forecast", summary="Run the forecast models issue by issue", responses=ERRORS)
+    def forecast_endpoint(body: ScenarioIn) -> dict[str, Any]:
+        started = time.perf_counter()
+        scenario, _ = ctx.load(body)
+        available = available_engines()["forecasts"]
+        forecasts, skipped = run_forecasts(scenario) if available else ([], {})
+        section = forecast_section(scenario, forecasts, skipped)
+        return {
+            "available": available,
+            "forecasts": [
+                {"model": f.model, "issue": f.issue, "trajectory": list(f.trajectory)}
+                for f in forecasts
+            ],
+            "table": None
+            if section is None
+            else {"columns": section.tables[0].columns, "rows": section.tables[0].rows},
+            "figures": []
+            if section is None
+            else [
+                {"title": f.title, "caption": f.caption, "spec": f.spec} for f in section.figures
+            ],
+            "skipped": skipped,
+            "text": "" if section is None else " ".join(section.paragraphs),
+            "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
+        }
+
+    @app.post(
+        "/report",
+        response_class=HTMLResponse,
+        summary="The self-contained HTML report of a scenario",
+        responses=ERRORS,
+    )
+    def report(body: ScenarioIn) -> HTMLResponse:
+        scenario, _ = ctx.load(body)
+        results = ctx.stored(lambda s: stored_results(s, content_hash(scenario)), None)
+        built = report_for(scenario, stored=results, sweep_draws=QUICK_SWEEP_DRAWS)
+        return HTMLResponse(
+            render_html(built),
+            headers={"Content-Disposition": f'attachment; filename="{scenario.id}-report.html"'},
+        )
