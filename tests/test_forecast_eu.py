@@ -10,7 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from offramp.forecast import ForecastInputError, Offer, _eu_kernel, eu, expected_utility, read_table
+from offramp.forecast import (
+    ForecastInputError,
+    Offer,
+    _eu_kernel,
+    _eu_numpy,
+    eu,
+    expected_utility,
+    read_table,
+)
 
 DATA = Path(__file__).parent / "data" / "forecast"
 SCHOLZ_CODE = {"probability": "all_pairs", "offer": "by_type"}
@@ -214,8 +222,8 @@ def test_prefix_sum_votes_equal_the_cubic_sum(ties: bool, unit_r: bool) -> None:
     z, w, r = sorted_case(5 + ties, b=7, n=13, ties=ties)
     if unit_r:
         r = np.ones_like(r)
-    frame = eu._frame(z)
-    np.testing.assert_allclose(eu._vote_sums(frame, w, r), brute_votes(z, w, r), rtol=0, atol=1e-12)
+    frame = _eu_numpy._frame(z)
+    np.testing.assert_allclose(_eu_numpy._vote_sums(frame, w, r), brute_votes(z, w, r), rtol=0, atol=1e-12)
 
 
 @pytest.mark.skipif(not _eu_kernel.AVAILABLE, reason="numba not installed")
@@ -224,8 +232,8 @@ def test_prefix_sum_votes_equal_the_cubic_sum(ties: bool, unit_r: bool) -> None:
 def test_kernel_midpoints_and_votes_equal_numpy_and_cubic(ties: bool, all_pairs: bool) -> None:
     z, w, _ = sorted_case(9 + ties, b=6, n=11, ties=ties)
     bsz, n = z.shape
-    frame = eu._frame(z)
-    unit, offset = eu._units(z)
+    frame = _eu_numpy._frame(z)
+    unit, offset = _eu_numpy._units(z)
     left = np.empty((bsz, n, n), dtype=np.int32)
     s = np.full_like(z, 0.5)
     danger = _eu_kernel.security(unit, offset[:, 0], w, s, frame.dist, all_pairs, 1.0, left)
@@ -235,9 +243,9 @@ def test_kernel_midpoints_and_votes_equal_numpy_and_cubic(ties: bool, all_pairs:
     np.testing.assert_array_equal(left[:, off_diagonal], rows[:, off_diagonal])
     # danger sums at exponent 1 as the numpy engine computes them
     rule = "all_pairs" if all_pairs else "pairwise"
-    prob1 = eu._probabilities(brute_votes(z, w, np.ones_like(w)), rule, frame.keep)
-    utils1 = eu._utilities(frame.dist, np.ones((bsz, n, 1)))
-    eu_ji = eu._challenge(prob1, utils1, frame.dist, z[:, :, None], s[:, None, :], 1.0, 1.0, 1.0)
+    prob1 = _eu_numpy._probabilities(brute_votes(z, w, np.ones_like(w)), rule, frame.keep)
+    utils1 = _eu_numpy._utilities(frame.dist, np.ones((bsz, n, 1)))
+    eu_ji = _eu_numpy._challenge(prob1, utils1, frame.dist, z[:, :, None], s[:, None, :], 1.0, 1.0, 1.0)
     np.testing.assert_allclose(danger, (eu_ji * frame.keep).sum(axis=1), rtol=0, atol=1e-12)
 
 
