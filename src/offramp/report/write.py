@@ -18,12 +18,8 @@ from offramp.report.extras import (
 )
 from offramp.report.model import Report, Section, StoredResults
 from offramp.report.render import render_html, render_markdown
-from offramp.report.sections import (
-    negotiation_section,
-    sensitivity_section,
-    sweep_section,
-    war_path_section,
-)
+from offramp.report.sections import sensitivity_section, sweep_section
+from offramp.report.talks import negotiation_section, war_path_section
 from offramp.scenario.schema import Scenario
 from offramp.settle.analysis import Analysis
 
