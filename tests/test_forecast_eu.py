@@ -223,7 +223,9 @@ def test_prefix_sum_votes_equal_the_cubic_sum(ties: bool, unit_r: bool) -> None:
     if unit_r:
         r = np.ones_like(r)
     frame = _eu_numpy._frame(z)
-    np.testing.assert_allclose(_eu_numpy._vote_sums(frame, w, r), brute_votes(z, w, r), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        _eu_numpy._vote_sums(frame, w, r), brute_votes(z, w, r), rtol=0, atol=1e-12
+    )
 
 
 @pytest.mark.skipif(not _eu_kernel.AVAILABLE, reason="numba not installed")
@@ -245,7 +247,9 @@ def test_kernel_midpoints_and_votes_equal_numpy_and_cubic(ties: bool, all_pairs:
     rule = "all_pairs" if all_pairs else "pairwise"
     prob1 = _eu_numpy._probabilities(brute_votes(z, w, np.ones_like(w)), rule, frame.keep)
     utils1 = _eu_numpy._utilities(frame.dist, np.ones((bsz, n, 1)))
-    eu_ji = _eu_numpy._challenge(prob1, utils1, frame.dist, z[:, :, None], s[:, None, :], 1.0, 1.0, 1.0)
+    eu_ji = _eu_numpy._challenge(
+        prob1, utils1, frame.dist, z[:, :, None], s[:, None, :], 1.0, 1.0, 1.0
+    )
     np.testing.assert_allclose(danger, (eu_ji * frame.keep).sum(axis=1), rtol=0, atol=1e-12)
 
 
