@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from offramp.assess import analyze
 from offramp.durability import DurabilityError, complete_package, durability, power_at
-from offramp.errors import InputError
+from offramp.errors import InputError, PackageError
 from offramp.scenario import Scenario, load_scenario, load_scenario_text
 from offramp.scenario.checks import undocumented
 from tests.conftest import ARTICLE, ROOT, SCENARIOS
@@ -196,6 +196,10 @@ def test_errors_for_packages_and_missing_dynamics() -> None:
         complete_package(ukraine, {"territory": "freeze"})
     with pytest.raises(DurabilityError, match="not an option"):
         complete_package(ukraine, {"territory": "everything"})
+    with pytest.raises(
+        PackageError, match=r"needs one of .* for issue `territory`; got 'everything'"
+    ):
+        durability(ukraine, {"territory": "everything"})
     textbook = load_scenario(SCENARIOS / "textbook-two-party.yaml")
     with pytest.raises(DurabilityError, match="no `dynamics`"):
         durability(textbook, {"border": "split", "prisoners": "none", "sanctions": "kept"})

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from offramp.assess import analyze
+from offramp.errors import PackageError
 from offramp.forecast import ForecastInputError
 from offramp.forecast.scenario import (
     check_package,
@@ -73,7 +74,7 @@ def test_check_package_names_blockers_with_values() -> None:
     assert ("south", "actor") in kinds and ("south_parliament", "public") in kinds
     south = next(b for b in check.blockers if b.who == "south")
     assert south.value <= south.limit == pytest.approx(0.35)
-    with pytest.raises(ForecastInputError, match="border"):
+    with pytest.raises(PackageError, match=r"needs one of .* for issue `border`; got None"):
         check_package(scenario, {"prisoners": "none", "sanctions": "kept"})
 
 

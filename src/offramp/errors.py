@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["InputError", "OfframpError", "Problem", "SpaceTooLargeError"]
+__all__ = ["InputError", "OfframpError", "PackageError", "Problem", "SpaceTooLargeError"]
 
 
 class OfframpError(Exception):
@@ -63,3 +63,7 @@ class InputError(OfframpError):
 
 class SpaceTooLargeError(OfframpError):
     """The settlement space is larger than the method asked for can handle."""
+
+
+class PackageError(OfframpError, ValueError):
+    """A package misses an issue or names an option its issue does not have."""

@@ -50,7 +50,7 @@ from offramp.forecast.eu import expected_utility
 from offramp.forecast.exchange import exchange
 from offramp.scenario.rules import compile_rules
 from offramp.scenario.schema import Scenario
-from offramp.settle.space import utilities, utility_tables
+from offramp.settle.space import Space, utilities, utility_tables
 
 __all__ = [
     "SCENARIO_MODELS",
@@ -213,7 +213,7 @@ def check_package(scenario: Scenario, package: Mapping[str, str]) -> PackageChec
 
     Raises
     ------
-    ForecastInputError
+    PackageError
         If the package misses an issue or names an unknown option.
 
     Examples
@@ -226,16 +226,7 @@ def check_package(scenario: Scenario, package: Mapping[str, str]) -> PackageChec
     >>> check_package(s, pkg).in_ratified_zopa
     True
     """
-    options = []
-    for issue in scenario.issues:
-        ids = [o.id for o in issue.options]
-        chosen = package.get(issue.id)
-        if chosen not in ids:
-            raise ForecastInputError(
-                f"the package needs one of {', '.join(ids)} for issue `{issue.id}`; got {chosen!r}"
-            )
-        options.append(ids.index(chosen))
-    picked = np.array([options], dtype=np.intp)
+    picked = Space.of(scenario).index_of(package)[None, :]
     utility = utilities(utility_tables(scenario), picked)[:, 0]
     blockers: list[PackageVeto] = []
     for a, actor in enumerate(scenario.actors):

@@ -23,13 +23,14 @@ exact comparisons on the rounded numbers).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from math import prod
 
 import numpy as np
 from numpy.typing import NDArray
 
+from offramp.errors import PackageError
 from offramp.scenario.schema import Scenario
 
 __all__ = ["DECIMALS", "Space", "iter_blocks", "utilities", "utility_tables"]
@@ -75,6 +76,46 @@ class Space:
     def options_of(self, index: NDArray[np.int64]) -> NDArray[np.intp]:
         """Option index of every issue for package indices, shape (n,) -> (n, n_issues)."""
         return np.stack(np.unravel_index(np.asarray(index, dtype=np.int64), self.sizes), axis=1)
+
+    def index_of(self, package: Mapping[str, str]) -> NDArray[np.intp]:
+        """Option index of every issue of a package given as ``{issue id: option id}``.
+
+        Issues the space does not have are ignored.
+
+        Parameters
+        ----------
+        package : Mapping[str, str]
+            An option id for every issue.
+
+        Returns
+        -------
+        ndarray of intp, shape (n_issues,)
+
+        Raises
+        ------
+        PackageError
+            If the package misses an issue or names an option the issue does
+            not have; the message names the issue and lists its options.
+
+        Examples
+        --------
+        >>> space = Space(("a", "b"), (("x", "y"), ("p", "q", "r")))
+        >>> space.index_of({"a": "y", "b": "q"}).tolist()
+        [1, 1]
+        >>> space.index_of({"a": "z"})
+        Traceback (most recent call last):
+        ...
+        offramp.errors.PackageError: the package needs one of x, y for issue `a`; got 'z'
+        """
+        options = []
+        for issue, ids in zip(self.issue_ids, self.option_ids, strict=True):
+            chosen = package.get(issue)
+            if chosen not in ids:
+                raise PackageError(
+                    f"the package needs one of {', '.join(ids)} for issue `{issue}`; got {chosen!r}"
+                )
+            options.append(ids.index(chosen))
+        return np.array(options, dtype=np.intp)
 
     def package(self, index: int) -> dict[str, str]:
         """A package index as ``{issue id: option id}``."""
