@@ -9,12 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from offramp.errors import InputError, Problem
+from offramp.errors import Diagnostic, InputError
 from offramp.scenario import Scenario, load_scenario, load_scenario_data, load_scenario_text
 from tests.conftest import MINI, SCENARIOS
 
 
-def problems_of(text: str) -> tuple[Problem, ...]:
+def problems_of(text: str) -> tuple[Diagnostic, ...]:
     with pytest.raises(InputError) as info:
         load_scenario_text(text, "s.yaml")
     return info.value.problems

@@ -17,15 +17,15 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
 from offramp.assess import analyze
-from offramp.errors import InputError, OfframpError, Problem
+from offramp.errors import Diagnostic, InputError, OfframpError
 from offramp.scenario import Scenario, load_scenario
 from offramp.settle.analysis import Analysis
 
 __all__ = [
     "Analysis",
+    "Diagnostic",
     "InputError",
     "OfframpError",
-    "Problem",
     "Scenario",
     "__version__",
     "analyze",

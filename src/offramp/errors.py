@@ -1,7 +1,7 @@
 """The one exception hierarchy of offramp.
 
 Every error a user can cause is an :class:`OfframpError`. Errors about input
-files carry :class:`Problem` records that name the file, the line, the field
+files carry :class:`Diagnostic` records that name the file, the line, the field
 and say how to fix it; the CLI prints them and exits non-zero, never a
 traceback.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["InputError", "OfframpError", "PackageError", "Problem", "SpaceTooLargeError"]
+__all__ = ["Diagnostic", "InputError", "OfframpError", "PackageError", "SpaceTooLargeError"]
 
 
 class OfframpError(Exception):
@@ -19,7 +19,7 @@ class OfframpError(Exception):
 
 
 @dataclass(frozen=True, order=True)
-class Problem:
+class Diagnostic:
     """One thing wrong with an input file.
 
     Parameters
@@ -36,7 +36,7 @@ class Problem:
 
     Examples
     --------
-    >>> str(Problem("s.yaml", 12, "actors[0].batna", "must be <= 1; got 1.5"))
+    >>> str(Diagnostic("s.yaml", 12, "actors[0].batna", "must be <= 1; got 1.5"))
     's.yaml:12: actors[0].batna: must be <= 1; got 1.5'
     """
 
@@ -56,8 +56,8 @@ class InputError(OfframpError):
     ``problems`` lists every problem found, not just the first.
     """
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems: tuple[Problem, ...] = tuple(problems)
+    def __init__(self, problems: Iterable[Diagnostic]) -> None:
+        self.problems: tuple[Diagnostic, ...] = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from offramp._version import __version__
-from offramp.errors import InputError, OfframpError, Problem
+from offramp.errors import Diagnostic, InputError, OfframpError
 
 __all__ = ["app", "err", "fail", "guard", "out", "write_json"]
 
@@ -32,7 +32,7 @@ err = Console(stderr=True)
 T = TypeVar("T")
 
 
-def fail(problems: tuple[Problem, ...] | list[Problem], heading: str) -> NoReturn:
+def fail(problems: tuple[Diagnostic, ...] | list[Diagnostic], heading: str) -> NoReturn:
     """Print a heading and every problem to stderr, then exit with status 1."""
     err.print(f"[bold red]{heading}[/]")
     for problem in problems:

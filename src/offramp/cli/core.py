@@ -14,7 +14,7 @@ from rich.table import Table
 
 from offramp.assess import analyze
 from offramp.cli._app import app, err, fail, guard, out
-from offramp.errors import Problem
+from offramp.errors import Diagnostic
 from offramp.scenario import Scenario, load_scenario
 from offramp.scenario.checks import undocumented
 from offramp.scenario.load import line_of
@@ -81,7 +81,7 @@ def check(
         from ruamel.yaml import YAML
 
         document = YAML().load(file.read_text(encoding="utf-8"))
-        problems = [Problem(str(file), line_of(document, loc), "", msg) for loc, msg in missing]
+        problems = [Diagnostic(str(file), line_of(document, loc), "", msg) for loc, msg in missing]
         if strict:
             fail(problems, f"{len(problems)} input(s) without provenance (--strict):")
         err.print(

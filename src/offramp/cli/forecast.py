@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 from offramp.cli._app import app, err, guard, out, write_json
-from offramp.errors import InputError, Problem
+from offramp.errors import Diagnostic, InputError
 from offramp.forecast import MODELS, ForecastInputError, ForecastTrace, read_table, run
 from offramp.forecast.scenario import forecast_scenario, issue_inputs
 from offramp.scenario import Scenario, content_hash, load_scenario
@@ -88,7 +88,7 @@ def _percent_salience(salience: np.ndarray, file: str) -> np.ndarray:
     if top > 100.0:
         raise InputError(
             [
-                Problem(
+                Diagnostic(
                     file,
                     None,
                     "salience",
@@ -236,7 +236,7 @@ def _load(file: Path, model: str, params: dict[str, Any]) -> tuple[list[_Issue],
         return _from_table(file, model, params), None
     raise InputError(
         [
-            Problem(
+            Diagnostic(
                 str(file),
                 None,
                 "",

@@ -15,7 +15,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
 from offramp.cli._app import app, err, fail, guard, out
-from offramp.errors import OfframpError, Problem
+from offramp.errors import Diagnostic, OfframpError
 from offramp.io import FORMATS, Format, Imported
 from offramp.io.table import write_template
 from offramp.scenario import load_scenario, load_scenario_text
@@ -133,7 +133,9 @@ def template(
 ) -> None:
     """Write a starter actor table to fill in, then `offramp import table FILE`."""
     if output.suffix.lower() not in (".xlsx", ".csv"):
-        fail([Problem(str(output), None, "", "use a .xlsx or .csv file name")], "1 problem found:")
+        fail(
+            [Diagnostic(str(output), None, "", "use a .xlsx or .csv file name")], "1 problem found:"
+        )
     try:
         write_template(output, issues=issues, actors=actors)
     except OSError as error:

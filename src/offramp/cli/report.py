@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from offramp.cli._app import app, err, guard, out
-from offramp.errors import InputError, Problem
+from offramp.errors import Diagnostic, InputError
 from offramp.report.stored import scenario_of_run
 from offramp.report.write import QUICK_SWEEP_DRAWS
 from offramp.scenario import load_scenario
@@ -123,7 +123,7 @@ def _axes(scenario: Scenario, axes: str | None) -> tuple[str, str] | None:
         if len(parts) != 2 or bad:
             guard(
                 lambda: _raise(
-                    Problem(
+                    Diagnostic(
                         "--axes",
                         None,
                         "",
@@ -135,14 +135,14 @@ def _axes(scenario: Scenario, axes: str | None) -> tuple[str, str] | None:
     return pair
 
 
-def _raise(problem: Problem) -> None:
+def _raise(problem: Diagnostic) -> None:
     raise InputError([problem])
 
 
 def _no_run(source: str, store: Path) -> None:
     """Say why RUN_ID cannot be looked up: there is no run store."""
     _raise(
-        Problem(
+        Diagnostic(
             source,
             None,
             "",
@@ -173,11 +173,11 @@ def serve(
 ) -> None:
     """Serve the web workbench: edit inputs and see the verdict, picture and forecasts change."""
     if source is not None and not source.exists():
-        guard(lambda: _raise(Problem(str(source), None, "", "no such file or directory")))
+        guard(lambda: _raise(Diagnostic(str(source), None, "", "no such file or directory")))
     if not _is_loopback(host) and not token:
         guard(
             lambda: _raise(
-                Problem(
+                Diagnostic(
                     "--host",
                     None,
                     "",

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from offramp.errors import InputError, Problem
+from offramp.errors import Diagnostic, InputError
 
 __all__ = ["ActorTable", "read_table"]
 
@@ -52,21 +52,23 @@ class ActorTable:
 
 
 def _number(
-    raw: str, column: str, where: tuple[str, int], problems: list[Problem], *, nonneg: bool
+    raw: str, column: str, where: tuple[str, int], problems: list[Diagnostic], *, nonneg: bool
 ) -> float:
     try:
         value = float(raw)
     except ValueError:
         problems.append(
-            Problem(where[0], where[1], column, f"must be a number; got {raw!r} (write e.g. 0.5)")
+            Diagnostic(
+                where[0], where[1], column, f"must be a number; got {raw!r} (write e.g. 0.5)"
+            )
         )
         return math.nan
     if not math.isfinite(value):
-        problems.append(Problem(where[0], where[1], column, f"must be finite; got {raw!r}"))
+        problems.append(Diagnostic(where[0], where[1], column, f"must be finite; got {raw!r}"))
         return math.nan
     if nonneg and value < 0:
         problems.append(
-            Problem(where[0], where[1], column, f"must be >= 0; got {raw!r} (use 0 for none)")
+            Diagnostic(where[0], where[1], column, f"must be >= 0; got {raw!r} (use 0 for none)")
         )
     return value
 
@@ -104,31 +106,33 @@ def read_table(path: str | Path) -> ActorTable:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
-        raise InputError([Problem(name, None, "", f"cannot read the file: {err}")]) from err
+        raise InputError([Diagnostic(name, None, "", f"cannot read the file: {err}")]) from err
     lines = [
         (no, line)
         for no, line in enumerate(text.splitlines(), start=1)
         if line.strip() and not line.lstrip().startswith("#")
     ]
     if not lines:
-        raise InputError([Problem(name, None, "", "the table is empty; add a header row")])
+        raise InputError([Diagnostic(name, None, "", "the table is empty; add a header row")])
     head_no, head_line = lines[0]
     header = [h.strip().lower() for h in next(csv.reader([head_line]))]
     multi = "issue" in header
     wanted = _MULTI if multi else _SINGLE
-    problems: list[Problem] = []
+    problems: list[Diagnostic] = []
     for col in wanted:
         if col not in header:
             problems.append(
-                Problem(name, head_no, col, f"missing column; the header needs {','.join(wanted)}")
+                Diagnostic(
+                    name, head_no, col, f"missing column; the header needs {','.join(wanted)}"
+                )
             )
     for col in header:
         if col not in wanted:
             problems.append(
-                Problem(name, head_no, col, f"unknown column; expected only {','.join(wanted)}")
+                Diagnostic(name, head_no, col, f"unknown column; expected only {','.join(wanted)}")
             )
     if len(set(header)) != len(header):
-        problems.append(Problem(name, head_no, "", "a column name appears twice in the header"))
+        problems.append(Diagnostic(name, head_no, "", "a column name appears twice in the header"))
     if problems:
         raise InputError(problems)
     index = {col: header.index(col) for col in wanted}
@@ -140,13 +144,13 @@ def read_table(path: str | Path) -> ActorTable:
         where = (name, no)
         if len(cells) != len(header):
             problems.append(
-                Problem(name, no, "", f"has {len(cells)} cells; the header has {len(header)}")
+                Diagnostic(name, no, "", f"has {len(cells)} cells; the header has {len(header)}")
             )
             continue
         row = {col: cells[index[col]].strip() for col in wanted}
         for col in wanted:
             if row[col] == "":
-                problems.append(Problem(name, no, col, "is empty; fill in a value"))
+                problems.append(Diagnostic(name, no, col, "is empty; fill in a value"))
         if any(row[col] == "" for col in wanted):
             continue
         actor, issue = row["actor"], row.get("issue", "")
@@ -157,7 +161,7 @@ def read_table(path: str | Path) -> ActorTable:
         if key in records:
             what = f"actor {actor!r}" + (f" on issue {issue!r}" if multi else "")
             problems.append(
-                Problem(
+                Diagnostic(
                     name,
                     no,
                     "actor",
@@ -169,14 +173,14 @@ def read_table(path: str | Path) -> ActorTable:
         actors.setdefault(actor, None)
         issues.setdefault(issue, None)
     if not records and not problems:
-        problems.append(Problem(name, None, "", "the table has a header but no rows"))
+        problems.append(Diagnostic(name, None, "", "the table has a header but no rows"))
     actor_list, issue_list = tuple(actors), tuple(issues)
     if multi:
         for actor in actor_list:
             for issue in issue_list:
                 if (actor, issue) not in records:
                     problems.append(
-                        Problem(
+                        Diagnostic(
                             name,
                             None,
                             "issue",

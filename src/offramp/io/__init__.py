@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from offramp.errors import Problem
+from offramp.errors import Diagnostic
 from offramp.scenario.schema import Scenario
 
 __all__ = ["FORMATS", "Format", "Imported", "register"]
@@ -22,7 +22,7 @@ class Imported:
     """What a reader produced: the scenario, and what it could not map (as warnings)."""
 
     scenario: Scenario
-    warnings: tuple[Problem, ...] = field(default=())
+    warnings: tuple[Diagnostic, ...] = field(default=())
 
 
 @dataclass(frozen=True)

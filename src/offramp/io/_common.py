@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from offramp.errors import InputError, Problem
+from offramp.errors import Diagnostic, InputError
 from offramp.scenario.load import load_scenario_data
 from offramp.scenario.schema import Scenario
 
@@ -105,13 +105,13 @@ def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as err:
-        raise InputError([Problem(str(path), None, "", "no such file; check the path")]) from err
+        raise InputError([Diagnostic(str(path), None, "", "no such file; check the path")]) from err
     except UnicodeDecodeError as err:
         raise InputError(
-            [Problem(str(path), None, "", f"not UTF-8 text ({err.reason}); save it as UTF-8")]
+            [Diagnostic(str(path), None, "", f"not UTF-8 text ({err.reason}); save it as UTF-8")]
         ) from err
     except OSError as err:
-        raise InputError([Problem(str(path), None, "", f"cannot read the file: {err}")]) from err
+        raise InputError([Diagnostic(str(path), None, "", f"cannot read the file: {err}")]) from err
 
 
 def validate(data: Mapping[str, Any], file: str) -> Scenario:

@@ -11,7 +11,7 @@ from xml.parsers import expat
 import numpy as np
 from numpy.typing import NDArray
 
-from offramp.errors import InputError, Problem
+from offramp.errors import Diagnostic, InputError
 from offramp.forecast.smp import PARAMETERS
 
 __all__ = ["KtabScenario"]
@@ -82,15 +82,17 @@ class KtabScenario:
 # CSV
 
 
-def _number(text: str, file: str, line: int, where: str, problems: list[Problem]) -> float | None:
+def _number(
+    text: str, file: str, line: int, where: str, problems: list[Diagnostic]
+) -> float | None:
     try:
         value = float(text.strip())
     except ValueError:
-        problems.append(Problem(file, line, where, f"must be a number; got {text.strip()!r}"))
+        problems.append(Diagnostic(file, line, where, f"must be a number; got {text.strip()!r}"))
         return None
     if not np.isfinite(value):
         problems.append(
-            Problem(file, line, where, f"must be a finite number; got {text.strip()!r}")
+            Diagnostic(file, line, where, f"must be a finite number; got {text.strip()!r}")
         )
         return None
     return value
@@ -101,7 +103,7 @@ def _read_csv(path: Path) -> KtabScenario:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
-        raise InputError([Problem(file, None, "", f"cannot read the file: {err}")]) from err
+        raise InputError([Diagnostic(file, None, "", f"cannot read the file: {err}")]) from err
     rows: list[tuple[int, list[str]]] = []
     reader = csv.reader(text.splitlines())
     for fields in reader:
@@ -110,11 +112,11 @@ def _read_csv(path: Path) -> KtabScenario:
             cells.pop()
         if cells:
             rows.append((reader.line_num, cells))
-    problems: list[Problem] = []
+    problems: list[Diagnostic] = []
     if len(rows) < 2:
         raise InputError(
             [
-                Problem(
+                Diagnostic(
                     file,
                     1,
                     "",
@@ -127,7 +129,7 @@ def _read_csv(path: Path) -> KtabScenario:
     if len(head) < 4:
         raise InputError(
             [
-                Problem(
+                Diagnostic(
                     file,
                     line0,
                     "scenario",
@@ -141,21 +143,23 @@ def _read_csv(path: Path) -> KtabScenario:
         try:
             counts.append(int(text_))
         except ValueError:
-            problems.append(Problem(file, line0, what, f"must be a whole number; got {text_!r}"))
+            problems.append(Diagnostic(file, line0, what, f"must be a whole number; got {text_!r}"))
     if problems:
         raise InputError(problems)
     n_act, n_dim = counts
     if n_dim < 1:
         raise InputError(
-            [Problem(file, line0, "number of dimensions", f"must be >= 1; got {n_dim}")]
+            [Diagnostic(file, line0, "number of dimensions", f"must be >= 1; got {n_dim}")]
         )
     if n_act < 2:
-        raise InputError([Problem(file, line0, "number of actors", f"must be >= 2; got {n_act}")])
+        raise InputError(
+            [Diagnostic(file, line0, "number of actors", f"must be >= 2; got {n_act}")]
+        )
     line1, header = rows[1]
     if len(header) < 3 + 2 * n_dim:
         raise InputError(
             [
-                Problem(
+                Diagnostic(
                     file,
                     line1,
                     "header",
@@ -171,7 +175,7 @@ def _read_csv(path: Path) -> KtabScenario:
         where = body[n_act][0] if len(body) > n_act else (body[-1][0] if body else line1)
         raise InputError(
             [
-                Problem(
+                Diagnostic(
                     file,
                     where,
                     "actors",
@@ -189,7 +193,7 @@ def _read_csv(path: Path) -> KtabScenario:
     for i, (line, cells) in enumerate(body):
         if len(cells) < 3 + 2 * n_dim:
             problems.append(
-                Problem(
+                Diagnostic(
                     file,
                     line,
                     f"actors[{i}]",
@@ -205,7 +209,7 @@ def _read_csv(path: Path) -> KtabScenario:
         descs.append(cells[1])
         lines.append(line)
         if not cells[0]:
-            problems.append(Problem(file, line, f"actors[{i}].name", "must not be empty"))
+            problems.append(Diagnostic(file, line, f"actors[{i}].name", "must not be empty"))
         c = _number(cells[2], file, line, f"actors[{i}].power", problems)
         if c is not None:
             cap[i] = c
@@ -232,15 +236,15 @@ def _read_csv(path: Path) -> KtabScenario:
     return scen
 
 
-def _check_values(k: KtabScenario) -> list[Problem]:
+def _check_values(k: KtabScenario) -> list[Diagnostic]:
     """Range checks and duplicates, shared by both formats."""
-    problems: list[Problem] = []
+    problems: list[Diagnostic] = []
     f = k.file
     seen: dict[str, int] = {}
     for i, (name, line) in enumerate(zip(k.actors, k.lines, strict=True)):
         if name in seen and name:
             problems.append(
-                Problem(
+                Diagnostic(
                     f,
                     line,
                     f"actors[{i}]",
@@ -252,22 +256,26 @@ def _check_values(k: KtabScenario) -> list[Problem]:
             seen.setdefault(name, line)
         if k.capability[i] <= 0:
             problems.append(
-                Problem(f, line, f"actors[{i}].power", f"must be > 0; got {k.capability[i]:g}")
+                Diagnostic(f, line, f"actors[{i}].power", f"must be > 0; got {k.capability[i]:g}")
             )
         for d, dim in enumerate(k.dimensions):
             x, s = k.positions[i, d], k.salience[i, d]
             if np.isfinite(x) and not 0 <= x <= 100:
                 problems.append(
-                    Problem(f, line, f"actors[{i}].{dim}", f"position must be on 0-100; got {x:g}")
+                    Diagnostic(
+                        f, line, f"actors[{i}].{dim}", f"position must be on 0-100; got {x:g}"
+                    )
                 )
             if np.isfinite(s) and not 0 <= s <= 100:
                 problems.append(
-                    Problem(f, line, f"actors[{i}].{dim} salience", f"must be on 0-100; got {s:g}")
+                    Diagnostic(
+                        f, line, f"actors[{i}].{dim} salience", f"must be on 0-100; got {s:g}"
+                    )
                 )
         total = k.salience[i].sum()
         if np.isfinite(total) and (total > 100 + 1e-9 or total <= 0):
             problems.append(
-                Problem(
+                Diagnostic(
                     f,
                     line,
                     f"actors[{i}]",
@@ -302,7 +310,7 @@ def _parse_xml(path: Path) -> _Node:
     try:
         data = path.read_bytes()
     except OSError as err:
-        raise InputError([Problem(file, None, "", f"cannot read the file: {err}")]) from err
+        raise InputError([Diagnostic(file, None, "", f"cannot read the file: {err}")]) from err
     parser = expat.ParserCreate()
     stack: list[_Node] = [_Node("#document", 1)]
 
@@ -325,7 +333,7 @@ def _parse_xml(path: Path) -> _Node:
     except expat.ExpatError as err:
         raise InputError(
             [
-                Problem(
+                Diagnostic(
                     file, err.lineno, "", f"not well-formed XML: {expat.errors.messages[err.code]}"
                 )
             ]
@@ -337,13 +345,13 @@ def _read_xml(path: Path) -> KtabScenario:
     file = str(path)
     root = _parse_xml(path).first("Scenario")
     if root is None:
-        raise InputError([Problem(file, 1, "Scenario", "the root element must be <Scenario>")])
-    problems: list[Problem] = []
+        raise InputError([Diagnostic(file, 1, "Scenario", "the root element must be <Scenario>")])
+    problems: list[Diagnostic] = []
 
     def need(node: _Node, tag: str, where: str) -> _Node | None:
         child = node.first(tag)
         if child is None:
-            problems.append(Problem(file, node.line, where, f"missing <{tag}> element"))
+            problems.append(Diagnostic(file, node.line, where, f"missing <{tag}> element"))
         return child
 
     def num(node: _Node | None, where: str) -> float:
@@ -351,7 +359,7 @@ def _read_xml(path: Path) -> KtabScenario:
             return float("nan")
         if not node.text.strip():
             problems.append(
-                Problem(file, node.line, where, f"<{node.tag}> is empty; give a number")
+                Diagnostic(file, node.line, where, f"<{node.tag}> is empty; give a number")
             )
             return float("nan")
         value = _number(node.text, file, node.line, where, problems)
@@ -366,7 +374,7 @@ def _read_xml(path: Path) -> KtabScenario:
             seed = int(seed_el.text.strip())
         except ValueError:
             problems.append(
-                Problem(
+                Diagnostic(
                     file,
                     seed_el.line,
                     "prngSeed",
@@ -383,7 +391,7 @@ def _read_xml(path: Path) -> KtabScenario:
             value = el.text.strip()
             if value not in PARAMETERS[option]:
                 problems.append(
-                    Problem(
+                    Diagnostic(
                         file,
                         el.line,
                         f"ModelParameters.{tag}",
@@ -394,7 +402,7 @@ def _read_xml(path: Path) -> KtabScenario:
     dims_el = need(root, "Dimensions", "Dimensions")
     dims = tuple(d.text.strip() for d in dims_el.all("dName")) if dims_el is not None else ()
     if dims_el is not None and not dims:
-        problems.append(Problem(file, dims_el.line, "Dimensions", "needs at least one <dName>"))
+        problems.append(Diagnostic(file, dims_el.line, "Dimensions", "needs at least one <dName>"))
     actors_el = need(root, "Actors", "Actors")
     actor_els = actors_el.all("Actor") if actors_el is not None else []
     if problems:
@@ -402,7 +410,7 @@ def _read_xml(path: Path) -> KtabScenario:
     n, m = len(actor_els), len(dims)
     if n < 2:
         line = actors_el.line if actors_el is not None else root.line
-        raise InputError([Problem(file, line, "Actors", f"needs at least 2 <Actor>; got {n}")])
+        raise InputError([Diagnostic(file, line, "Actors", f"needs at least 2 <Actor>; got {n}")])
     cap = np.zeros(n)
     pos = np.zeros((n, m))
     sal = np.zeros((n, m))
@@ -423,7 +431,7 @@ def _read_xml(path: Path) -> KtabScenario:
             values = el.all(coord)
             if len(values) != m:
                 problems.append(
-                    Problem(
+                    Diagnostic(
                         file,
                         el.line,
                         f"Actors[{i}].{tag}",
@@ -447,7 +455,7 @@ def _read_xml(path: Path) -> KtabScenario:
                 who = el.text.strip()
                 if who not in index:
                     problems.append(
-                        Problem(
+                        Diagnostic(
                             file, el.line, f"IdealAdjustment[{p}].{tag}", f"unknown actor `{who}`"
                         )
                     )
@@ -459,7 +467,7 @@ def _read_xml(path: Path) -> KtabScenario:
             if len(got) == 2 and np.isfinite(adjust):
                 if not 0 <= adjust <= 1:
                     problems.append(
-                        Problem(
+                        Diagnostic(
                             file,
                             pair.line,
                             f"IdealAdjustment[{p}].adjust",
@@ -470,7 +478,7 @@ def _read_xml(path: Path) -> KtabScenario:
         for i in range(n):
             if acc[i].sum() > 1 + 1e-10:
                 problems.append(
-                    Problem(
+                    Diagnostic(
                         file,
                         ia.line,
                         "IdealAdjustment",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
-from offramp.errors import InputError, Problem
+from offramp.errors import Diagnostic, InputError
 from offramp.io._common import read_text
 
 __all__ = ["Node", "parse"]
@@ -70,6 +70,6 @@ def parse(path: Path) -> Node:
     except expat.ExpatError as err:
         message = expat.ErrorString(err.code)
         raise InputError(
-            [Problem(str(path), err.lineno, "", f"not well-formed XML: {message}")]
+            [Diagnostic(str(path), err.lineno, "", f"not well-formed XML: {message}")]
         ) from err
     return roots[0]

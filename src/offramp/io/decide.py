@@ -65,7 +65,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from offramp.errors import InputError, Problem
+from offramp.errors import Diagnostic, InputError
 from offramp.io import Format, Imported, register
 from offramp.io._common import IdMaker, as_number, clean, read_text, slug, validate
 from offramp.scenario.schema import Scenario
@@ -97,7 +97,7 @@ def parse_rows(text: str, file: str = "<string>") -> list[tuple[int, list[str]]]
     (4, ['#P', 'trade', 'Trade'])
     """
     rows: list[tuple[int, list[str]]] = []
-    problems: list[Problem] = []
+    problems: list[Diagnostic] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip("\r\n")
         if not line.strip():
@@ -107,7 +107,7 @@ def parse_rows(text: str, file: str = "<string>") -> list[tuple[int, list[str]]]
         code = stripped[len(quote) : len(quote) + 2].upper()
         if code not in _FIELDS:
             problems.append(
-                Problem(
+                Diagnostic(
                     file,
                     number,
                     "",
@@ -157,7 +157,7 @@ def read_decide(paths: Sequence[Path]) -> Imported:
     if len(paths) != 1:
         raise InputError(
             [
-                Problem(
+                Diagnostic(
                     str(paths[1] if paths else "decide"), None, "", "give exactly one Decide file"
                 )
             ]
@@ -165,11 +165,11 @@ def read_decide(paths: Sequence[Path]) -> Imported:
     path = paths[0]
     file = str(path)
     rows = parse_rows(read_text(path), file)
-    problems: list[Problem] = []
-    warnings: list[Problem] = []
+    problems: list[Diagnostic] = []
+    warnings: list[Diagnostic] = []
 
     def bad(line: int, message: str) -> None:
-        problems.append(Problem(file, line, "", message))
+        problems.append(Diagnostic(file, line, "", message))
 
     texts: list[str] = []
     actors: dict[str, tuple[int, str, str]] = {}
@@ -239,12 +239,14 @@ def read_decide(paths: Sequence[Path]) -> Imported:
         if _get(fields, 6):
             comments.append(line)
     if comments:
-        warnings.append(Problem(file, comments[0], "", f"{len(comments)} #D comment(s) not mapped"))
+        warnings.append(
+            Diagnostic(file, comments[0], "", f"{len(comments)} #D comment(s) not mapped")
+        )
     scales: dict[str, tuple[float, float]] = {}
     for issue in issues.values():
         if not issue.marks:
             warnings.append(
-                Problem(
+                Diagnostic(
                     file,
                     issue.line,
                     "",
@@ -310,7 +312,7 @@ def read_decide(paths: Sequence[Path]) -> Imported:
         if stances and sum(s[3] for s in stances) <= 0:
             raise InputError(
                 [
-                    Problem(
+                    Diagnostic(
                         file,
                         stances[0][0],
                         "",
@@ -323,7 +325,7 @@ def read_decide(paths: Sequence[Path]) -> Imported:
             entry["veto"] = True
             entry["batna"] = 0
         else:
-            warnings.append(Problem(file, line, "", f"actor `{name}` has no #D rows"))
+            warnings.append(Diagnostic(file, line, "", f"actor `{name}` has no #D rows"))
         entry["stances"] = [
             {
                 "issue": issue_id[issue],
@@ -335,7 +337,7 @@ def read_decide(paths: Sequence[Path]) -> Imported:
         ]
         actors_out.append(entry)
     warnings.append(
-        Problem(
+        Diagnostic(
             file,
             None,
             "",

@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from offramp.errors import InputError, Problem
+from offramp.errors import Diagnostic, InputError
 from offramp.io import Format, Imported, register
 from offramp.io._common import IdMaker, as_number, clean, slug, validate
 from offramp.io._xml import Node, parse
@@ -107,10 +107,10 @@ class _Issue:
 
 
 def _fail(file: Path, line: int | None, message: str) -> InputError:
-    return InputError([Problem(str(file), line, "", message)])
+    return InputError([Diagnostic(str(file), line, "", message)])
 
 
-def _domain(path: Path, warnings: list[Problem]) -> tuple[str, list[_Issue]]:
+def _domain(path: Path, warnings: list[Diagnostic]) -> tuple[str, list[_Issue]]:
     root = parse(path)
     objective = root if root.tag == "objective" else root.first("objective")
     if objective is None:
@@ -134,7 +134,7 @@ def _domain(path: Path, warnings: list[Problem]) -> tuple[str, list[_Issue]]:
         kind = node.attrib.get("type") or node.attrib.get("etype") or "discrete"
         if kind != "discrete":
             warnings.append(
-                Problem(
+                Diagnostic(
                     str(path),
                     node.line,
                     "",
@@ -153,11 +153,11 @@ def _domain(path: Path, warnings: list[Problem]) -> tuple[str, list[_Issue]]:
             values.append(value)
             if as_number(item.attrib.get("cost", "0")) not in (0.0, None):
                 warnings.append(
-                    Problem(str(path), item.line, "", "item costs are not mapped: ignored")
+                    Diagnostic(str(path), item.line, "", "item costs are not mapped: ignored")
                 )
         if len(values) < 2:
             warnings.append(
-                Problem(
+                Diagnostic(
                     str(path),
                     node.line,
                     "",
@@ -185,7 +185,7 @@ def _number(path: Path, node: Node, key: str, what: str) -> float:
 
 
 def _profile(
-    path: Path, issues: list[_Issue], warnings: list[Problem]
+    path: Path, issues: list[_Issue], warnings: list[Diagnostic]
 ) -> tuple[dict[int, tuple[float, list[float]]], float]:
     """Weights and Genius evaluations by issue index, and the reservation value."""
     root = parse(path)
@@ -207,12 +207,12 @@ def _profile(
                 f"reservation value must be a utility in [0, 1]; got {reservation:g}",
             )
     else:
-        warnings.append(Problem(file, root.line, "", "no <reservation>: batna 0 assumed"))
+        warnings.append(Diagnostic(file, root.line, "", "no <reservation>: batna 0 assumed"))
     for node in root.kids("discount_factor"):
         delta = _number(path, node, "value", "<discount_factor>")
         if 0.0 < delta < 1.0:
             warnings.append(
-                Problem(
+                Diagnostic(
                     file,
                     node.line,
                     "",
@@ -261,7 +261,7 @@ def _profile(
             evaluations[name] = number
             if item.attrib.get("description"):
                 warnings.append(
-                    Problem(file, item.line, "", "item descriptions are not mapped: ignored")
+                    Diagnostic(file, item.line, "", "item descriptions are not mapped: ignored")
                 )
         missing = [v for v in issue.items if v not in evaluations]
         if missing:
@@ -273,7 +273,7 @@ def _profile(
         values = genius_value([evaluations[v] for v in issue.items])
         if max(values) > 1.0:
             warnings.append(
-                Problem(
+                Diagnostic(
                     file,
                     node.line,
                     "",
@@ -288,7 +288,7 @@ def _profile(
         raise _fail(path, root.line, "every weight is 0: the party is indifferent to every bid")
     if abs(total - 1.0) > 1e-9:
         warnings.append(
-            Problem(
+            Diagnostic(
                 file,
                 root.line,
                 "",
@@ -323,7 +323,7 @@ def read_genius(paths: Sequence[Path]) -> Imported:
         where = str(paths[0]) if paths else "genius"
         raise InputError(
             [
-                Problem(
+                Diagnostic(
                     where,
                     None,
                     "",
@@ -331,7 +331,7 @@ def read_genius(paths: Sequence[Path]) -> Imported:
                 )
             ]
         )
-    warnings: list[Problem] = []
+    warnings: list[Diagnostic] = []
     domain_path, profile_paths = paths[0], paths[1:]
     title, issues = _domain(domain_path, warnings)
     identifier = slug(_SUFFIX.sub("", domain_path.stem) or domain_path.stem, "genius")
@@ -382,7 +382,7 @@ def read_genius(paths: Sequence[Path]) -> Imported:
             }
         )
     warnings.append(
-        Problem(
+        Diagnostic(
             str(domain_path),
             None,
             "",

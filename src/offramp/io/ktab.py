@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from offramp.errors import InputError, Problem
+from offramp.errors import Diagnostic, InputError
 from offramp.io import Format, Imported, register
 from offramp.io._ktab_read import FloatArray, KtabScenario, _read_csv, _read_xml
 from offramp.scenario.schema import Scenario
@@ -93,7 +93,7 @@ def read_ktab(path: str | Path) -> KtabScenario:
         return _read_xml(p)
     raise InputError(
         [
-            Problem(
+            Diagnostic(
                 str(path), None, "", "a KTAB scenario must be a .csv or .xml file (KTAB's formats)"
             )
         ]
@@ -160,7 +160,7 @@ def to_scenario(k: KtabScenario) -> Imported:
         If the converted scenario is invalid.
     """
     file = k.file
-    warnings: list[Problem] = []
+    warnings: list[Diagnostic] = []
     taken: set[str] = set()
     issue_ids = [_make_id(d, "dim", taken) for d in k.dimensions]
     issues = [
@@ -175,7 +175,7 @@ def to_scenario(k: KtabScenario) -> Imported:
         for iid, dim in zip(issue_ids, k.dimensions, strict=True)
     ]
     warnings.append(
-        Problem(
+        Diagnostic(
             file,
             None,
             "issues",
@@ -211,7 +211,7 @@ def to_scenario(k: KtabScenario) -> Imported:
     short = [name for i, name in enumerate(k.actors) if k.salience[i].sum() < 100 - 1e-9]
     if short:
         warnings.append(
-            Problem(
+            Diagnostic(
                 file,
                 None,
                 "actors",
@@ -221,7 +221,7 @@ def to_scenario(k: KtabScenario) -> Imported:
             )
         )
     warnings.append(
-        Problem(
+        Diagnostic(
             file,
             None,
             "actors",
@@ -231,7 +231,7 @@ def to_scenario(k: KtabScenario) -> Imported:
     )
     if k.accommodation is not None and not np.allclose(k.accommodation, np.eye(len(k.actors))):
         warnings.append(
-            Problem(
+            Diagnostic(
                 file,
                 None,
                 "IdealAdjustment",
@@ -241,7 +241,7 @@ def to_scenario(k: KtabScenario) -> Imported:
         )
     if k.parameters:
         warnings.append(
-            Problem(
+            Diagnostic(
                 file,
                 None,
                 "ModelParameters",
@@ -254,7 +254,7 @@ def to_scenario(k: KtabScenario) -> Imported:
     except OSError:
         as_of = dt.date(1970, 1, 1)
     warnings.append(
-        Problem(
+        Diagnostic(
             file,
             None,
             "as_of",
@@ -276,7 +276,7 @@ def to_scenario(k: KtabScenario) -> Imported:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
         raise InputError(
-            [Problem(file, None, ".".join(map(str, e["loc"])), e["msg"]) for e in err.errors()]
+            [Diagnostic(file, None, ".".join(map(str, e["loc"])), e["msg"]) for e in err.errors()]
         ) from err
     return Imported(scenario, tuple(warnings))
 
@@ -285,7 +285,7 @@ def _read_format(paths: Sequence[Path]) -> Imported:
     if len(paths) != 1:
         raise InputError(
             [
-                Problem(
+                Diagnostic(
                     ", ".join(map(str, paths)) or "<none>",
                     None,
                     "",

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from offramp.errors import InputError, Problem
+from offramp.errors import Diagnostic, InputError
 from offramp.io import Format, Imported, register
 from offramp.io._common import IdMaker, as_number, clean, read_text, slug, validate
 from offramp.scenario.schema import Scenario
@@ -59,8 +59,8 @@ class _Cell:
     file: str
     line: int | None
 
-    def problem(self, message: str) -> Problem:
-        return Problem(self.file, self.line, "", message)
+    def problem(self, message: str) -> Diagnostic:
+        return Diagnostic(self.file, self.line, "", message)
 
     @property
     def where(self) -> str:
@@ -87,7 +87,7 @@ def _letter(column: int) -> str:
 
 
 def _sheet_rows(
-    file: str, sheet: str | None, grid: list[list[Any]], warnings: list[Problem]
+    file: str, sheet: str | None, grid: list[list[Any]], warnings: list[Diagnostic]
 ) -> Iterator[Row]:
     """Rows of one sheet (or CSV file) as ``{column: cell}``, header checked."""
 
@@ -155,10 +155,10 @@ def _xlsx_grids(path: Path) -> Iterator[tuple[str, list[list[Any]]]]:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError as err:
-        raise InputError([Problem(str(path), None, "", "no such file; check the path")]) from err
+        raise InputError([Diagnostic(str(path), None, "", "no such file; check the path")]) from err
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
         raise InputError(
-            [Problem(str(path), None, "", f"not a readable .xlsx workbook: {err}")]
+            [Diagnostic(str(path), None, "", f"not a readable .xlsx workbook: {err}")]
         ) from err
     try:
         for sheet in book.worksheets:
@@ -167,7 +167,7 @@ def _xlsx_grids(path: Path) -> Iterator[tuple[str, list[list[Any]]]]:
         book.close()
 
 
-def _rows(path: Path, warnings: list[Problem]) -> list[Row]:
+def _rows(path: Path, warnings: list[Diagnostic]) -> list[Row]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         rows: list[Row] = []
         for title, grid in _xlsx_grids(path):
@@ -177,7 +177,7 @@ def _rows(path: Path, warnings: list[Problem]) -> list[Row]:
 
 
 def _number(
-    cell: _Cell, what: str, low: float, high: float | None, problems: list[Problem]
+    cell: _Cell, what: str, low: float, high: float | None, problems: list[Diagnostic]
 ) -> float | None:
     value = as_number(cell.value)
     if value is None or value < low or (high is not None and value > high):
@@ -187,7 +187,7 @@ def _number(
     return value
 
 
-def _veto(cell: _Cell, problems: list[Problem]) -> bool | None:
+def _veto(cell: _Cell, problems: list[Diagnostic]) -> bool | None:
     if isinstance(cell.value, bool):
         return cell.value
     text = cell.text.lower()
@@ -226,12 +226,12 @@ def read_table(paths: Sequence[Path]) -> Imported:
         Naming file and line (CSV) or file, sheet and cell (XLSX).
     """
     if not paths:
-        raise InputError([Problem("table", None, "", "give at least one CSV or XLSX file")])
-    warnings: list[Problem] = []
-    problems: list[Problem] = []
+        raise InputError([Diagnostic("table", None, "", "give at least one CSV or XLSX file")])
+    warnings: list[Diagnostic] = []
+    problems: list[Diagnostic] = []
     rows = [row for path in paths for row in _rows(path, warnings)]
     if not rows:
-        raise InputError([Problem(str(paths[0]), None, "", "the table has no data rows")])
+        raise InputError([Diagnostic(str(paths[0]), None, "", "the table has no data rows")])
     actors: dict[str, _Actor] = {}
     issues: dict[str, list[tuple[str | float, _Cell]]] = {}
     stances: dict[tuple[str, str], tuple[str | float, float, float, _Cell]] = {}
@@ -347,7 +347,7 @@ def read_table(paths: Sequence[Path]) -> Imported:
     any_veto = any(a.veto is not None and a.veto[0] for a in actors.values())
     if not any_veto:
         warnings.append(
-            Problem(
+            Diagnostic(
                 str(paths[0]),
                 None,
                 "",
@@ -390,7 +390,7 @@ def read_table(paths: Sequence[Path]) -> Imported:
                 stance["power"] = clean(power)
             entry["stances"].append(stance)
         actors_out.append(entry)
-    warnings.append(Problem(str(paths[0]), None, "", "as_of is today; edit it"))
+    warnings.append(Diagnostic(str(paths[0]), None, "", "as_of is today; edit it"))
     data = {
         "id": slug(paths[0].stem, "table"),
         "title": paths[0].stem,

@@ -21,7 +21,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from offramp.errors import InputError, Problem
+from offramp.errors import Diagnostic, InputError
 from offramp.scenario._found import Found
 from offramp.scenario.schema import Scenario
 
@@ -163,7 +163,7 @@ def load_scenario_data(data: Any, file: str = "<data>", document: Any = None) ->
         kind = "empty" if data is None else f"a {type(data).__name__}"
         raise InputError(
             [
-                Problem(
+                Diagnostic(
                     file,
                     1,
                     "",
@@ -172,16 +172,20 @@ def load_scenario_data(data: Any, file: str = "<data>", document: Any = None) ->
             ]
         )
     cross: Found = []
-    problems: list[Problem] = []
+    problems: list[Diagnostic] = []
     try:
         scenario = Scenario.model_validate(dict(data), context={"problems": cross})
     except ValidationError as err:
         for error in err.errors():
             loc = tuple(error["loc"])
-            problems.append(Problem(file, line_of(document, loc), _dotted(loc), _describe(error)))
+            problems.append(
+                Diagnostic(file, line_of(document, loc), _dotted(loc), _describe(error))
+            )
         raise InputError(problems) from err
     if cross:
-        problems = [Problem(file, line_of(document, loc), _dotted(loc), msg) for loc, msg in cross]
+        problems = [
+            Diagnostic(file, line_of(document, loc), _dotted(loc), msg) for loc, msg in cross
+        ]
         raise InputError(problems)
     return scenario
 
@@ -202,17 +206,21 @@ def load_scenario_text(text: str, file: str = "<string>") -> Scenario:
         what = " ".join(str(x) for x in (err.context, err.problem) if x)
         raise InputError(
             [
-                Problem(
+                Diagnostic(
                     file, line, "", f"not valid YAML: {what}; check indentation, colons and quotes"
                 )
             ]
         ) from err
     except YAMLError as err:
-        raise InputError([Problem(file, None, "", f"not valid YAML: {err}")]) from err
+        raise InputError([Diagnostic(file, None, "", f"not valid YAML: {err}")]) from err
     except (ValueError, IndexError, TypeError, RecursionError) as err:
         # ruamel's scalar constructors raise plain Python errors on some odd scalars
         raise InputError(
-            [Problem(file, None, "", f"not valid YAML: cannot read a value ({err}); check quoting")]
+            [
+                Diagnostic(
+                    file, None, "", f"not valid YAML: cannot read a value ({err}); check quoting"
+                )
+            ]
         ) from err
     return load_scenario_data(_plain(document), file, document)
 
@@ -229,9 +237,9 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError as err:
-        raise InputError([Problem(name, None, "", "no such file; check the path")]) from err
+        raise InputError([Diagnostic(name, None, "", "no such file; check the path")]) from err
     except (OSError, UnicodeDecodeError) as err:
-        raise InputError([Problem(name, None, "", f"cannot read the file: {err}")]) from err
+        raise InputError([Diagnostic(name, None, "", f"cannot read the file: {err}")]) from err
     return load_scenario_text(text, name)
 
 

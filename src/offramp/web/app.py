@@ -41,7 +41,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from offramp._version import __version__
-from offramp.errors import InputError, OfframpError, Problem
+from offramp.errors import Diagnostic, InputError, OfframpError
 from offramp.store import DEFAULT_STORE
 from offramp.web.analyze import add_analysis_routes
 from offramp.web.context import Context, Refused, problems_response
@@ -133,7 +133,7 @@ def create_app(
 
     @app.exception_handler(OfframpError)
     async def _offramp_error(request: Request, error: OfframpError) -> JSONResponse:
-        return problems_response([Problem("<request>", None, "", str(error))])
+        return problems_response([Diagnostic("<request>", None, "", str(error))])
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -145,7 +145,7 @@ def create_app(
                 dotted += (
                     f"[{part}]" if isinstance(part, int) else (f".{part}" if dotted else str(part))
                 )
-            problems.append(Problem("<request>", None, dotted, str(item.get("msg", "invalid"))))
+            problems.append(Diagnostic("<request>", None, dotted, str(item.get("msg", "invalid"))))
         return problems_response(problems)
 
     add_file_routes(app, ctx)

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from offramp.errors import OfframpError, Problem
+from offramp.errors import Diagnostic, OfframpError
 from offramp.scenario.schema import Scenario
 from offramp.store import RunStore, StoreError
 from offramp.web.edit import Edit, load_with_edits
@@ -24,7 +24,7 @@ NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,120}\.ya?ml$")
 
 
 def problems_response(
-    problems: list[Problem] | tuple[Problem, ...], status: int = 422
+    problems: list[Diagnostic] | tuple[Diagnostic, ...], status: int = 422
 ) -> JSONResponse:
     """Problems as the 422 (or ``status``) answer the routes give."""
     n = len(problems)
@@ -46,18 +46,12 @@ def problems_response(
     )
 
 
-class _Refused(Exception):
-    def __init__(self, status: int, message: str, file: str = "<request>", path: str = "") -> None:
-        super().__init__(message)
-        self.status, self.problem = status, Problem(file, None, path, message)
-
-
 class Refused(Exception):
     """A request the workbench refuses, with its HTTP status and the problem."""
 
     def __init__(self, status: int, message: str, file: str = "<request>", path: str = "") -> None:
         super().__init__(message)
-        self.status, self.problem = status, Problem(file, None, path, message)
+        self.status, self.problem = status, Diagnostic(file, None, path, message)
 
 
 @dataclass

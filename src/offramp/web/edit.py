@@ -21,7 +21,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
-from offramp.errors import InputError, Problem
+from offramp.errors import Diagnostic, InputError
 from offramp.scenario.load import _plain, line_of, load_scenario_data, load_scenario_text
 from offramp.scenario.schema import Scenario
 
@@ -131,7 +131,7 @@ def apply_edits(document: Any, edits: Sequence[Edit], file: str, lines: Any = No
                 break
         if not ok:
             problems.append(
-                Problem(
+                Diagnostic(
                     file,
                     line_of(document if lines is None else lines, edit.path),
                     edit.dotted,
