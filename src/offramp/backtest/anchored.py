@@ -115,9 +115,7 @@ def predict_anchored(
     return np.asarray(np.where(np.isfinite(rp), (1.0 - alpha) * f + alpha * rp, f))
 
 
-def fit_anchored(
-    mean: FloatArray, med: FloatArray, rp: FloatArray, out: FloatArray
-) -> AnchoredFit:
+def fit_anchored(mean: FloatArray, med: FloatArray, rp: FloatArray, out: FloatArray) -> AnchoredFit:
     """Step 4: the grid point with the smallest MAE on the issues given.
 
     Examples

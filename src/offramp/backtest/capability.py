@@ -90,9 +90,9 @@ POPULATION_2016: Mapping[str, float] = MappingProxyType(
 
 POPULATION_SOURCE = (
     "Council Decision (EU, Euratom) 2015/2393 (Council Rules of Procedure, Annex III, 2016), "
-    "as reported by Agence Europe, 9 December 2015: \"In decreasing order, the percentage of "
+    'as reported by Agence Europe, 9 December 2015: "In decreasing order, the percentage of '
     "the population of a country in relation to the total population of the EU (508,940,955 "
-    'people), is as follows: Germany (15.93%), France (13.04%), the United Kingdom (12.73%), '
+    "people), is as follows: Germany (15.93%), France (13.04%), the United Kingdom (12.73%), "
     'Italy (12.07%), Spain (9.12%), Poland (7.47%), ..."'
 )
 """Where :data:`POPULATION_2016` comes from, with the opening of the quoted passage."""

@@ -175,7 +175,7 @@ def _one_dimensional(
 
 def _exchange(problem: DeuProblem) -> FloatArray:
     """Stokman's exchange model on each proposal's issues together."""
-    k, a = problem.position.shape
+    k = problem.position.shape[0]
     result = np.full(k, np.nan)
     w = weights(problem)
     mean, _ = statistics(problem, w)

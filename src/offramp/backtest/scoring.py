@@ -61,9 +61,7 @@ def scores(forecast: ArrayLike, outcome: ArrayLike) -> Scores:
     e = np.abs(f[ok] - y[ok])
     if e.size == 0:
         return Scores(float("nan"), float("nan"), float("nan"), 0)
-    return Scores(
-        float(e.mean()), float(np.sqrt(np.mean(e**2))), float(np.median(e)), int(e.size)
-    )
+    return Scores(float(e.mean()), float(np.sqrt(np.mean(e**2))), float(np.median(e)), int(e.size))
 
 
 def proposal_index(proposals: ArrayLike) -> tuple[NDArray[np.intp], int]:

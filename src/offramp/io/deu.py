@@ -9,7 +9,8 @@ issue but holds each actor's GDP (trillions of US dollars) in its position
 column, then one row per issue.
 
 Columns used: ``prnr`` (proposal), ``isnr`` (issue), ``prname``, ``proc``
-(``COD``/``CNS``), ``counvte`` (Council voting rule), ``intro`` (``dd-mm-yy``, see :func:`_year` for the other forms),
+(``COD``/``CNS``), ``counvte`` (Council voting rule), ``intro`` (``dd-mm-yy``;
+:func:`_year` reads the other forms of this copy),
 ``p<actor>`` and ``s<actor>`` for every actor of :data:`ACTORS`, ``rp`` and
 ``out``.  Other columns are ignored.  A blank position, salience, reference
 point or outcome is read as NaN (an actor without a position took none; a
@@ -145,6 +146,10 @@ def _cell(
     return value
 
 
+def _width(file: str, line: int, cells: int, columns: int) -> Problem:
+    return Problem(file, line, "", f"has {cells} cells; the header has {columns}")
+
+
 def parse_deu(text: str, file: str = "<string>") -> DeuData:
     """Parse the text of a DEU III file (see the module docstring).
 
@@ -203,10 +208,14 @@ def parse_deu(text: str, file: str = "<string>") -> DeuData:
     if body and body[0][1][col["isnr"]].strip() == "":
         no, cells = body.pop(0)
         if len(cells) != len(header):
-            problems.append(Problem(file, no, "", f"has {len(cells)} cells; the header has {len(header)}"))
+            problems.append(
+                Problem(file, no, "", f"has {len(cells)} cells; the header has {len(header)}")
+            )
         else:
             for a, actor in enumerate(ACTORS):
-                gdp[a] = _cell(cells[col[f"p{actor}"]], file, no, f"p{actor}", problems, scale=False)
+                gdp[a] = _cell(
+                    cells[col[f"p{actor}"]], file, no, f"p{actor}", problems, scale=False
+                )
     meta: dict[str, list[str]] = {k: [] for k in ("prnr", "isnr", "prname", "proc", "counvte")}
     years: list[int] = []
     lines: list[int] = []
@@ -214,7 +223,9 @@ def parse_deu(text: str, file: str = "<string>") -> DeuData:
     seen: dict[str, int] = {}
     for no, cells in body:
         if len(cells) != len(header):
-            problems.append(Problem(file, no, "", f"has {len(cells)} cells; the header has {len(header)}"))
+            problems.append(
+                Problem(file, no, "", f"has {len(cells)} cells; the header has {len(header)}")
+            )
             continue
         isnr = cells[col["isnr"]].strip()
         if isnr == "":
