@@ -8,7 +8,8 @@
 model ``mae``, ``rmse``, ``median_ae``, ``n``, ``delta_vs_weighted_mean``
 ``[lo, est, hi]``, ``coverage80``, ``width80``, ``coverage80_kind``, and
 ``coverage80_cv`` / ``width80_cv`` when the reported coverage is in sample),
-``per_issue`` (``isnr``, ``prnr``, ``out``, ``forecasts``, ``intervals``),
+``coverage_by_level`` (cross-validated coverage at nominal levels 0.5-0.95,
+the calibration curve), ``per_issue`` (``isnr``, ``prnr``, ``out``, ``forecasts``, ``intervals``),
 ``calibration`` (how intervals and fitted parameters were obtained),
 ``width80_unconditional`` (the 10-90% range of the calibration outcomes, the
 interval of a forecaster who ignores every input) and ``skipped`` (issues
@@ -53,6 +54,8 @@ BASELINE = "weighted_mean"
 MODEL_NAMES: tuple[str, ...] = (*PUBLISHED, "anchored")
 """Every model the backtest knows, in report order."""
 FOLDS = 10
+CURVE = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+"""Nominal levels of the calibration curve (cross-validated coverage at each)."""
 
 
 @dataclass(frozen=True)
@@ -266,9 +269,14 @@ def backtest_deu(
     for name in names:
         f = preds[name]
         scale = spread(problem.position, w, f)
-        cv_q = cross_validated(nonconformity(f, problem.out, scale), folds)
-        cv_lo, cv_hi = interval(f, scale, cv_q)
+        score = nonconformity(f, problem.out, scale)
+        cv_lo, cv_hi = interval(f, scale, cross_validated(score, folds))
         more = dict(extra.get(name, {}))
+        curve = {}
+        for level in CURVE:
+            lv_lo, lv_hi = interval(f, scale, cross_validated(score, folds, level))
+            curve[f"{level:g}"] = coverage(lv_lo[ok], lv_hi[ok], problem.out[ok])[0]
+        more["coverage_by_level"] = curve
         if calibrate is None:
             lo, hi = cv_lo, cv_hi
         else:

@@ -15,6 +15,7 @@ import os
 from typing import Any
 
 from offramp.cli import (
+    backtest,  # noqa: F401  (registers backtest deu)
     core,  # noqa: F401  (registers commands)
     forecast,  # noqa: F401  (registers forecast)
     io,  # noqa: F401  (registers import, export and template)
