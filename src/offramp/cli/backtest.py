@@ -73,8 +73,9 @@ def render_backtest(data: dict[str, Any], console: Console) -> None:
         f" capability {data['capability']})",
         title_justify="left",
     )
-    for name in ("model", "MAE", "RMSE", "median AE", "n", "Δ vs w.mean [95%]"):
-        table.add_column(name, justify="left" if name == "model" else "right")
+    table.add_column("model", no_wrap=True, min_width=15)
+    for name in ("MAE", "RMSE", "median AE", "n", "Δ vs w.mean [95%]"):
+        table.add_column(name, justify="right")
     table.add_column("cover80", justify="right")
     table.add_column("width80", justify="right")
     for name, m in data["models"].items():
@@ -96,7 +97,7 @@ def render_backtest(data: dict[str, Any], console: Console) -> None:
     console.print(table)
     cal = data["calibration"]
     console.print(
-        f"Intervals: {cal['method']}, calibrated on {cal['source']};"
+        f"Intervals: {cal['method']}; calibration: {cal['source']};"
         f" coverage is {cal['coverage80_kind']}. An interval ignoring every input"
         f" (10-90% of the outcomes) is {data['width80_unconditional']:.1f} wide.",
         highlight=False,

@@ -205,7 +205,8 @@ def parse_deu(text: str, file: str = "<string>") -> DeuData:
     problems: list[Problem] = []
     body = [(no, cells) for no, cells in enumerate(rows, start=1) if no > 1 and any(cells)]
     gdp = np.full(len(ACTORS), np.nan)
-    if body and body[0][1][col["isnr"]].strip() == "":
+    first = body[0][1] if body else []
+    if body and all(len(first) > col[k] and not first[col[k]].strip() for k in ("prnr", "isnr")):
         no, cells = body.pop(0)
         if len(cells) != len(header):
             problems.append(
