@@ -120,3 +120,22 @@ def test_bad_inputs_exit_1_with_file_line_messages(tmp_path: Path) -> None:
     assert code == 1 and "probability must be one of" in stderr
     code, _, stderr = forecast(str(EMISSION), "--model", "eu", "-p", "nonsense")
     assert code == 1 and "KEY=VALUE" in stderr
+
+
+def test_table_with_a_missing_row_warns_and_forecasts(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "actor,issue,position,salience,capability\n"
+        "A,land,0,1,10\nA,nato,100,0.5,10\nB,land,100,1,5\n"
+    )
+    code, stdout, stderr = forecast(str(path), "--model", "compromise", "--json", "-")
+    assert code == 0, stderr
+    assert f"warning: {path}:4: issue: actor 'B' has no row for issue 'nato'" in stderr
+    data = json.loads(stdout)
+    assert data["issues"]["land"]["forecast"] == pytest.approx(100 * 5 / 15)
+    # B takes no part in nato: A alone decides it
+    assert data["issues"]["nato"]["forecast"] == 100.0
+    assert set(data["issues"]["nato"]["rounds"][0]["positions"]) == {"A"}
+    for model in ("eu", "exchange", "smp"):
+        code, _, stderr = forecast(str(path), "--model", model)
+        assert code == 0, (model, stderr)

@@ -79,10 +79,26 @@ def test_all_problems_reported_at_once(tmp_path: Path) -> None:
     assert [p.line for p in info.value.problems] == [2, 3, 4]
 
 
-def test_missing_issue_row_and_empty_files(tmp_path: Path) -> None:
-    path = write(tmp_path, "actor,issue,position,salience,capability\nA,t,1,1,1\nB,w,1,1,1\n")
-    with pytest.raises(InputError, match="has no row for issue"):
-        read_table(path)
+def test_missing_issue_row_is_indifference_with_a_warning(tmp_path: Path) -> None:
+    text = (
+        "actor,issue,position,salience,capability\nA,t,0,1,2\nA,w,9,1,4\nB,w,1,0.5,1\nC,t,10,1,2\n"
+    )
+    path = write(tmp_path, text)
+    table = read_table(path)
+    assert table.present.tolist() == [[True, True], [False, True], [True, False]]
+    assert [str(w) for w in table.warnings] == [
+        f"{path}:4: issue: actor 'B' has no row for issue 't': it is indifferent to it"
+        " (salience 0; left out of one-issue models); add a row to give it a stance",
+        f"{path}:5: issue: actor 'C' has no row for issue 'w': it is indifferent to it"
+        " (salience 0; left out of one-issue models); add a row to give it a stance",
+    ]
+    # salience 0, the actor's own capability, and the weighted mean of those present
+    assert table.salience[1, 0] == 0 and table.capability[1, 0] == 1
+    assert table.position[1, 0] == 5.0  # (2 * 0 + 2 * 10) / 4
+    assert table.position[2, 1] == pytest.approx((4 * 9 + 0.5 * 1) / 4.5)
+
+
+def test_empty_files(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="empty"):
         read_table(write(tmp_path, "# only a comment\n"))
     with pytest.raises(InputError, match="no rows"):

@@ -177,6 +177,8 @@ def _from_scenario(scenario: Scenario, model: str, params: dict[str, Any]) -> li
 
 def _from_table(path: Path, model: str, params: dict[str, Any]) -> list[_Issue]:
     table = read_table(path)
+    for warning in table.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     name = str(path)
     salience = _percent_salience(table.salience, name)
     if not table.issues:
@@ -196,8 +198,11 @@ def _from_table(path: Path, model: str, params: dict[str, Any]) -> list[_Issue]:
         ]
     items = []
     for d, issue in enumerate(table.issues):
-        trace = run(model, table.position[:, d], table.capability[:, d], salience[:, d], **params)
-        items.append(_Issue(issue, table.actors, trace, None, _played(trace)))
+        here = table.present[:, d]  # an actor without a row takes no part in the issue
+        actors = tuple(a for a, p in zip(table.actors, here, strict=True) if p)
+        x, c, s = table.position[here, d], table.capability[here, d], salience[here, d]
+        trace = run(model, x, c, s, **params)
+        items.append(_Issue(issue, actors, trace, None, _played(trace)))
     return items
 
 

@@ -4,7 +4,10 @@ Two layouts are accepted, told apart by their header:
 
 * one issue: ``actor,capability,position,salience``, one row per actor;
 * several issues: ``actor,issue,position,salience,capability``, one row per
-  actor and issue; every actor must have a row for every issue.
+  actor and issue.  An actor without a row for an issue is indifferent to it
+  (as a scenario actor without a stance is): it gets salience 0 there and is
+  marked absent in :attr:`ActorTable.present`, and a warning names the
+  actor's first row.
 
 Column order is free, names are case-insensitive, blank lines and lines
 starting with ``#`` (citations, notes) are skipped.  Every bad row is reported
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +45,14 @@ class ActorTable:
         Issue names in file order; empty for a one-issue table.
     position, capability, salience : ndarray of float
         Shape (n,) for one issue, (n, m) for several, on the file's scale.
+        Where an actor has no row for an issue: salience 0, the actor's mean
+        capability over its rows, and the position of the capability x
+        salience weighted mean of the actors present (so that it sits on
+        neither side of the issue).
+    present : ndarray of bool, shape like ``position``
+        Whether the actor has a row for the issue.
+    warnings : tuple of Diagnostic
+        One per missing actor-issue row.
     """
 
     actors: tuple[str, ...]
@@ -49,6 +60,8 @@ class ActorTable:
     position: NDArray[np.float64]
     capability: NDArray[np.float64]
     salience: NDArray[np.float64]
+    present: NDArray[np.bool_] = field(default_factory=lambda: np.ones(0, dtype=bool))
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 def _number(
@@ -90,7 +103,8 @@ def read_table(path: str | Path) -> ActorTable:
     InputError
         Listing every problem: unreadable file, missing or unknown column,
         missing value, non-number, negative capability or salience, duplicated
-        actor (or actor and issue) row, missing actor-issue rows, empty table.
+        actor (or actor and issue) row, empty table.  A missing actor-issue
+        row is a warning (:attr:`ActorTable.warnings`), not an error.
 
     Examples
     --------
@@ -175,31 +189,48 @@ def read_table(path: str | Path) -> ActorTable:
     if not records and not problems:
         problems.append(Diagnostic(name, None, "", "the table has a header but no rows"))
     actor_list, issue_list = tuple(actors), tuple(issues)
-    if multi:
-        for actor in actor_list:
-            for issue in issue_list:
-                if (actor, issue) not in records:
-                    problems.append(
-                        Diagnostic(
-                            name,
-                            None,
-                            "issue",
-                            f"actor {actor!r} has no row for issue {issue!r}; add one",
-                        )
-                    )
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.line or 0, p.path, p.message)))
     shape = (len(actor_list), len(issue_list))
-    out = np.empty((3, *shape))
+    out = np.zeros((3, *shape))
+    present = np.zeros(shape, dtype=bool)
+    first_line: dict[str, int] = {}
+    for (actor, issue), (pos, sal, cap, no) in records.items():
+        a, d = actor_list.index(actor), issue_list.index(issue)
+        out[:, a, d] = (pos, sal, cap)
+        present[a, d] = True
+        first_line[actor] = min(first_line.get(actor, no), no)
+    warnings: list[Diagnostic] = []
     for a, actor in enumerate(actor_list):
         for d, issue in enumerate(issue_list):
-            out[:, a, d] = records[(actor, issue)][:3]
+            if present[a, d]:
+                continue
+            warnings.append(
+                Diagnostic(
+                    name,
+                    first_line[actor],
+                    "issue",
+                    f"actor {actor!r} has no row for issue {issue!r}: it is indifferent to it"
+                    " (salience 0; left out of one-issue models); add a row to give it a stance",
+                )
+            )
+            out[2, a, d] = out[2, a][present[a]].mean()
+    for d in range(len(issue_list)):
+        here = present[:, d]
+        if here.all():
+            continue
+        w = out[1, here, d] * out[2, here, d]
+        x = out[0, here, d]
+        out[0, ~here, d] = (w * x).sum() / w.sum() if w.sum() > 0 else x.mean()
     if not multi:
         out = out[:, :, 0]
+        present = present[:, 0]
     return ActorTable(
         actors=actor_list,
         issues=issue_list if multi else (),
         position=out[0],
         salience=out[1],
         capability=out[2],
+        present=present,
+        warnings=tuple(warnings),
     )

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from offramp.errors import InputError, Problem
+from offramp.errors import InputError, Diagnostic
 
 __all__ = ["ACTORS", "DeuData", "parse_deu", "read_deu"]
 
@@ -129,25 +129,25 @@ def _year(text: str) -> int | None:
 
 
 def _cell(
-    text: str, file: str, line: int, column: str, problems: list[Problem], *, scale: bool
+    text: str, file: str, line: int, column: str, problems: list[Diagnostic], *, scale: bool
 ) -> float:
     if text.strip() == "":
         return math.nan
     try:
         value = float(text)
     except ValueError:
-        problems.append(Problem(file, line, column, f"must be a number or blank; got {text!r}"))
+        problems.append(Diagnostic(file, line, column, f"must be a number or blank; got {text!r}"))
         return math.nan
     if not math.isfinite(value) or (scale and not 0.0 <= value <= 100.0):
         problems.append(
-            Problem(file, line, column, f"must be on the 0-100 scale or blank; got {text!r}")
+            Diagnostic(file, line, column, f"must be on the 0-100 scale or blank; got {text!r}")
         )
         return math.nan
     return value
 
 
-def _width(file: str, line: int, cells: int, columns: int) -> Problem:
-    return Problem(file, line, "", f"has {cells} cells; the header has {columns}")
+def _width(file: str, line: int, cells: int, columns: int) -> Diagnostic:
+    return Diagnostic(file, line, "", f"has {cells} cells; the header has {columns}")
 
 
 def parse_deu(text: str, file: str = "<string>") -> DeuData:
@@ -184,14 +184,14 @@ def parse_deu(text: str, file: str = "<string>") -> DeuData:
     """
     rows = list(csv.reader(text.splitlines(), delimiter="\t"))
     if not rows:
-        raise InputError([Problem(file, None, "", "the file is empty; expected a DEU III table")])
+        raise InputError([Diagnostic(file, None, "", "the file is empty; expected a DEU III table")])
     header = [h.strip().strip('"').lower() for h in rows[0]]
     wanted = [*_META, *(f"p{a}" for a in ACTORS), *(f"s{a}" for a in ACTORS)]
     missing = [c for c in wanted if c not in header]
     if missing:
         raise InputError(
             [
-                Problem(
+                Diagnostic(
                     file,
                     1,
                     col,
@@ -202,7 +202,7 @@ def parse_deu(text: str, file: str = "<string>") -> DeuData:
             ]
         )
     col = {name: header.index(name) for name in wanted}
-    problems: list[Problem] = []
+    problems: list[Diagnostic] = []
     body = [(no, cells) for no, cells in enumerate(rows, start=1) if no > 1 and any(cells)]
     gdp = np.full(len(ACTORS), np.nan)
     first = body[0][1] if body else []
@@ -210,7 +210,7 @@ def parse_deu(text: str, file: str = "<string>") -> DeuData:
         no, cells = body.pop(0)
         if len(cells) != len(header):
             problems.append(
-                Problem(file, no, "", f"has {len(cells)} cells; the header has {len(header)}")
+                Diagnostic(file, no, "", f"has {len(cells)} cells; the header has {len(header)}")
             )
         else:
             for a, actor in enumerate(ACTORS):
@@ -225,23 +225,23 @@ def parse_deu(text: str, file: str = "<string>") -> DeuData:
     for no, cells in body:
         if len(cells) != len(header):
             problems.append(
-                Problem(file, no, "", f"has {len(cells)} cells; the header has {len(header)}")
+                Diagnostic(file, no, "", f"has {len(cells)} cells; the header has {len(header)}")
             )
             continue
         isnr = cells[col["isnr"]].strip()
         if isnr == "":
-            problems.append(Problem(file, no, "isnr", "is empty; every issue row needs an id"))
+            problems.append(Diagnostic(file, no, "isnr", "is empty; every issue row needs an id"))
             continue
         if isnr in seen:
             problems.append(
-                Problem(file, no, "isnr", f"{isnr!r} repeats line {seen[isnr]}; keep one row")
+                Diagnostic(file, no, "isnr", f"{isnr!r} repeats line {seen[isnr]}; keep one row")
             )
             continue
         seen[isnr] = no
         year = _year(cells[col["intro"]])
         if year is None:
             problems.append(
-                Problem(
+                Diagnostic(
                     file,
                     no,
                     "intro",
@@ -265,7 +265,7 @@ def parse_deu(text: str, file: str = "<string>") -> DeuData:
             ]
         )
     if not numbers and not problems:
-        problems.append(Problem(file, None, "", "no issue rows; expected one row per issue"))
+        problems.append(Diagnostic(file, None, "", "no issue rows; expected one row per issue"))
     if problems:
         raise InputError(problems)
     values = np.asarray(numbers, dtype=np.float64)
@@ -300,5 +300,5 @@ def read_deu(path: str | Path) -> DeuData:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
-        raise InputError([Problem(name, None, "", f"cannot read the file: {err}")]) from err
+        raise InputError([Diagnostic(name, None, "", f"cannot read the file: {err}")]) from err
     return parse_deu(text, name)
