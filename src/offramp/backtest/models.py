@@ -40,9 +40,10 @@ model it feeds:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -50,11 +51,40 @@ from numpy.typing import NDArray
 from offramp.backtest.capability import CapabilityRule, capability
 from offramp.forecast import run
 from offramp.forecast._common import weighted_mean, weighted_median
-from offramp.io.deu import DeuData
 
-__all__ = ["MODELS", "DeuProblem", "deu_problem", "forecast", "weights"]
+__all__ = ["MODELS", "DeuProblem", "DeuRecords", "deu_problem", "forecast", "weights"]
 
 FloatArray = NDArray[np.float64]
+
+
+class DeuRecords(Protocol):
+    """What :func:`deu_problem` reads: the arrays of a DEU file (``offramp.io.deu.DeuData``).
+
+    Declared here so the engine needs no import of the reader.
+    """
+
+    @property
+    def actors(self) -> Sequence[str]: ...
+    @property
+    def prnr(self) -> tuple[str, ...]: ...
+    @property
+    def isnr(self) -> tuple[str, ...]: ...
+    @property
+    def proc(self) -> tuple[str, ...]: ...
+    @property
+    def counvte(self) -> tuple[str, ...]: ...
+    @property
+    def year(self) -> NDArray[np.int64]: ...
+    @property
+    def position(self) -> FloatArray: ...
+    @property
+    def salience(self) -> FloatArray: ...
+    @property
+    def rp(self) -> FloatArray: ...
+    @property
+    def out(self) -> FloatArray: ...
+    @property
+    def gdp(self) -> FloatArray: ...
 
 
 @dataclass(frozen=True)
@@ -95,7 +125,7 @@ class DeuProblem:
         return np.asarray(weights(self).sum(axis=1) > 0)
 
 
-def deu_problem(data: DeuData, rule: CapabilityRule = "council") -> DeuProblem:
+def deu_problem(data: DeuRecords, rule: CapabilityRule = "council") -> DeuProblem:
     """Turn a read DEU file into a :class:`DeuProblem` under a capability rule.
 
     Examples

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from offramp.errors import InputError, Diagnostic
+from offramp.errors import Diagnostic, InputError
 
 __all__ = ["ACTORS", "DeuData", "parse_deu", "read_deu"]
 
@@ -184,7 +184,9 @@ def parse_deu(text: str, file: str = "<string>") -> DeuData:
     """
     rows = list(csv.reader(text.splitlines(), delimiter="\t"))
     if not rows:
-        raise InputError([Diagnostic(file, None, "", "the file is empty; expected a DEU III table")])
+        raise InputError(
+            [Diagnostic(file, None, "", "the file is empty; expected a DEU III table")]
+        )
     header = [h.strip().strip('"').lower() for h in rows[0]]
     wanted = [*_META, *(f"p{a}" for a in ACTORS), *(f"s{a}" for a in ACTORS)]
     missing = [c for c in wanted if c not in header]
