@@ -111,7 +111,7 @@ def test_exchange_absent_actors_do_not_trade() -> None:
 
 def test_every_model_forecasts_every_sample_issue_on_the_scale() -> None:
     p = deu_problem(read_deu(SAMPLE))
-    for name in ("weighted_mean", "weighted_median", "eu", "exchange", "smp"):
+    for name in ("weighted_mean", "weighted_median", "eu", "eu_paper_text", "exchange", "smp"):
         f = forecast(p, name)
         assert np.all(np.isfinite(f)) and np.all((f >= 0) & (f <= 100)), name
 

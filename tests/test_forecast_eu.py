@@ -21,7 +21,8 @@ from offramp.forecast import (
 )
 
 DATA = Path(__file__).parent / "data" / "forecast"
-SCHOLZ_CODE = {"probability": "all_pairs", "offer": "by_type"}
+SCHOLZ_CODE = {"probability": "all_pairs", "offer": "by_type"}  # the defaults, spelled out
+PAPER_TEXT = {"probability": "pairwise", "offer": "closest"}  # the named literal reading
 
 
 def emission() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -69,11 +70,22 @@ def test_emission_case_first_round_median_is_8_4() -> None:
     assert trace.median[0, 1] == pytest.approx(8.4, abs=0.05)
 
 
-def test_paper_text_reading_departs_from_table2_after_round_0(engine: str) -> None:
-    # The defaults follow the paper's equations (pairwise probability, smallest move,
-    # neutral security); they do not reproduce the printed table (docs/forecast.md).
+def test_defaults_reproduce_table2_with_no_options(engine: str) -> None:
+    # Published-faithful defaults: no options give the printed means and median 8.4.
     x, c, s = emission()
     trace = expected_utility(x, c, s, rounds=len(PRINTED) - 1)
+    np.testing.assert_allclose(trace.mean[0], PRINTED, atol=0.1)
+    np.testing.assert_allclose(trace.mean[0], REPLICATION_LOG, atol=1e-9)
+    assert trace.median[0, 1] == pytest.approx(8.4, abs=0.05)
+    assert dict(trace.params) | SCHOLZ_CODE == dict(trace.params)
+
+
+def test_paper_text_reading_departs_from_table2_after_round_0(engine: str) -> None:
+    # The named literal reading of the paper's equations (pairwise probability,
+    # smallest move, neutral security) does not reproduce the printed table
+    # (docs/forecast.md).
+    x, c, s = emission()
+    trace = expected_utility(x, c, s, rounds=len(PRINTED) - 1, **PAPER_TEXT)
     off = np.abs(trace.mean[0] - PRINTED) > 0.1
     assert off.tolist() == [False] + [True] * (len(PRINTED) - 1)
     assert trace.median[0, 1] == pytest.approx(7.0)
@@ -149,11 +161,15 @@ def test_relabelling_actors_changes_nothing(seed: int, n: int) -> None:
     st.floats(-1e3, 1e3),
 )
 def test_affine_change_of_scale_maps_the_forecast(seed: int, a: float, b: float) -> None:
+    # With the defaults a compromise is ranked by its position ("lowest" wins), which a
+    # reflection (a < 0) reverses; the paper-text reading is invariant under any a != 0.
     x, c, s = random_case(seed)
-    base = expected_utility(x, c, s, rounds=3)
-    moved = expected_utility(a * x + b, c, s, rounds=3)
-    np.testing.assert_allclose(moved.positions, a * base.positions + b, atol=1e-7 * (1 + abs(b)))
-    np.testing.assert_allclose(moved.forecast, a * base.forecast + b, atol=1e-7 * (1 + abs(b)))
+    for options, scale in ((PAPER_TEXT, a), (SCHOLZ_CODE, abs(a))):
+        base = expected_utility(x, c, s, rounds=3, **options)
+        moved = expected_utility(scale * x + b, c, s, rounds=3, **options)
+        tol = 1e-7 * (1 + abs(b))
+        np.testing.assert_allclose(moved.positions, scale * base.positions + b, atol=tol)
+        np.testing.assert_allclose(moved.forecast, scale * base.forecast + b, atol=tol)
 
 
 def test_security_variants_agree_in_first_round_only_by_construction() -> None:

@@ -23,8 +23,11 @@ model it feeds:
 * ``weighted_mean`` / ``weighted_median``: capability x salience weights
   (:func:`offramp.forecast.compromise.compromise` and ``median``); an exact
   half split of the weight gives the midpoint of the two middle positions.
-* ``eu``: the expected-utility model at its defaults, salience / 100 as the
-  probability of resisting; the forecast is the final round's median voter.
+* ``eu``: the expected-utility model at its defaults (those that reproduce
+  Scholz et al.'s Table 2), salience / 100 as the probability of resisting;
+  the forecast is the final round's median voter.  ``eu_paper_text`` is the
+  same model with the literal reading of the paper's text
+  (``probability="pairwise", offer="closest"``).
 * ``exchange``: Stokman's exchange model needs several issues, so it runs on
   each proposal's issues together (``rounds=1``, published procedure).  An
   actor with no position on one of them is placed at that issue's weighted
@@ -181,7 +184,11 @@ def _groups(mask: NDArray[np.bool_], rows: NDArray[np.intp]) -> dict[int, NDArra
 
 
 def _one_dimensional(
-    problem: DeuProblem, model: str, mask: NDArray[np.bool_], salience_scale: float
+    problem: DeuProblem,
+    model: str,
+    mask: NDArray[np.bool_],
+    salience_scale: float,
+    **params: object,
 ) -> FloatArray:
     """Run a one-issue model on every weighable issue, one call per number of actors."""
     k = problem.position.shape[0]
@@ -199,7 +206,7 @@ def _one_dimensional(
             trace = run("smp", x[:, :, None], c, s[:, :, None])
             result[group] = trace.final[:, 0]
         else:
-            result[group] = run(model, x, c, s).final
+            result[group] = run(model, x, c, s, **params).final
     return result
 
 
@@ -243,6 +250,12 @@ def _eu(problem: DeuProblem) -> FloatArray:
     return _one_dimensional(problem, "eu", problem.present, 100.0)
 
 
+def _eu_paper_text(problem: DeuProblem) -> FloatArray:
+    return _one_dimensional(
+        problem, "eu", problem.present, 100.0, probability="pairwise", offer="closest"
+    )
+
+
 def _smp(problem: DeuProblem) -> FloatArray:
     mask = problem.present & (problem.capability > 0) & (problem.salience > 0)
     return _one_dimensional(problem, "smp", mask, 100.0)
@@ -253,6 +266,7 @@ MODELS: Mapping[str, Callable[[DeuProblem], FloatArray]] = MappingProxyType(
         "weighted_mean": _weighted_mean,
         "weighted_median": _weighted_median,
         "eu": _eu,
+        "eu_paper_text": _eu_paper_text,
         "exchange": _exchange,
         "smp": _smp,
     }

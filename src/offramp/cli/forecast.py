@@ -310,8 +310,9 @@ def forecast_command(
         typer.Option(
             "--param",
             "-p",
-            help="A model parameter KEY=VALUE, repeatable (e.g. -p probability=all_pairs"
-            " -p offer=by_type for Scholz et al.'s program; see docs/forecast.md).",
+            help="A model parameter KEY=VALUE, repeatable (e.g. -p probability=pairwise"
+            " -p offer=closest for the eu model's literal paper-text reading; see"
+            " docs/forecast.md).",
         ),
     ] = None,
     store: Annotated[

@@ -51,29 +51,30 @@ it, as Scholz et al. report it.
 
 Interpretive choices and named alternatives
 -------------------------------------------
-Published replications disagree on three points.  The defaults follow the
-text of Scholz et al. (2011) (the equation for ``P``, whose denominator sums
-the absolute votes over the voters on the pair; the appendix algorithm, which
-resets every ``r`` to 1 before the danger sums) and Bueno de Mesquita (1994)
-(an actor accepts the offer that moves it least); the alternatives, which are
-how the public Python replication of McKibben-Sanders (2014) — reported by
-Masad (2014) to reproduce Scholz et al.'s own program — behaves, are named
-options.  Only ``probability="all_pairs", offer="by_type"`` reproduces the
-paper's printed Table 2 (the round-by-round means within 0.1 and the
-first-round median 8.4); the defaults depart from it from round 1 on
-(docs/forecast.md gives the numbers and the reason):
+Published replications disagree on three points.  The defaults are the
+ones that reproduce the paper's own published numbers: its Table 2 (the
+round-by-round means within 0.1 and the first-round median 8.4), which only
+``probability="all_pairs", offer="by_type"`` reproduce.  They are how the
+public Python replication of McKibben-Sanders (2014) — reported by Masad
+(2014) to reproduce Scholz et al.'s own program — behaves.  The literal
+reading of the paper's text is kept as named options: the equation for
+``P``, whose denominator sums the absolute votes over the voters on the pair
+(``probability="pairwise"``), and Bueno de Mesquita's (1994) statement that
+an actor accepts the offer that moves it least (``offer="closest"``); that
+reading departs from Table 2 from round 1 on (docs/forecast.md gives the
+numbers and the reason).  On security the paper's appendix algorithm, which
+resets every ``r`` to 1 before the danger sums, is the default:
 
-``probability="pairwise"`` (default)
-    ``P_ij = sum_k max(0, v_k(ij)) / sum_k |v_k(ij)|``: the votes for ``i`` over
-    all votes cast on the pair, so ``P_ij + P_ji = 1``.
-``probability="all_pairs"``
-    The same numerator over the sum of ``|v_k(ab)|`` over *every* ordered pair
-    ``(a, b)`` and voter ``k``: tiny probabilities, but this is what reproduces
-    the published round-by-round table.
-``offer="closest"`` (default)
-    The accepted offer is the one requiring the smallest move (the text of both
-    papers).
-``offer="by_type"``
+``probability="all_pairs"`` (default)
+    ``P_ij = sum_k max(0, v_k(ij))`` over the sum of ``|v_k(ab)|`` over *every*
+    ordered pair ``(a, b)`` and voter ``k``: tiny probabilities, but this is
+    what reproduces the published round-by-round table.
+``probability="pairwise"`` (the paper's equation as printed)
+    The same numerator over ``sum_k |v_k(ij)|``: the votes for ``i`` over all
+    votes cast on the pair, so ``P_ij + P_ji = 1``.
+``offer="closest"`` (the text of both papers)
+    The accepted offer is the one requiring the smallest move.
+``offer="by_type"`` (default)
     A lost conflict is preferred to any compromise, a compromise to any
     capitulation; within conflicts and capitulations the smallest move wins,
     within compromises the one whose EU-weighted position
@@ -161,8 +162,8 @@ def expected_utility(
     rounds: int = 10,
     q: float = 1.0,
     t: float = 1.0,
-    probability: Probability = "pairwise",
-    offer: OfferRule = "closest",
+    probability: Probability = "all_pairs",
+    offer: OfferRule = "by_type",
     security: Security = "neutral",
     tol: float | None = None,
     pairs: bool = False,
@@ -185,10 +186,12 @@ def expected_utility(
     t : float, default 1.0
         Probability ``T`` that things get better rather than worse when the
         status quo changes without a challenge (used only when ``q < 1``).
-    probability : {"pairwise", "all_pairs"}, default "pairwise"
-        Denominator of the probability of success (see the module docstring).
-    offer : {"closest", "by_type"}, default "closest"
-        How an actor picks among the offers it receives.
+    probability : {"all_pairs", "pairwise"}, default "all_pairs"
+        Denominator of the probability of success (see the module docstring);
+        ``"pairwise"`` is the paper's equation as printed.
+    offer : {"by_type", "closest"}, default "by_type"
+        How an actor picks among the offers it receives; ``"closest"`` is the
+        papers' text.  The defaults reproduce Scholz et al.'s Table 2.
     security : {"neutral", "target", "challenger"}, default "neutral"
         Whose risk exponents enter the danger sums that set risk attitudes.
     tol : float or None, default None
