@@ -245,3 +245,33 @@ def test_cli_errors(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert done.returncode == 0 and done.stdout.startswith("# Imported by `offramp import genius")
+
+
+def test_missing_row_is_indifference_with_a_warning(tmp_path: Path) -> None:
+    # Berlin has no `nato` row: no stance there (salience 0), and a warning, not an error
+    path = _csv(tmp_path, CSV)
+    imported = read_table([path])
+    berlin = imported.scenario.actors[2]
+    assert [x.issue for x in berlin.stances] == ["territory"]
+    assert (
+        f"{path}:6: actor `Berlin` has no row for issue `nato`: it is indifferent to it"
+        " (no stance: salience 0); add a row to give it a stance"
+    ) in [str(w) for w in imported.warnings]
+    # in a workbook the warning names the sheet and cell of the actor's first row
+    book = openpyxl.Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "territory"
+    first.append(["actor", "position", "salience", "capability", "veto", "batna"])
+    first.append(["Kyiv", 0, 1, 30, "yes", 0.4])
+    first.append(["Moscow", 100, 1, 40, "yes", 0.3])
+    nato = book.create_sheet("nato")
+    nato.append(["actor", "position", "salience", "capability"])
+    nato.append(["Kyiv", 0, 1, 30])
+    xlsx = tmp_path / "t.xlsx"
+    book.save(xlsx)
+    warned = [str(w) for w in read_table([xlsx]).warnings]
+    assert any(
+        w.startswith(f"{xlsx}:territory!A3: actor `Moscow` has no row for issue `nato`")
+        for w in warned
+    ), warned

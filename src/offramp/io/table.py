@@ -17,6 +17,8 @@ Mapping, with every interpretive choice:
   order of first appearance, spaced evenly on 0-100 (a warning says so:
   reorder them in the YAML if the order matters). An issue mixing numbers and
   text is an error;
+* an actor without a row for an issue is indifferent to it (no stance,
+  salience 0), with a warning naming its first row;
 * ``capability`` is the actor's ``power``; when it differs between an actor's
   rows, each stance gets its own ``power`` and the actor the mean;
 * ``veto`` (yes/no, true/false, 1/0, x) and ``batna`` (0-1) are per actor:
@@ -359,6 +361,14 @@ def read_table(paths: Sequence[Path]) -> Imported:
     actors_out = []
     for name, info in actors.items():
         own = [(issue, s) for (a, issue), s in stances.items() if a == name]
+        taken = {i for i, _ in own}
+        for issue in (i for i in issue_id if i not in taken):
+            warnings.append(
+                info.cell.problem(
+                    f"actor `{name}` has no row for issue `{issue}`: it is indifferent to it"
+                    " (no stance: salience 0); add a row to give it a stance"
+                )
+            )
         powers = [s[2] for _, s in own]
         varying = len(set(powers)) > 1
         veto = info.veto[0] if info.veto is not None else not any_veto
