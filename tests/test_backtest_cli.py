@@ -66,3 +66,17 @@ def test_malformed_file_is_file_line_not_traceback(tmp_path: Path) -> None:
     assert code == 1
     assert f"{bad}:5: p" in stderr and "must be a number or blank; got 'lots'" in stderr
     assert "Traceback" not in stderr
+
+
+def test_report_of_a_stored_backtest_run(tmp_path: Path) -> None:
+    code, _, _ = backtest(tmp_path, str(SAMPLE), "--models", "weighted_median", "--boot", "10")
+    assert code == 0
+    with RunStore(tmp_path / "r.duckdb") as runs:
+        run_id = runs.list(1)[0]["id"]
+    done = runner.invoke(
+        app,
+        ["report", run_id, "--store", str(tmp_path / "r.duckdb"), "--out", str(tmp_path / "o")],
+    )
+    assert done.exit_code == 0, done.stdout + done.stderr
+    page = tmp_path / "o" / "backtest-deu3-sample.html"
+    assert "Backtest against DEU III outcomes" in page.read_text()

@@ -92,6 +92,12 @@ def report(
         with guard(lambda: RunStore(store_path, read_only=True)) as store:
             full = guard(lambda: _resolve(store, source))
             run = guard(lambda: store.get(full))
+            if run["kind"] == "backtest" and run.get("summary"):
+                from offramp.report.backtest import write_backtest_page
+
+                page = guard(lambda: write_backtest_page(run["summary"], out_dir))
+                out.print(f"Wrote {page}", highlight=False)
+                return
             scenario = guard(lambda: scenario_of_run(run))
             pair = _axes(scenario, axes)
             built, _ = guard(lambda: report_for_run(store, full, axes=pair))
