@@ -220,3 +220,34 @@ def test_all_models_on_the_dev_file_in_under_30_seconds() -> None:
     for m in data["models"].values():
         assert 0.7 <= m["coverage80"] <= 0.9  # cross-validated by proposal
         assert m["width80"] < data["width80_unconditional"]
+
+
+def test_three_proposal_file_scored_by_hand() -> None:
+    """A DEU file of 3 proposals (5 issues): forecasts, MAE and the bootstrap by hand.
+
+    Every issue: com 0 (salience 50), ep 100 (50), de 40 (100), all capability 100
+    (1999, pre-Nice): weighted mean 45, weighted median 40 (see above).
+    """
+    same = {"pcom": "0", "scom": "50", "pep": "100", "sep": "50", "pde": "40", "sde": "100"}
+    rows = [
+        _issue("a1", prnr="A", out="50", **same),  # errors: mean 5, median 10
+        _issue("a2", prnr="A", out="40", **same),  # 5, 0
+        _issue("b1", prnr="B", out="100", **same),  # 55, 60
+        _issue("c1", prnr="C", out="0", **same),  # 45, 40
+        _issue("c2", prnr="C", out="45", **same),  # 0, 5
+    ]
+    p = deu_problem(parse_deu(_file(rows), "three.tsv"))
+    data = backtest_deu(p, ["weighted_median"], boot=20000, seed=2).to_dict()
+    assert data["issues"] == 5
+    assert [i["forecasts"] for i in data["per_issue"]] == [
+        {"weighted_mean": 45.0, "weighted_median": 40.0}
+    ] * 5
+    mean, med = data["models"]["weighted_mean"], data["models"]["weighted_median"]
+    assert mean["mae"] == 22.0 and med["mae"] == 23.0  # 110 / 5 and 115 / 5
+    assert mean["median_ae"] == 5.0 and med["median_ae"] == 10.0
+    # Per proposal, summed (median - mean) errors: A 0 (2 issues), B 5 (1), C 0 (2).
+    # A resample drawing B k times has delta = 5k / (2 (3 - k) + k):
+    # k = 0: 0 (8/27), 1: 1 (12/27), 2: 2.5 (6/27), 3: 5 (1/27). Both tails hold more
+    # than 2.5%, so the exact percentile interval is [0, 5]; the estimate (the data
+    # itself: B drawn once) is 5 / 5 = 1 = 23 - 22.
+    assert med["delta_vs_weighted_mean"] == [0.0, 1.0, 5.0]
