@@ -45,13 +45,14 @@ from offramp.backtest.intervals import (
 from offramp.backtest.models import MODELS as PUBLISHED
 from offramp.backtest.models import DeuProblem, forecast, weights
 from offramp.backtest.scoring import delta_interval, scores
+from offramp.backtest.stacked import MEMBERS, fit_stacked
 
 __all__ = ["BASELINE", "MODEL_NAMES", "DeuBacktest", "IssueResult", "ModelResult", "backtest_deu"]
 
 FloatArray = NDArray[np.float64]
 
 BASELINE = "weighted_mean"
-MODEL_NAMES: tuple[str, ...] = (*PUBLISHED, "anchored")
+MODEL_NAMES: tuple[str, ...] = (*PUBLISHED, "anchored", "stacked")
 """Every model the backtest knows, in report order."""
 FOLDS = 10
 CURVE = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
@@ -177,21 +178,59 @@ def _anchored_cv(
     return pred, fits
 
 
+def _stacked(
+    problem: DeuProblem,
+    done: dict[str, FloatArray],
+    folds: NDArray[np.intp],
+    fit_on: tuple[DeuProblem, dict[str, FloatArray]] | None,
+) -> tuple[FloatArray, dict[str, Any]]:
+    """The stacked ensemble: weights by CV on ``problem``, or fitted on ``fit_on``."""
+    members = np.stack([done[m] for m in MEMBERS], axis=1)
+    if fit_on is not None:
+        cal, cal_done = fit_on
+        w = fit_stacked(np.stack([cal_done[m] for m in MEMBERS], axis=1), cal.out)
+        weights_ = dict(zip(MEMBERS, w.tolist(), strict=True))
+        return members @ w, {"fitted": "calibration file", "weights": weights_}
+    pred = np.full(problem.out.shape, np.nan)
+    fits = []
+    for f in np.unique(folds):
+        here = folds == f
+        w = fit_stacked(members, np.where(here, np.nan, problem.out))
+        pred[here] = members[here] @ w
+        fits.append({"fold": int(f), "weights": dict(zip(MEMBERS, w.tolist(), strict=True))})
+    return pred, {"fitted": "10-fold cross-validation by proposal", "folds": fits}
+
+
 def _forecasts(
-    problem: DeuProblem, names: Sequence[str], folds: NDArray[np.intp], fit_on: DeuProblem | None
+    problem: DeuProblem,
+    names: Sequence[str],
+    folds: NDArray[np.intp],
+    fit_on: tuple[DeuProblem, dict[str, FloatArray]] | None = None,
 ) -> tuple[dict[str, FloatArray], dict[str, float], dict[str, dict[str, Any]]]:
-    """Every model's forecasts on ``problem``; ``anchored`` fitted on ``fit_on`` or by CV."""
+    """Every model's forecasts on ``problem``; the fitted ones on ``fit_on`` or by CV.
+
+    ``fit_on`` is a calibration problem with its members' forecasts.
+
+    ``stacked`` needs every member's forecasts: those not asked for are
+    computed too (and not reported).
+    """
     out: dict[str, FloatArray] = {}
     seconds: dict[str, float] = {}
     extra: dict[str, dict[str, Any]] = {}
-    for name in names:
+    wanted = list(names)
+    if "stacked" in wanted:  # members first, the ensemble last
+        wanted = [n for n in wanted if n != "stacked"]
+        wanted += [m for m in MEMBERS if m not in wanted] + ["stacked"]
+    for name in wanted:
         start = time.perf_counter()
-        if name == "anchored":
+        if name == "stacked":
+            out[name], extra[name] = _stacked(problem, out, folds, fit_on)
+        elif name == "anchored":
             if fit_on is None:
                 out[name], fits = _anchored_cv(problem, folds)
                 extra[name] = {"fitted": "10-fold cross-validation by proposal", "folds": fits}
             else:
-                fit = fit_anchored(*anchored_inputs(fit_on), fit_on.out)
+                fit = fit_anchored(*anchored_inputs(fit_on[0]), fit_on[0].out)
                 out[name] = predict_anchored(*anchored_inputs(problem), fit.alpha, fit.beta)
                 extra[name] = {"fitted": "calibration file", "alpha": fit.alpha, "beta": fit.beta}
         else:
@@ -250,12 +289,16 @@ def backtest_deu(
     skipped = tuple(i for i, s, w in zip(problem.issue, scored, ok, strict=True) if s and not w)
     folds = proposal_folds(problem.proposal, FOLDS, seed)
     same = calibrate is not None and _same_data(problem, calibrate)
-    independent = calibrate if calibrate is not None and not same else None
-    preds, seconds, extra = _forecasts(problem, names, folds, independent)
+    if calibrate is not None and not same:
+        # the calibration file's own (cross-validated) forecasts, for the intervals'
+        # residuals; the fitted models are then fitted on all of it for this file
+        cal_preds = _forecasts(calibrate, names, proposal_folds(calibrate.proposal, FOLDS, seed))[0]
+        preds, seconds, extra = _forecasts(problem, names, folds, (calibrate, cal_preds))
+    else:
+        preds, seconds, extra = _forecasts(problem, names, folds)
+        cal_preds = preds
     w = weights(problem)
     if calibrate is not None:
-        cal_folds = proposal_folds(calibrate.proposal, FOLDS, seed)
-        cal_preds = preds if same else _forecasts(calibrate, names, cal_folds, None)[0]
         cal_w = weights(calibrate)
         kind = "in-sample" if same else "out-of-sample"
         unconditional = np.nanquantile(calibrate.out, [0.1, 0.9])
