@@ -251,3 +251,26 @@ def test_three_proposal_file_scored_by_hand() -> None:
     # than 2.5%, so the exact percentile interval is [0, 5]; the estimate (the data
     # itself: B drawn once) is 5 / 5 = 1 = 23 - 22.
     assert med["delta_vs_weighted_mean"] == [0.0, 1.0, 5.0]
+
+
+def test_stacked_weights_are_on_the_simplex_and_fitted_out_of_fold() -> None:
+    p = deu_problem(read_deu(SAMPLE))
+    data = backtest_deu(p, ["stacked"], boot=20, seed=1).to_dict()
+    assert list(data["models"]) == ["weighted_mean", "stacked"]
+    m = data["models"]["stacked"]
+    assert m["fitted"] == "10-fold cross-validation by proposal" and len(m["folds"]) == 7
+    for fold in m["folds"]:
+        assert sum(fold["weights"].values()) == pytest.approx(1.0)
+        assert all(v in [k / 10 for k in range(11)] for v in fold["weights"].values())
+    # with a calibration file the weights are fitted once on it
+    other = backtest_deu(p, ["stacked"], boot=20, calibrate=p, calibrate_name="p").to_dict()
+    assert other["models"]["stacked"]["coverage80_kind"] == "in-sample"
+
+
+def test_fit_stacked_recovers_a_mixture() -> None:
+    from offramp.backtest.stacked import fit_stacked
+
+    rng = np.random.default_rng(0)
+    f = rng.uniform(0, 100, (40, 6))
+    y = f @ np.array([0.3, 0.0, 0.0, 0.5, 0.2, 0.0])
+    assert fit_stacked(f, y).tolist() == [0.3, 0.0, 0.0, 0.5, 0.2, 0.0]
