@@ -267,6 +267,30 @@ def test_stacked_weights_are_on_the_simplex_and_fitted_out_of_fold() -> None:
     assert other["models"]["stacked"]["coverage80_kind"] == "in-sample"
 
 
+def test_calibration_file_sharing_issues_is_called_partly_in_sample() -> None:
+    data = read_deu(SAMPLE)
+    p = deu_problem(data)
+    half = [k for k, prnr in enumerate(data.prnr) if prnr in ("d00184", "d95341")]
+    from dataclasses import replace
+
+    cal = replace(
+        p,
+        proposal=tuple(p.proposal[k] for k in half),
+        issue=tuple(p.issue[k] for k in half),
+        proc=tuple(p.proc[k] for k in half),
+        counvte=tuple(p.counvte[k] for k in half),
+        position=p.position[half],
+        salience=p.salience[half],
+        capability=p.capability[half],
+        rp=p.rp[half],
+        out=p.out[half],
+    )
+    result = backtest_deu(p, ["weighted_median"], boot=20, calibrate=cal).to_dict()
+    kind = result["models"]["weighted_median"]["coverage80_kind"]
+    assert kind == "partly in-sample (6 of 19 issues are in the calibration file)"
+    assert "coverage80_cv" in result["models"]["weighted_median"]
+
+
 def test_fit_stacked_recovers_a_mixture() -> None:
     from offramp.backtest.stacked import fit_stacked
 

@@ -7,7 +7,9 @@
 ``dataset``, ``issues`` (number scored), ``capability``, ``models`` (per
 model ``mae``, ``rmse``, ``median_ae``, ``n``, ``delta_vs_weighted_mean``
 ``[lo, est, hi]``, ``coverage80``, ``width80``, ``coverage80_kind``, and
-``coverage80_cv`` / ``width80_cv`` when the reported coverage is in sample),
+``coverage80_cv`` / ``width80_cv`` when the reported coverage is wholly or
+partly in sample: when scored issues (by ``isnr``) are also in the
+calibration file),
 ``coverage_by_level`` (cross-validated coverage at nominal levels 0.5-0.95,
 the calibration curve), ``per_issue`` (``isnr``, ``prnr``, ``out``, ``forecasts``, ``intervals``),
 ``calibration`` (how intervals and fitted parameters were obtained),
@@ -300,7 +302,15 @@ def backtest_deu(
     w = weights(problem)
     if calibrate is not None:
         cal_w = weights(calibrate)
-        kind = "in-sample" if same else "out-of-sample"
+        shared = len(set(np.asarray(problem.issue)[ok]) & set(calibrate.issue))
+        if same or shared == int(ok.sum()):
+            kind = "in-sample"
+        elif shared:
+            kind = (
+                f"partly in-sample ({shared} of {int(ok.sum())} issues are in the calibration file)"
+            )
+        else:
+            kind = "out-of-sample"
         unconditional = np.nanquantile(calibrate.out, [0.1, 0.9])
     else:
         kind = "cross-validated by proposal (10 folds)"
@@ -328,7 +338,7 @@ def backtest_deu(
             q = conformal_quantile(nonconformity(cf, calibrate.out, cal_scale))
             lo, hi = interval(f, scale, q)
             more["q80"] = q
-            if same:
+            if kind != "out-of-sample":
                 cov_cv, width_cv = coverage(cv_lo[ok], cv_hi[ok], problem.out[ok])
                 more |= {"coverage80_cv": cov_cv, "width80_cv": width_cv}
         lows[name], highs[name] = lo, hi

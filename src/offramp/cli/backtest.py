@@ -165,7 +165,8 @@ def deu_command(
         Path | None,
         typer.Option(
             "--calibrate",
-            help="Fit the intervals (and anchored) on this DEU file (the dev file only);"
+            help="Fit the intervals (and the fitted models anchored, stacked) on this DEU"
+            " file (the dev file only);"
             " default: cross-validation by proposal on FILE.",
         ),
     ] = None,
