@@ -111,13 +111,18 @@ def _scatter(data: Mapping[str, Any]) -> dict[str, Any]:
     return {"data": traces, "layout": layout}
 
 
+def _error(issue: Mapping[str, Any], name: str) -> float | None:
+    value = issue["forecasts"][name]
+    return None if value is None else abs(value - issue["out"])
+
+
 def _errors(data: Mapping[str, Any]) -> dict[str, Any]:
     issues = data["per_issue"]
     traces = [
         {
             "type": "box",
             "name": name,
-            "y": [abs(i["forecasts"][name] - i["out"]) for i in issues],
+            "y": [_error(i, name) for i in issues],
             "text": [i["isnr"] for i in issues],
             "boxpoints": "all",
             "jitter": 0.4,
@@ -221,7 +226,7 @@ def backtest_section(data: Mapping[str, Any]) -> Section:
         f"{data['issues']} issues of {data['dataset']} scored, capability rule"
         f" {data['capability']!r}. The capability x salience weighted mean errs by"
         f" {_f(base.get('mae'))} points on average. {verdict}",
-        f"80% intervals: {data['calibration'].get('method', 'conformal')}, calibrated on"
+        f"80% intervals: {data['calibration'].get('method', 'conformal')}; calibration:"
         f" {data['calibration']['source']}; coverage is"
         f" {data['calibration']['coverage80_kind']}. For comparison, the 10-90% range of"
         f" the outcomes (an interval that ignores every input) is"
