@@ -55,7 +55,15 @@ from offramp.backtest.capability import CapabilityRule, capability
 from offramp.forecast import run
 from offramp.forecast._common import weighted_mean, weighted_median
 
-__all__ = ["MODELS", "DeuProblem", "DeuRecords", "deu_problem", "forecast", "weights"]
+__all__ = [
+    "MODELS",
+    "DeuProblem",
+    "DeuRecords",
+    "deu_problem",
+    "forecast",
+    "statistics",
+    "weights",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -158,15 +166,35 @@ def deu_problem(data: DeuRecords, rule: CapabilityRule = "council") -> DeuProble
 
 
 def weights(problem: DeuProblem, capability: FloatArray | None = None) -> FloatArray:
-    """Capability x salience of every actor taking part, 0 for the others, (k, a)."""
+    """Capability x salience of every actor taking part, 0 for the others.
+
+    Parameters
+    ----------
+    problem : DeuProblem
+    capability : ndarray, shape (k, a), optional
+        Replaces ``problem.capability`` (e.g. procedure-aware weights).
+
+    Returns
+    -------
+    ndarray, shape (k, a)
+    """
     c = problem.capability if capability is None else capability
     return np.asarray(np.where(problem.present, c * problem.salience, 0.0), dtype=np.float64)
 
 
 def statistics(problem: DeuProblem, w: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Weighted mean and weighted median per issue under weights ``w`` (k, a); NaN if no weight.
+    """Weighted mean and weighted median per issue under weights ``w``.
 
-    Absent actors have weight 0, so their (filled) positions do not count.
+    Parameters
+    ----------
+    problem : DeuProblem
+    w : ndarray, shape (k, a)
+        Non-negative weights; absent actors must have weight 0.
+
+    Returns
+    -------
+    (mean, median) : ndarray, shape (k,) each
+        NaN for an issue on which nobody has weight.
     """
     x = np.where(problem.present, problem.position, 0.0)
     ok = w.sum(axis=1) > 0

@@ -26,7 +26,7 @@ from offramp.cli._app import app, err, guard, write_json
 from offramp.io.deu import read_deu
 from offramp.store import DEFAULT_STORE, RunStore, StoreError
 
-__all__ = ["backtest_app", "deu_command"]
+__all__ = ["backtest_app", "deu_command", "render_backtest"]
 
 backtest_app = typer.Typer(
     name="backtest",
