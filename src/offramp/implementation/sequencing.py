@@ -314,12 +314,11 @@ def _compile(scenario: Scenario, package: Mapping[str, str], draws: int, seed: i
             power_eff[:, k, j] += _value(effect.power, draws, rng)
             prospects[:, k, j] += _value(effect.prospects, draws, rng)
             cost_eff[:, k, j] += _value(effect.cost, draws, rng)
-        for option_effect in dynamics.effects:
-            o = option_effect
-            if step.options.get(o.issue) == o.option and o.actor in names:
-                j = names.index(o.actor)
-                prospects[:, k, j] += o.prospects
-                cost_eff[:, k, j] += o.cost
+        for fx in dynamics.effects:
+            if step.options.get(fx.issue) == fx.option and fx.actor in names:
+                j = names.index(fx.actor)
+                prospects[:, k, j] += fx.prospects
+                cost_eff[:, k, j] += fx.cost
         if step.monitoring is not None:
             detect[:, k] = _value(step.monitoring.detect, draws, rng)
         for guarantor in step.guarantors:
