@@ -100,7 +100,7 @@ https://doi.org/10.1162/002081897550384
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,6 +173,7 @@ class OrderResult:
     values: dict[str, float]
     needs: tuple[Need, ...]
     shortfall: float
+    slack: float | None
     p_holds: float
 
     def to_dict(self) -> dict[str, Any]:
@@ -196,6 +197,7 @@ class OrderResult:
                 for n in self.needs
             ],
             "shortfall": self.shortfall,
+            "slack": self.slack,
             "p_holds": self.p_holds,
         }
 
@@ -212,6 +214,7 @@ class Sequencing:
     orders: tuple[OrderResult, ...]
     worst: OrderResult
     declared: OrderResult | None
+    requested: tuple[OrderResult, ...]
     draws: int
     seed: int
 
@@ -226,6 +229,7 @@ class Sequencing:
             "orders": [o.to_dict() for o in self.orders],
             "worst": self.worst.to_dict(),
             "declared": None if self.declared is None else self.declared.to_dict(),
+            "requested": [o.to_dict() for o in self.requested],
             "draws": self.draws,
             "seed": self.seed,
         }
@@ -361,7 +365,7 @@ def _compile(scenario: Scenario, package: Mapping[str, str], draws: int, seed: i
 
 def _solve(
     game: _Game, orders: NDArray[np.intp]
-) -> tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]:
+) -> tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Backward induction for each order and draw.
 
     Parameters
@@ -376,6 +380,9 @@ def _solve(
     values : ndarray of float64, shape (M, D, B)
     shortfall : ndarray of float64, shape (M, D)
         ``sum_k max(0, V_a(S_k) - d F - U_a)`` over the slots.
+    slack : ndarray of float64, shape (M, D)
+        ``min_k U_a - (V_a(S_k) - d F)`` over the slots with a belligerent
+        actor (inf if none): how far the closest step is from breaking.
     """
     m, n = orders.shape
     d, b, _ = game.war.shape
@@ -385,6 +392,7 @@ def _solve(
     cont = np.broadcast_to(game.deal, (m, d, b)).copy()
     breaks = np.full((m, d), n, dtype=np.intp)
     shortfall = np.zeros((m, d))
+    slack = np.full((m, d), np.inf)
     rows = np.arange(m)
     for k in range(n - 1, -1, -1):
         step = orders[:, k]
@@ -396,14 +404,14 @@ def _solve(
         renege_value = own - game.pen[:, step].T
         keep = cont[rows, :, who]
         renege = active[:, None] & (renege_value > keep + _TOL)
-        shortfall += np.where(
-            active[:, None], np.maximum(renege_value - game.deal[who][:, None], 0.0), 0.0
-        )
+        over = renege_value - game.deal[who][:, None]
+        shortfall += np.where(active[:, None], np.maximum(over, 0.0), 0.0)
+        slack = np.where(active[:, None], np.minimum(slack, -over), slack)
         war_now = here.copy()
         war_now[rows, :, who] = renege_value
         cont = np.where(renege[:, :, None], war_now, cont)
         breaks = np.where(renege, k, breaks)
-    return breaks, cont, shortfall
+    return breaks, cont, shortfall, slack
 
 
 def _admissible(pred: NDArray[np.int64]) -> NDArray[np.intp]:
@@ -463,7 +471,7 @@ def _extreme(game: _Game, worst: bool) -> NDArray[np.intp]:
 
 def _result(game: _Game, order: NDArray[np.intp], p_holds: float) -> OrderResult:
     """Full point-value result of one order."""
-    breaks, values, shortfall = _solve(game, order[None, :])
+    breaks, values, shortfall, slack = _solve(game, order[None, :])
     k = int(breaks[0, 0])
     n = len(game.steps)
     names = game.actors
@@ -491,14 +499,19 @@ def _result(game: _Game, order: NDArray[np.intp], p_holds: float) -> OrderResult
         values={a: float(values[0, 0, j]) for j, a in enumerate(names)},
         needs=tuple(needs),
         shortfall=float(shortfall[0, 0]),
+        slack=float(slack[0, 0]) if np.isfinite(slack[0, 0]) else None,
         p_holds=p_holds,
     )
 
 
-def _rank_keys(breaks: NDArray[np.intp], shortfall: NDArray[np.float64], n: int) -> Any:
-    """Sort keys, best first: holds, later break, smaller shortfall (then index)."""
+def _rank(
+    breaks: NDArray[np.intp], shortfall: NDArray[np.float64], slack: NDArray[np.float64], n: int
+) -> NDArray[np.intp]:
+    """Order indices, best first: holds, later break, smaller shortfall, larger slack."""
     holds = breaks == n
-    return np.lexsort((np.round(shortfall, 12), -breaks, ~holds))
+    slack = np.where(np.isfinite(slack), slack, np.finfo(np.float64).max)
+    keys = (-np.round(slack, 12), np.round(shortfall, 12), -breaks, ~holds)
+    return np.asarray(np.lexsort(keys), dtype=np.intp)
 
 
 def sequences(
@@ -508,6 +521,7 @@ def sequences(
     draws: int = 2000,
     seed: int = 0,
     top: int = 10,
+    orders: Sequence[Sequence[str]] = (),
 ) -> Sequencing:
     """Every admissible order of the scenario's implementation steps, best first.
 
@@ -522,6 +536,9 @@ def sequences(
     seed : int, default 0
     top : int, default 10
         How many of the best orders to report.
+    orders : sequence of sequences of step ids, optional
+        Orders to solve and report as ``requested`` (e.g. each side's
+        proposal); each must list every step once and respect ``after``.
 
     Returns
     -------
@@ -531,7 +548,7 @@ def sequences(
     ------
     DurabilityError
         If a section is missing, the package is inconsistent with the steps,
-        or ``draws`` is negative.
+        a requested order is not admissible, or ``draws`` is negative.
 
     Examples
     --------
@@ -583,18 +600,18 @@ def sequences(
     chosen = sequence_package(scenario, package)
     game = _compile(scenario, chosen, 0, seed)
     n = len(game.steps)
+    wanted = [_parse_order(game, order) for order in orders]
     declared = np.arange(n, dtype=np.intp)
     declared_ok = all((int(game.pred[s]) & ~((1 << s) - 1)) == 0 for s in range(n))
     if n <= EXACT_STEPS:
         method = "exact"
         orders = _admissible(game.pred)
-        breaks_parts, short_parts = [], []
+        parts: list[tuple[Any, Any, Any]] = []
         for start in range(0, len(orders), _CHUNK):
-            br, _, sf = _solve(game, orders[start : start + _CHUNK])
-            breaks_parts.append(br[:, 0])
-            short_parts.append(sf[:, 0])
-        breaks, shortfall = np.concatenate(breaks_parts), np.concatenate(short_parts)
-        rank = _rank_keys(breaks, shortfall, n)
+            br, _, sf, sl = _solve(game, orders[start : start + _CHUNK])
+            parts.append((br[:, 0], sf[:, 0], sl[:, 0]))
+        breaks, shortfall, slack = (np.concatenate([p[i] for p in parts]) for i in range(3))
+        rank = _rank(breaks, shortfall, slack, n)
         n_orders, n_holding = len(orders), int(np.sum(breaks == n))
         picked = [orders[i] for i in rank[:top]]
         worst_order = orders[rank[-1]]
@@ -609,15 +626,12 @@ def sequences(
     drawn = _compile(scenario, chosen, draws, seed) if draws > 0 else None
 
     def holds(order: NDArray[np.intp]) -> float:
-        if drawn is None:
-            br, _, _ = _solve(game, order[None, :])
-        else:
-            br, _, _ = _solve(drawn, order[None, :])
+        br = _solve(game if drawn is None else drawn, order[None, :])[0]
         return float(np.mean(br[0] == n))
 
     results = [_result(game, o, holds(o)) for o in picked]
     if method != "exact":
-        results.sort(key=lambda r: (r.breaks_at is not None, r.shortfall))
+        results.sort(key=lambda r: (r.breaks_at is not None, r.shortfall, -(r.slack or 0.0)))
     info = tuple(
         {
             "id": step.id,
@@ -638,9 +652,37 @@ def sequences(
         orders=tuple(results),
         worst=_result(game, worst_order, holds(worst_order)),
         declared=_result(game, declared, holds(declared)) if declared_ok else None,
+        requested=tuple(_result(game, o, holds(o)) for o in wanted),
         draws=draws,
         seed=seed,
     )
+
+
+def _parse_order(game: _Game, order: Sequence[str]) -> NDArray[np.intp]:
+    """A requested order as step indices, checked for completeness and precedences."""
+    ids = list(game.steps)
+    unknown = [s for s in order if s not in ids]
+    if unknown:
+        raise DurabilityError(f"unknown step `{unknown[0]}` in --order; steps: {', '.join(ids)}")
+    if sorted(order) != sorted(ids):
+        missing = [s for s in ids if s not in order]
+        repeated = sorted({s for s in order if list(order).count(s) > 1})
+        raise DurabilityError(
+            "an order must list every step once"
+            + (f"; missing: {', '.join(missing)}" if missing else "")
+            + (f"; repeated: {', '.join(repeated)}" if repeated else "")
+        )
+    index = np.array([ids.index(s) for s in order], dtype=np.intp)
+    done = 0
+    for s in index:
+        if int(game.pred[s]) & ~done:
+            before = [ids[j] for j in range(len(ids)) if (int(game.pred[s]) & ~done) >> j & 1]
+            raise DurabilityError(
+                f"in the requested order `{ids[s]}` comes before {', '.join(before)}, "
+                "which its `after` requires first"
+            )
+        done |= 1 << int(s)
+    return index
 
 
 def _count(pred: NDArray[np.int64]) -> int:

@@ -1,10 +1,10 @@
 """Spoilers: factions that may wreck a deal their leaders signed (Stedman 1997).
 
 Stedman ("Spoiler problems in peace processes", *International Security*
-22(2), 1997) calls spoilers "leaders and parties who believe that peace
-emerging from negotiations threatens their power, worldview, and interests,
-and use violence to undermine attempts to achieve it", inside a party or
-outside every party, with limited, greedy or total aims.
+22(2), 1997) studies leaders and parties who see a negotiated peace as a
+threat to their power, worldview or interests and use violence to undermine
+it: inside a party to the deal or outside every party, with limited, greedy
+or total aims.
 
 Model
 -----
@@ -19,9 +19,10 @@ A spoiler with ``total`` or ``greedy`` aims makes the deal fail; one with
 ``limited`` aims makes it *partly* fail (violence and demands continue
 without ending it): Stedman's distinction between spoilers who seek
 recognition or redress of a grievance and those who seek power
-exclusively or more than the deal offers. ``p_spoiled`` is the share of Monte
-Carlo draws in which a faction spoils (its ``batna``, ``capability`` and
-``threshold`` drawn when given as distributions, independently, in file
+exclusively or more than the deal offers. ``p_rejects`` is the share of
+Monte Carlo draws in which the deal is worse than the faction's batna,
+``p_spoiled`` the share in which it spoils (its ``batna``, ``capability``
+and ``threshold`` drawn when given as distributions, independently, in file
 order); ``p_fails`` the share in which some total or greedy faction spoils;
 ``p_partly`` the share in which only limited ones do. ``U_f(x)`` uses the
 stances' point values.
@@ -34,7 +35,8 @@ change is tried, then pairs on different issues if none alone works; those
 that work are reported, the ones every veto actor still prefers to its batna
 first, then by the smallest utility loss summed over the veto actors.
 Following Stedman, inducement is the strategy for limited spoilers (and, in
-part, greedy ones); total spoilers are "not open to accommodation", so their
+part, greedy ones); total spoilers pursue all-or-nothing goals that no
+inducement meets (coercion or isolation is Stedman's answer), so every
 entry also gives the coercion margin ``capability - threshold`` by which
 their capability must fall.
 
@@ -85,8 +87,10 @@ class Spoiler:
     batna: float
     capability: float
     threshold: float
+    rejects: bool
     spoils: bool
     effect: str
+    p_rejects: float
     p_spoiled: float
     inducements: tuple[Inducement, ...] = field(default_factory=tuple)
 
@@ -107,8 +111,10 @@ class Spoiler:
             "capability": self.capability,
             "threshold": self.threshold,
             "margin": self.margin,
+            "rejects": self.rejects,
             "spoils": self.spoils,
             "effect": self.effect,
+            "p_rejects": self.p_rejects,
             "p_spoiled": self.p_spoiled,
             "inducement": [
                 {
@@ -244,8 +250,8 @@ def spoilers(
             np.array([float(x)]) if draws == 0 else _draws_of(x, draws, rng)
             for x in (faction.batna, faction.capability, faction.threshold)
         ]
-        hit = spoiled(np.array(deal), *values)
-        hit = np.broadcast_to(hit, (d,))
+        hit = np.broadcast_to(spoiled(np.array(deal), *values), (d,))
+        rejects = np.broadcast_to(deal < values[0] - _TOL, (d,))
         if faction.aims == "limited":
             partly |= hit
         else:
@@ -266,8 +272,10 @@ def spoilers(
                 batna=float(faction.batna),
                 capability=float(faction.capability),
                 threshold=float(faction.threshold),
+                rejects=deal < float(faction.batna) - _TOL,
                 spoils=bool(point),
                 effect="partly fails" if faction.aims == "limited" else "fails",
+                p_rejects=float(np.mean(rejects)),
                 p_spoiled=float(np.mean(hit)),
                 inducements=tuple(
                     _inducements(scenario, tables, clean, n_actors + f, float(faction.batna), veto)
