@@ -478,7 +478,7 @@ def _result(game: _Game, order: NDArray[np.intp], p_holds: float) -> OrderResult
     brk = None
     if k < n:
         s = int(order[k])
-        brk = Break(game.steps[s], names[game.mover[s]], k + 1, round(float(game.slots[k]), 6))
+        brk = Break(game.steps[s], names[game.mover[s]], k + 1, float(game.slots[k]))
     needs = []
     done = 0
     for j in range(n):
@@ -605,16 +605,16 @@ def sequences(
     declared_ok = all((int(game.pred[s]) & ~((1 << s) - 1)) == 0 for s in range(n))
     if n <= EXACT_STEPS:
         method = "exact"
-        orders = _admissible(game.pred)
+        every = _admissible(game.pred)
         parts: list[tuple[Any, Any, Any]] = []
-        for start in range(0, len(orders), _CHUNK):
-            br, _, sf, sl = _solve(game, orders[start : start + _CHUNK])
+        for start in range(0, len(every), _CHUNK):
+            br, _, sf, sl = _solve(game, every[start : start + _CHUNK])
             parts.append((br[:, 0], sf[:, 0], sl[:, 0]))
         breaks, shortfall, slack = (np.concatenate([p[i] for p in parts]) for i in range(3))
         rank = _rank(breaks, shortfall, slack, n)
-        n_orders, n_holding = len(orders), int(np.sum(breaks == n))
-        picked = [orders[i] for i in rank[:top]]
-        worst_order = orders[rank[-1]]
+        n_orders, n_holding = len(every), int(np.sum(breaks == n))
+        picked = [every[i] for i in rank[:top]]
+        worst_order = every[rank[-1]]
     else:
         method = "dynamic-programming"
         best, worst_arr = _extreme(game, worst=False)[0], _extreme(game, worst=True)[0]
@@ -639,7 +639,7 @@ def sequences(
             "actor": step.actor,
             "options": dict(step.options),
             "after": list(step.after),
-            "year": round(_years(scenario, step.due), 6),
+            "year": _years(scenario, step.due),
         }
         for step in scenario.implementation.steps  # type: ignore[union-attr]
     )
