@@ -14,9 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from offramp.durability import DurabilityError
-from offramp.errors import InputError, Problem
+from offramp.errors import Diagnostic, InputError
 from offramp.implementation import EXACT_STEPS, sequences, spoilers
-from offramp.implementation.sequencing import _admissible, _compile, _extreme, _solve
+from offramp.implementation.orders import admissible as _admissible
+from offramp.implementation.orders import extreme as _extreme
+from offramp.implementation.orders import solve as _solve
+from offramp.implementation.sequencing import _compile
 from offramp.scenario import Scenario, load_scenario, load_scenario_text
 from offramp.scenario.checks import undocumented
 from tests.conftest import ROOT
@@ -327,7 +330,7 @@ def test_bad_implementation_is_reported_with_file_and_line(
     text = text.replace(old, new, 1) if "id: elect" not in old else text.replace(old, new)
     with pytest.raises(InputError) as info:
         load_scenario_text(text, "s.yaml")
-    found: tuple[Problem, ...] = info.value.problems
+    found: tuple[Diagnostic, ...] = info.value.problems
     match = [p for p in found if p.path == path and fragment in p.message]
     assert match, [str(p) for p in found]
     assert match[0].line is not None

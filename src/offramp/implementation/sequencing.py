@@ -101,23 +101,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from offramp.durability import (
-    DurabilityError,
-    _draws_of,
-    _package_index,
-    _sides,
-    complete_package,
-    power_at,
-    war_value,
-)
+from offramp.durability import DurabilityError, complete_package, power_at, war_value
+from offramp.durability.model import _draws_of, _sides
+from offramp.implementation.orders import Game, admissible, count, extreme, parse_order, solve
+from offramp.implementation.results import Break, Need, OrderResult, Sequencing
 from offramp.scenario.schema import Scenario
-from offramp.space import utilities, utility_tables
+from offramp.settle.space import Space, utilities, utility_tables
 
 __all__ = [
     "EXACT_STEPS",
@@ -134,121 +128,6 @@ EXACT_STEPS = 10
 
 _TOL = 1e-12
 _CHUNK = 200_000
-
-
-@dataclass(frozen=True)
-class Break:
-    """Where an order breaks: the step, the actor that reneges, its slot and year."""
-
-    step: str
-    actor: str
-    position: int
-    year: float
-
-
-@dataclass(frozen=True)
-class Need:
-    """What would make an order hold at one step (see the module docstring).
-
-    ``gap`` is the expected penalty ``d * F`` needed; ``detection`` the
-    smallest detection probability with the step's current penalty (None if
-    no penalty, or more than 1 would be needed); ``penalty`` the smallest
-    penalty with its current detection (None without monitoring).
-    """
-
-    step: str
-    actor: str
-    gap: float
-    detection: float | None
-    penalty: float | None
-
-
-@dataclass(frozen=True)
-class OrderResult:
-    """One order of the steps, solved by backward induction."""
-
-    order: tuple[str, ...]
-    self_enforcing: bool
-    breaks_at: Break | None
-    values: dict[str, float]
-    needs: tuple[Need, ...]
-    shortfall: float
-    slack: float | None
-    p_holds: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """The stable JSON form."""
-        b = self.breaks_at
-        return {
-            "order": list(self.order),
-            "self_enforcing": self.self_enforcing,
-            "breaks_at": None
-            if b is None
-            else {"step": b.step, "actor": b.actor, "position": b.position, "year": b.year},
-            "values": self.values,
-            "needs": [
-                {
-                    "step": n.step,
-                    "actor": n.actor,
-                    "gap": n.gap,
-                    "detection": n.detection,
-                    "penalty": n.penalty,
-                }
-                for n in self.needs
-            ],
-            "shortfall": self.shortfall,
-            "slack": self.slack,
-            "p_holds": self.p_holds,
-        }
-
-
-@dataclass(frozen=True)
-class Sequencing:
-    """Every admissible order of a package's steps, best first. See :func:`sequences`."""
-
-    package: dict[str, str]
-    steps: tuple[dict[str, Any], ...]
-    method: str
-    n_orders: int
-    n_self_enforcing: int | None
-    orders: tuple[OrderResult, ...]
-    worst: OrderResult
-    declared: OrderResult | None
-    requested: tuple[OrderResult, ...]
-    draws: int
-    seed: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """The stable JSON form."""
-        return {
-            "package": self.package,
-            "steps": list(self.steps),
-            "method": self.method,
-            "n_orders": self.n_orders,
-            "n_self_enforcing": self.n_self_enforcing,
-            "orders": [o.to_dict() for o in self.orders],
-            "worst": self.worst.to_dict(),
-            "declared": None if self.declared is None else self.declared.to_dict(),
-            "requested": [o.to_dict() for o in self.requested],
-            "draws": self.draws,
-            "seed": self.seed,
-        }
-
-
-@dataclass(frozen=True)
-class _Game:
-    """The compiled game: arrays with a leading draw axis D."""
-
-    steps: tuple[str, ...]
-    actors: tuple[str, ...]  # belligerents
-    mover: NDArray[np.intp]  # (N,) index into actors, -1 for a non-belligerent
-    slots: NDArray[np.float64]  # (N,) years of the slots
-    war: NDArray[np.float64]  # (D, B, 2^N) war value of each belligerent per set done
-    deal: NDArray[np.float64]  # (B,)
-    pen: NDArray[np.float64]  # (D, N) expected penalty d*F of reneging on each step
-    detect: NDArray[np.float64]  # (D, N)
-    fine: NDArray[np.float64]  # (D, N)
-    pred: NDArray[np.int64]  # (N,) bit mask of required predecessors
 
 
 def _years(scenario: Scenario, due: float | dt.date) -> float:
@@ -290,7 +169,7 @@ def _value(x: Any, draws: int, rng: np.random.Generator) -> NDArray[np.float64]:
     return _draws_of(x, draws, rng)
 
 
-def _compile(scenario: Scenario, package: Mapping[str, str], draws: int, seed: int) -> _Game:
+def _compile(scenario: Scenario, package: Mapping[str, str], draws: int, seed: int) -> Game:
     """The game's arrays; ``draws == 0`` gives the point-value game (D = 1)."""
     implementation = scenario.implementation
     dynamics = scenario.dynamics
@@ -355,123 +234,17 @@ def _compile(scenario: Scenario, package: Mapping[str, str], draws: int, seed: i
         p = np.clip(p + dp[:, :, j], 0.0, 1.0)
         war[:, j, :] = war_value(p, win, cost + dc[:, :, j])
     tables = utility_tables(scenario)
-    utility = utilities(tables, _package_index(scenario, package))[:, 0]
+    utility = utilities(tables, Space.of(scenario).index_of(package)[None, :])[:, 0]
     deal = np.array([utility[s.index] for s in sides])
     ids = [step.id for step in steps]
     pred = np.array([sum(1 << ids.index(a) for a in step.after) for step in steps], np.int64)
     mover = np.array([names.index(s.actor) if s.actor in names else -1 for s in steps], np.intp)
-    return _Game(tuple(ids), names, mover, slots, war, deal, detect * fine, detect, fine, pred)
+    return Game(tuple(ids), names, mover, slots, war, deal, detect * fine, detect, fine, pred)
 
 
-def _solve(
-    game: _Game, orders: NDArray[np.intp]
-) -> tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Backward induction for each order and draw.
-
-    Parameters
-    ----------
-    game : _Game
-    orders : ndarray of intp, shape (M, N)
-
-    Returns
-    -------
-    breaks : ndarray of intp, shape (M, D)
-        Slot of the first renege on the equilibrium path (N: none).
-    values : ndarray of float64, shape (M, D, B)
-    shortfall : ndarray of float64, shape (M, D)
-        ``sum_k max(0, V_a(S_k) - d F - U_a)`` over the slots.
-    slack : ndarray of float64, shape (M, D)
-        ``min_k U_a - (V_a(S_k) - d F)`` over the slots with a belligerent
-        actor (inf if none): how far the closest step is from breaking.
-    """
-    m, n = orders.shape
-    d, b, _ = game.war.shape
-    bits = np.left_shift(np.int64(1), orders.astype(np.int64))
-    done = np.zeros((m, n), dtype=np.int64)
-    done[:, 1:] = np.cumsum(bits, axis=1)[:, :-1]
-    cont = np.broadcast_to(game.deal, (m, d, b)).copy()
-    breaks = np.full((m, d), n, dtype=np.intp)
-    shortfall = np.zeros((m, d))
-    slack = np.full((m, d), np.inf)
-    rows = np.arange(m)
-    for k in range(n - 1, -1, -1):
-        step = orders[:, k]
-        mover = game.mover[step]
-        here = np.moveaxis(game.war[:, :, done[:, k]], 2, 0)  # (M, D, B)
-        active = mover >= 0
-        who = np.where(active, mover, 0)
-        own = here[rows, :, who]  # (M, D)
-        renege_value = own - game.pen[:, step].T
-        keep = cont[rows, :, who]
-        renege = active[:, None] & (renege_value > keep + _TOL)
-        over = renege_value - game.deal[who][:, None]
-        shortfall += np.where(active[:, None], np.maximum(over, 0.0), 0.0)
-        slack = np.where(active[:, None], np.minimum(slack, -over), slack)
-        war_now = here.copy()
-        war_now[rows, :, who] = renege_value
-        cont = np.where(renege[:, :, None], war_now, cont)
-        breaks = np.where(renege, k, breaks)
-    return breaks, cont, shortfall, slack
-
-
-def _admissible(pred: NDArray[np.int64]) -> NDArray[np.intp]:
-    """Every order respecting the precedences, in lexicographic order, shape (M, N)."""
-    n = len(pred)
-    prefixes = np.zeros((1, 0), dtype=np.int8)
-    done = np.zeros(1, dtype=np.int64)
-    for _ in range(n):
-        parts, masks = [], []
-        for s in range(n):
-            ok = ((done >> s) & 1 == 0) & ((done & pred[s]) == pred[s])
-            if ok.any():
-                parts.append(np.column_stack([prefixes[ok], np.full(int(ok.sum()), s, np.int8)]))
-                masks.append(done[ok] | (1 << s))
-        prefixes, done = np.concatenate(parts), np.concatenate(masks)
-    order = np.lexsort(prefixes.T[::-1])
-    return prefixes[order].astype(np.intp)
-
-
-def _extreme(game: _Game, worst: bool) -> NDArray[np.intp]:
-    """The order with the smallest (largest) total shortfall, by DP over sets done."""
-    n = len(game.steps)
-    full = 2**n
-    masks = np.arange(full, dtype=np.int64)
-    size = np.zeros(full, dtype=np.intp)
-    for s in range(n):
-        size += ((masks >> s) & 1).astype(np.intp)
-    value = np.full(full, np.inf if not worst else -np.inf)
-    value[0] = 0.0
-    last = np.full(full, -1, dtype=np.intp)
-    war = game.war[0]
-    for level in range(1, n + 1):
-        at = masks[size == level]
-        for s in range(n):
-            has = (at >> s) & 1 == 1
-            before = at[has] & ~np.int64(1 << s)
-            ok = (before & game.pred[s]) == game.pred[s]
-            target, before = at[has][ok], before[ok]
-            a = game.mover[s]
-            cost = (
-                np.maximum(war[a, before] - game.pen[0, s] - game.deal[a], 0.0)
-                if a >= 0
-                else np.zeros(len(before))
-            )
-            cand = value[before] + cost
-            better = cand > value[target] if worst else cand < value[target]
-            better &= np.isfinite(cand)
-            value[target[better]] = cand[better]
-            last[target[better]] = s
-    order, mask = [], full - 1
-    while mask:
-        s = int(last[mask])
-        order.append(s)
-        mask &= ~(1 << s)
-    return np.array([order[::-1]], dtype=np.intp)
-
-
-def _result(game: _Game, order: NDArray[np.intp], p_holds: float) -> OrderResult:
+def _result(game: Game, order: NDArray[np.intp], p_holds: float) -> OrderResult:
     """Full point-value result of one order."""
-    breaks, values, shortfall, slack = _solve(game, order[None, :])
+    breaks, values, shortfall, slack = solve(game, order[None, :])
     k = int(breaks[0, 0])
     n = len(game.steps)
     names = game.actors
@@ -600,15 +373,15 @@ def sequences(
     chosen = sequence_package(scenario, package)
     game = _compile(scenario, chosen, 0, seed)
     n = len(game.steps)
-    wanted = [_parse_order(game, order) for order in orders]
+    wanted = [parse_order(game, order) for order in orders]
     declared = np.arange(n, dtype=np.intp)
     declared_ok = all((int(game.pred[s]) & ~((1 << s) - 1)) == 0 for s in range(n))
     if n <= EXACT_STEPS:
         method = "exact"
-        every = _admissible(game.pred)
+        every = admissible(game.pred)
         parts: list[tuple[Any, Any, Any]] = []
         for start in range(0, len(every), _CHUNK):
-            br, _, sf, sl = _solve(game, every[start : start + _CHUNK])
+            br, _, sf, sl = solve(game, every[start : start + _CHUNK])
             parts.append((br[:, 0], sf[:, 0], sl[:, 0]))
         breaks, shortfall, slack = (np.concatenate([p[i] for p in parts]) for i in range(3))
         rank = _rank(breaks, shortfall, slack, n)
@@ -617,16 +390,16 @@ def sequences(
         worst_order = every[rank[-1]]
     else:
         method = "dynamic-programming"
-        best, worst_arr = _extreme(game, worst=False)[0], _extreme(game, worst=True)[0]
+        best, worst_arr = extreme(game, worst=False)[0], extreme(game, worst=True)[0]
         picked = [best]
         if declared_ok and not np.array_equal(declared, best):
             picked.append(declared)
         worst_order = worst_arr
-        n_orders, n_holding = _count(game.pred), None
+        n_orders, n_holding = count(game.pred), None
     drawn = _compile(scenario, chosen, draws, seed) if draws > 0 else None
 
     def holds(order: NDArray[np.intp]) -> float:
-        br = _solve(game if drawn is None else drawn, order[None, :])[0]
+        br = solve(game if drawn is None else drawn, order[None, :])[0]
         return float(np.mean(br[0] == n))
 
     results = [_result(game, o, holds(o)) for o in picked]
@@ -656,49 +429,3 @@ def sequences(
         draws=draws,
         seed=seed,
     )
-
-
-def _parse_order(game: _Game, order: Sequence[str]) -> NDArray[np.intp]:
-    """A requested order as step indices, checked for completeness and precedences."""
-    ids = list(game.steps)
-    unknown = [s for s in order if s not in ids]
-    if unknown:
-        raise DurabilityError(f"unknown step `{unknown[0]}` in --order; steps: {', '.join(ids)}")
-    if sorted(order) != sorted(ids):
-        missing = [s for s in ids if s not in order]
-        repeated = sorted({s for s in order if list(order).count(s) > 1})
-        raise DurabilityError(
-            "an order must list every step once"
-            + (f"; missing: {', '.join(missing)}" if missing else "")
-            + (f"; repeated: {', '.join(repeated)}" if repeated else "")
-        )
-    index = np.array([ids.index(s) for s in order], dtype=np.intp)
-    done = 0
-    for s in index:
-        if int(game.pred[s]) & ~done:
-            before = [ids[j] for j in range(len(ids)) if (int(game.pred[s]) & ~done) >> j & 1]
-            raise DurabilityError(
-                f"in the requested order `{ids[s]}` comes before {', '.join(before)}, "
-                "which its `after` requires first"
-            )
-        done |= 1 << int(s)
-    return index
-
-
-def _count(pred: NDArray[np.int64]) -> int:
-    """Number of orders respecting the precedences (DP over sets done, level by level)."""
-    n = len(pred)
-    masks = np.arange(2**n, dtype=np.int64)
-    size = np.zeros(2**n, dtype=np.intp)
-    for s in range(n):
-        size += ((masks >> s) & 1).astype(np.intp)
-    ways = np.zeros(2**n, dtype=np.int64)
-    ways[0] = 1
-    for level in range(1, n + 1):
-        at = masks[size == level]
-        for s in range(n):
-            target = at[(at >> s) & 1 == 1]
-            before = target & ~np.int64(1 << s)
-            ok = (before & pred[s]) == pred[s]
-            ways[target[ok]] += ways[before[ok]]
-    return int(ways[-1])

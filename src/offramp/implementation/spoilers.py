@@ -9,7 +9,7 @@ or total aims.
 Model
 -----
 A faction ``f`` values a package ``x`` with the same additive utility as an
-actor (:mod:`offramp.space`), from its own ``stances`` or, without them, its
+actor (:mod:`offramp.settle.space`), from its own ``stances`` or, without them, its
 parent's. It spoils the deal when both hold::
 
     U_f(x) < batna_f          (the deal is worse than fighting on)
@@ -56,9 +56,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from offramp.durability import DurabilityError, _draws_of, _package_index
+from offramp.durability import DurabilityError
+from offramp.durability.model import _draws_of
 from offramp.scenario.schema import Actor, Faction, Scenario
-from offramp.space import utilities, utility_tables
+from offramp.settle.space import Space, utilities, utility_tables
 
 __all__ = ["Inducement", "Spoiler", "Spoilers", "spoilers"]
 
@@ -234,7 +235,7 @@ def spoilers(
     if draws < 0:
         raise DurabilityError(f"--draws must be 0 or more; got {draws}")
     clean = {issue.id: package[issue.id] for issue in scenario.issues if issue.id in package}
-    index = _package_index(scenario, clean)
+    index = Space.of(scenario).index_of(clean)[None, :]
     tables = _tables(scenario)
     base = utilities(tables, index)[:, 0]
     n_actors = len(scenario.actors)
@@ -304,7 +305,7 @@ def _inducements(
 ) -> list[Inducement]:
     """Smallest changes (one option, else pairs) that give the faction its batna."""
     batnas = np.array([float(scenario.actors[a].batna or 0.0) for a in veto])
-    now = utilities(tables, _package_index(scenario, package))[:, 0]
+    now = utilities(tables, Space.of(scenario).index_of(package)[None, :])[:, 0]
     candidates = [
         (issue.id, option.id)
         for issue in scenario.issues
@@ -317,7 +318,7 @@ def _inducements(
             if len({issue for issue, _ in combo}) < size:
                 continue
             change = dict(combo)
-            u = utilities(tables, _package_index(scenario, {**package, **change}))[:, 0]
+            u = utilities(tables, Space.of(scenario).index_of({**package, **change})[None, :])[:, 0]
             if u[row] >= batna - _TOL:
                 loss = float(np.sum(now[veto] - u[veto]))
                 found.append(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from offramp.scenario._found import Found, Path, duplicates, hint, provenance
 from offramp.scenario.paths import check_events
 from offramp.scenario.rules import compile_rules
+from offramp.scenario.steps import check_implementation
 
 if TYPE_CHECKING:
     from offramp.scenario.schema import Issue, Public, Scenario
@@ -299,8 +300,6 @@ def cross_check(scenario: Scenario) -> Found:
         _check_public(public, p, scenario, sources, found)
     _check_dynamics(scenario, sources, found)
     found.extend(check_events(scenario, sources))
-    from offramp.scenario.steps import check_implementation  # it imports this module's helpers
-
     found.extend(check_implementation(scenario, sources))
     return found
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from offramp.scenario.checks import Found, Path, _duplicates, _hint, _provenance
+from offramp.scenario._found import Found, Path, duplicates, hint, provenance
 
 if TYPE_CHECKING:
     from offramp.scenario.schema import Scenario
@@ -32,7 +32,7 @@ def _check_options(options: dict[str, str], path: Path, scenario: Scenario, foun
         issue = issues.get(issue_id)
         if issue is None:
             found.append(
-                ((*path, issue_id), f"unknown issue `{issue_id}`; {_hint(issue_id, issues)}")
+                ((*path, issue_id), f"unknown issue `{issue_id}`; {hint(issue_id, issues)}")
             )
             continue
         known = [o.id for o in issue.options]
@@ -40,7 +40,7 @@ def _check_options(options: dict[str, str], path: Path, scenario: Scenario, foun
             found.append(
                 (
                     (*path, issue_id),
-                    f"`{option_id}` is not an option of `{issue_id}`; {_hint(option_id, known)}",
+                    f"`{option_id}` is not an option of `{issue_id}`; {hint(option_id, known)}",
                 )
             )
 
@@ -50,7 +50,7 @@ def _check_implementation(scenario: Scenario, sources: set[str], found: Found) -
     implementation = scenario.implementation
     if implementation is None:
         return
-    _provenance(implementation, ("implementation",), sources, found)
+    provenance(implementation, ("implementation",), sources, found)
     if scenario.dynamics is None:
         found.append(
             (
@@ -62,15 +62,15 @@ def _check_implementation(scenario: Scenario, sources: set[str], found: Found) -
     actors = [actor.id for actor in scenario.actors]
     belligerents = {e.actor for e in scenario.dynamics.actors} if scenario.dynamics else set()
     steps = implementation.steps
-    _duplicates(steps, ("implementation", "steps"), "step", found)
+    duplicates(steps, ("implementation", "steps"), "step", found)
     ids = [step.id for step in steps]
     implemented: dict[str, tuple[str, int]] = {}
     for k, step in enumerate(steps):
         path: Path = ("implementation", "steps", k)
-        _provenance(step, path, sources, found)
+        provenance(step, path, sources, found)
         if step.actor not in actors:
             found.append(
-                ((*path, "actor"), f"unknown actor `{step.actor}`; {_hint(step.actor, actors)}")
+                ((*path, "actor"), f"unknown actor `{step.actor}`; {hint(step.actor, actors)}")
             )
         _check_options(step.options, (*path, "options"), scenario, found)
         for issue_id, option_id in step.options.items():
@@ -96,24 +96,24 @@ def _check_implementation(scenario: Scenario, sources: set[str], found: Found) -
             found.append(((*path, "due"), f"days after as_of must be 0 to 36500; got {step.due:g}"))
         for j, other in enumerate(step.after):
             if other not in ids:
-                found.append(((*path, "after", j), f"unknown step `{other}`; {_hint(other, ids)}"))
+                found.append(((*path, "after", j), f"unknown step `{other}`; {hint(other, ids)}"))
             elif other == step.id:
                 found.append(((*path, "after", j), "a step cannot come after itself"))
         for e, effect in enumerate(step.effects):
             epath: Path = (*path, "effects", e)
-            _provenance(effect, epath, sources, found)
+            provenance(effect, epath, sources, found)
             if effect.actor not in belligerents:
                 found.append(
                     (
                         (*epath, "actor"),
                         f"`{effect.actor}` has no entry in dynamics.actors; "
-                        f"{_hint(effect.actor, belligerents)}",
+                        f"{hint(effect.actor, belligerents)}",
                     )
                 )
         if step.monitoring is not None:
-            _provenance(step.monitoring, (*path, "monitoring"), sources, found)
+            provenance(step.monitoring, (*path, "monitoring"), sources, found)
         for g, guarantor in enumerate(step.guarantors):
-            _provenance(guarantor, (*path, "guarantors", g), sources, found)
+            provenance(guarantor, (*path, "guarantors", g), sources, found)
         if step.guarantors and step.monitoring is None:
             found.append(
                 (
@@ -166,10 +166,10 @@ def _check_factions(scenario: Scenario, sources: set[str], found: Found) -> None
     """The ``factions`` section: parents, stances, ids distinct from actors'."""
     actors = [actor.id for actor in scenario.actors]
     issues = {issue.id: issue for issue in scenario.issues}
-    _duplicates(scenario.factions, ("factions",), "faction", found)
+    duplicates(scenario.factions, ("factions",), "faction", found)
     for f, faction in enumerate(scenario.factions):
         path: Path = ("factions", f)
-        _provenance(faction, path, sources, found)
+        provenance(faction, path, sources, found)
         if faction.id in actors:
             found.append(
                 ((*path, "id"), f"`{faction.id}` is an actor's id; give the faction its own id")
@@ -178,7 +178,7 @@ def _check_factions(scenario: Scenario, sources: set[str], found: Found) -> None
             found.append(
                 (
                     (*path, "parent"),
-                    f"unknown actor `{faction.parent}`; {_hint(faction.parent, actors)} "
+                    f"unknown actor `{faction.parent}`; {hint(faction.parent, actors)} "
                     "(omit `parent` for a faction outside every party)",
                 )
             )
@@ -196,13 +196,13 @@ def _check_factions(scenario: Scenario, sources: set[str], found: Found) -> None
             )
         for s, stance in enumerate(faction.stances):
             spath: Path = (*path, "stances", s)
-            _provenance(stance, spath, sources, found)
+            provenance(stance, spath, sources, found)
             issue = issues.get(stance.issue)
             if issue is None:
                 found.append(
                     (
                         (*spath, "issue"),
-                        f"unknown issue `{stance.issue}`; {_hint(stance.issue, issues)}",
+                        f"unknown issue `{stance.issue}`; {hint(stance.issue, issues)}",
                     )
                 )
                 continue
@@ -212,7 +212,7 @@ def _check_factions(scenario: Scenario, sources: set[str], found: Found) -> None
                     (
                         (*spath, "position"),
                         f"`{stance.position}` is not an option of `{issue.id}`; "
-                        f"{_hint(stance.position, option_ids)}",
+                        f"{hint(stance.position, option_ids)}",
                     )
                 )
             if stance.values is not None and sorted(stance.values) != sorted(option_ids):
@@ -231,5 +231,5 @@ def _check_outcome(scenario: Scenario, sources: set[str], found: Found) -> None:
     for k, source in enumerate(scenario.outcome.sources):
         if source not in sources:
             found.append(
-                (("outcome", "sources", k), f"unknown source `{source}`; {_hint(source, sources)}")
+                (("outcome", "sources", k), f"unknown source `{source}`; {hint(source, sources)}")
             )
