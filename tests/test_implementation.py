@@ -447,3 +447,33 @@ def test_draws_axis_is_leading() -> None:
     g = _compile(game(THREE), {"i": "x"}, 7, 0)
     assert g.war.shape == (7, 2, 8) and g.pen.shape == (7, 3)
     assert np.all(np.isfinite(g.war))
+
+
+def test_web_sequences_route() -> None:
+    from fastapi.testclient import TestClient
+
+    from offramp.web.app import create_app
+
+    client = TestClient(create_app(HISTORY))
+    reply = client.post("/sequences", json={"name": "minsk-2015.yaml", "draws": 50})
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["sequences"]["n_orders"] == 120
+    assert {f["faction"] for f in body["spoilers"]["factions"]} == {
+        "right_sector",
+        "separatist_commanders",
+    }
+    assert body["figure"]["spec"]["data"]
+    bad = client.post("/sequences", json={"name": "minsk-2015.yaml", "orders": [["border"]]})
+    assert bad.status_code == 422 and "every step once" in bad.text
+
+
+def test_report_has_the_implementation_section() -> None:
+    from offramp.report.render import render_markdown
+    from offramp.report.write import report_for
+
+    s = load_scenario(HISTORY / "colombia-2016.yaml")
+    report = report_for(s, forecasts=False, negotiation=False)
+    text = render_markdown(report)
+    assert "Carrying it out" in text and "FARC First Front" in text
+    assert "implementation" in report.wired
