@@ -67,9 +67,12 @@ self-enforcing) and the one with the largest are found exactly by dynamic
 programming over the ``2^N`` sets of done steps (as Held & Karp 1962 do for
 sequencing), and reported with the declared order.
 
-Orders are ranked best first by: self-enforcing; the later the break the
-better; the smaller the total shortfall; the declared (file) order first on
-ties. ``p_holds`` is, for each reported order, the share of Monte Carlo draws
+Orders are ranked best first by: self-enforcing; the smaller the total
+shortfall (the expected penalties monitoring and guarantors would have to
+add to make the order hold); the later the break; the larger the slack
+``min_k U_a - (V_a(S_k) - d F)`` (how close the nearest step comes to
+breaking); the lexicographic order of the step indices (so the declared,
+file order first) on ties. ``p_holds`` is, for each reported order, the share of Monte Carlo draws
 (growth and war costs as in :mod:`offramp.durability`, then every step
 effect, detection probability and penalty given as a distribution) in which
 the order is self-enforcing; the other fields use point values.
@@ -280,10 +283,10 @@ def _result(game: Game, order: NDArray[np.intp], p_holds: float) -> OrderResult:
 def _rank(
     breaks: NDArray[np.intp], shortfall: NDArray[np.float64], slack: NDArray[np.float64], n: int
 ) -> NDArray[np.intp]:
-    """Order indices, best first: holds, later break, smaller shortfall, larger slack."""
+    """Order indices, best first: holds, smaller shortfall, later break, larger slack."""
     holds = breaks == n
     slack = np.where(np.isfinite(slack), slack, np.finfo(np.float64).max)
-    keys = (-np.round(slack, 12), np.round(shortfall, 12), -breaks, ~holds)
+    keys = (-np.round(slack, 12), -breaks, np.round(shortfall, 12), ~holds)
     return np.asarray(np.lexsort(keys), dtype=np.intp)
 
 
@@ -404,7 +407,14 @@ def sequences(
 
     results = [_result(game, o, holds(o)) for o in picked]
     if method != "exact":
-        results.sort(key=lambda r: (r.breaks_at is not None, r.shortfall, -(r.slack or 0.0)))
+        results.sort(
+            key=lambda r: (
+                r.breaks_at is not None,
+                round(r.shortfall, 12),
+                -(n if r.breaks_at is None else r.breaks_at.position),
+                -(r.slack or 0.0),
+            )
+        )
     info = tuple(
         {
             "id": step.id,
