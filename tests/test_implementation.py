@@ -477,3 +477,12 @@ def test_report_has_the_implementation_section() -> None:
     text = render_markdown(report)
     assert "Carrying it out" in text and "FARC First Front" in text
     assert "implementation" in report.wired
+
+
+def test_the_docs_example_runs() -> None:
+    import doctest
+
+    failures, tried = doctest.testfile(
+        str(ROOT / "docs" / "implementation.md"), module_relative=False, verbose=False
+    )
+    assert tried >= 5 and failures == 0
