@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from offramp.durability import DurabilityError
 
-__all__ = ["Game", "admissible", "count", "extreme", "parse_order", "solve"]
+__all__ = ["Game", "admissible", "count", "extreme", "parse_order", "prefixes", "solve"]
 
 _TOL = 1e-12
 
@@ -27,7 +28,8 @@ class Game:
     actors: tuple[str, ...]  # belligerents
     mover: NDArray[np.intp]  # (N,) index into actors, -1 for a non-belligerent
     slots: NDArray[np.float64]  # (N,) years of the slots
-    war: NDArray[np.float64]  # (D, B, 2^N) war value of each belligerent per set done
+    war: NDArray[np.float64]  # (D, B, S) war value of each belligerent per set done
+    column: NDArray[np.intp]  # (2^N,) column of `war` for each set done (-1: not computed)
     deal: NDArray[np.float64]  # (B,)
     pen: NDArray[np.float64]  # (D, N) expected penalty d*F of reneging on each step
     detect: NDArray[np.float64]  # (D, N)
@@ -35,8 +37,22 @@ class Game:
     pred: NDArray[np.int64]  # (N,) bit mask of required predecessors
 
 
+def prefixes(orders: NDArray[np.integer[Any]]) -> NDArray[np.int64]:
+    """The sets of steps done before each slot of the orders, as bit masks (unique).
+
+    Examples
+    --------
+    >>> prefixes(np.array([[1, 0, 2]])).tolist()
+    [0, 2, 3]
+    """
+    bits = np.left_shift(np.int64(1), orders.astype(np.int64))
+    done = np.zeros(orders.shape, dtype=np.int64)
+    done[:, 1:] = np.cumsum(bits, axis=1)[:, :-1]
+    return np.unique(done)
+
+
 def solve(
-    game: Game, orders: NDArray[np.intp]
+    game: Game, orders: NDArray[np.integer[Any]]
 ) -> tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Backward induction for each order and draw.
 
@@ -69,7 +85,7 @@ def solve(
     for k in range(n - 1, -1, -1):
         step = orders[:, k]
         mover = game.mover[step]
-        here = np.moveaxis(game.war[:, :, done[:, k]], 2, 0)  # (M, D, B)
+        here = np.moveaxis(game.war[:, :, game.column[done[:, k]]], 2, 0)  # (M, D, B)
         active = mover >= 0
         who = np.where(active, mover, 0)
         own = here[rows, :, who]  # (M, D)
@@ -86,8 +102,12 @@ def solve(
     return breaks, cont, shortfall, slack
 
 
-def admissible(pred: NDArray[np.int64]) -> NDArray[np.intp]:
-    """Every order respecting the precedences, in lexicographic order, shape (M, N)."""
+def admissible(pred: NDArray[np.int64]) -> NDArray[np.int8]:
+    """Every order respecting the precedences, in lexicographic order, shape (M, N).
+
+    Step indices are int8 (at most :data:`~offramp.implementation.EXACT_STEPS`
+    steps are enumerated): 10! orders take 36 MB.
+    """
     n = len(pred)
     prefixes = np.zeros((1, 0), dtype=np.int8)
     done = np.zeros(1, dtype=np.int64)
@@ -100,7 +120,7 @@ def admissible(pred: NDArray[np.int64]) -> NDArray[np.intp]:
                 masks.append(done[ok] | (1 << s))
         prefixes, done = np.concatenate(parts), np.concatenate(masks)
     order = np.lexsort(prefixes.T[::-1])
-    return prefixes[order].astype(np.intp)
+    return np.asarray(prefixes[order], dtype=np.int8)
 
 
 def extreme(game: Game, worst: bool) -> NDArray[np.intp]:
@@ -114,7 +134,7 @@ def extreme(game: Game, worst: bool) -> NDArray[np.intp]:
     value = np.full(full, np.inf if not worst else -np.inf)
     value[0] = 0.0
     last = np.full(full, -1, dtype=np.intp)
-    war = game.war[0]
+    war = game.war[0][:, game.column]  # (B, 2^N): the point game has every set
     for level in range(1, n + 1):
         at = masks[size == level]
         for s in range(n):

@@ -111,7 +111,15 @@ from numpy.typing import NDArray
 
 from offramp.durability import DurabilityError, complete_package, power_at, war_value
 from offramp.durability.model import _draws_of, _sides
-from offramp.implementation.orders import Game, admissible, count, extreme, parse_order, solve
+from offramp.implementation.orders import (
+    Game,
+    admissible,
+    count,
+    extreme,
+    parse_order,
+    prefixes,
+    solve,
+)
 from offramp.implementation.results import Break, Need, OrderResult, Sequencing
 from offramp.scenario.schema import Scenario
 from offramp.settle.space import Space, utilities, utility_tables
@@ -172,8 +180,19 @@ def _value(x: Any, draws: int, rng: np.random.Generator) -> NDArray[np.float64]:
     return _draws_of(x, draws, rng)
 
 
-def _compile(scenario: Scenario, package: Mapping[str, str], draws: int, seed: int) -> Game:
-    """The game's arrays; ``draws == 0`` gives the point-value game (D = 1)."""
+def _compile(
+    scenario: Scenario,
+    package: Mapping[str, str],
+    draws: int,
+    seed: int,
+    sets: NDArray[np.int64] | None = None,
+) -> Game:
+    """The game's arrays; ``draws == 0`` gives the point-value game (D = 1).
+
+    ``sets`` (bit masks of steps done) limits the war values computed to
+    those sets (default: all ``2^N``), e.g. the prefixes of the orders
+    reported with ``p_holds``.
+    """
     implementation = scenario.implementation
     dynamics = scenario.dynamics
     assert implementation is not None and dynamics is not None
@@ -212,13 +231,15 @@ def _compile(scenario: Scenario, package: Mapping[str, str], draws: int, seed: i
     due = np.array([_years(scenario, step.due) for step in steps])
     slots = np.sort(due)
     grid = np.append(slots, slots[-1])  # time of slot |S|; the full set shares the last
-    masks = np.arange(2**n)
-    members = ((masks[:, None] >> np.arange(n)[None, :]) & 1).astype(np.float64)  # (2^N, N)
+    masks = np.arange(2**n, dtype=np.int64) if sets is None else np.unique(sets)
+    column = np.full(2**n, -1, dtype=np.intp)
+    column[masks] = np.arange(len(masks))
+    members = ((masks[:, None] >> np.arange(n)[None, :]) & 1).astype(np.float64)  # (S, N)
     size = members.sum(axis=1).astype(np.intp)
     log_mult = np.einsum("sn,dnb->dsb", members, np.log1p(np.maximum(power_eff, -1 + 1e-12)))
     dp = np.einsum("sn,dnb->dsb", members, prospects)
     dc = np.einsum("sn,dnb->dsb", members, cost_eff)
-    war = np.empty((d, b, 2**n))
+    war = np.empty((d, b, len(masks)))
     for j, side in enumerate(sides):
         mine = power_at(side.entry, side.base, grid, growth[side.actor] if draws else None)
         opp_growth = growth.get(side.entry.against)
@@ -242,7 +263,8 @@ def _compile(scenario: Scenario, package: Mapping[str, str], draws: int, seed: i
     ids = [step.id for step in steps]
     pred = np.array([sum(1 << ids.index(a) for a in step.after) for step in steps], np.int64)
     mover = np.array([names.index(s.actor) if s.actor in names else -1 for s in steps], np.intp)
-    return Game(tuple(ids), names, mover, slots, war, deal, detect * fine, detect, fine, pred)
+    pen = detect * fine
+    return Game(tuple(ids), names, mover, slots, war, column, deal, pen, detect, fine, pred)
 
 
 def _result(game: Game, order: NDArray[np.intp], p_holds: float) -> OrderResult:
@@ -261,7 +283,7 @@ def _result(game: Game, order: NDArray[np.intp], p_holds: float) -> OrderResult:
         s = int(order[j])
         a = int(game.mover[s])
         if a >= 0:
-            gap = float(game.war[0, a, done] - game.deal[a])
+            gap = float(game.war[0, a, game.column[done]] - game.deal[a])
             if gap - float(game.pen[0, s]) > _TOL:
                 fine, detect = float(game.fine[0, s]), float(game.detect[0, s])
                 need_d = gap / fine if fine > 0 and gap / fine <= 1 + _TOL else None
@@ -389,8 +411,8 @@ def sequences(
         breaks, shortfall, slack = (np.concatenate([p[i] for p in parts]) for i in range(3))
         rank = _rank(breaks, shortfall, slack, n)
         n_orders, n_holding = len(every), int(np.sum(breaks == n))
-        picked = [every[i] for i in rank[:top]]
-        worst_order = every[rank[-1]]
+        picked = [every[i].astype(np.intp) for i in rank[:top]]
+        worst_order = every[rank[-1]].astype(np.intp)
     else:
         method = "dynamic-programming"
         best, worst_arr = extreme(game, worst=False)[0], extreme(game, worst=True)[0]
@@ -399,7 +421,8 @@ def sequences(
             picked.append(declared)
         worst_order = worst_arr
         n_orders, n_holding = count(game.pred), None
-    drawn = _compile(scenario, chosen, draws, seed) if draws > 0 else None
+    reported = [*picked, worst_order, *wanted] + ([declared] if declared_ok else [])
+    drawn = _compile(scenario, chosen, draws, seed, prefixes(np.array(reported))) if draws else None
 
     def holds(order: NDArray[np.intp]) -> float:
         br = solve(game if drawn is None else drawn, order[None, :])[0]
