@@ -98,29 +98,37 @@ def _timeline(
                     "type": "scatter",
                     "mode": "markers+text",
                     "name": f"{name}: {state}",
-                    "x": [slots[k] for k in ks],
+                    "x": [k + 1 for k in ks],
                     "y": [name] * len(ks),
                     "text": [order["order"][k] for k in ks],
-                    "textposition": "top center",
+                    "textposition": ["top center" if k % 2 else "bottom center" for k in ks],
                     "marker": {"color": colour, "symbol": symbol, "size": 13},
-                    "hovertext": [labels.get(order["order"][k], "") for k in ks],
-                    "hovertemplate": "%{hovertext}<br>year %{x:.2f}<extra>" + state + "</extra>",
+                    "hovertext": [
+                        f"{labels.get(order['order'][k], '')}<br>due {slots[k]:.2f} years after "
+                        "the scenario's date"
+                        for k in ks
+                    ],
+                    "hovertemplate": "%{hovertext}<extra>" + state + "</extra>",
                     "showlegend": False,
                 }
             )
     return Figure(
         id="implementation-timeline",
         title="The steps in the best and the worst order",
-        caption="Each row is one order of the steps on the accord's calendar (years after the "
-        "scenario's date). Green: carried out; red cross: the step where a side reneges; grey: "
-        "never reached.",
+        caption="Each row is one order of the steps, first to last; the k-th step of every "
+        "order falls on the accord's k-th date (hover for it). Green: carried out; red cross: "
+        "the step where a side reneges; grey: never reached.",
         spec={
             "data": data,
             "layout": {
                 **_LAYOUT,
-                "height": 120 + 70 * len(rows),
-                "margin": {"l": 90, "r": 20, "t": 20, "b": 45},
-                "xaxis": {"title": {"text": "years after the scenario's date"}},
+                "height": 140 + 90 * len(rows),
+                "margin": {"l": 90, "r": 40, "t": 20, "b": 45},
+                "xaxis": {
+                    "title": {"text": "step, in the order carried out"},
+                    "dtick": 1,
+                    "range": [0.5, len(slots) + 0.5],
+                },
                 "yaxis": {"type": "category", "autorange": "reversed"},
             },
         },
