@@ -12,7 +12,9 @@ from rich.console import Console
 from rich.table import Table
 
 from offramp.cli._app import app, guard, write_json
+from offramp.cli.implementation import render_sequences
 from offramp.durability import Durability, DurabilityError, complete_package, durability
+from offramp.implementation import Sequencing, Spoilers, sequence_package, sequences, spoilers
 from offramp.negotiate import Negotiation, StrategyError, negotiate
 from offramp.scenario import Scenario, load_scenario
 
@@ -208,16 +210,53 @@ def durability_command(
     json_path: Annotated[
         str | None, typer.Option("--json", help="Write the result JSON here ('-' for stdout).")
     ] = None,
+    sequences_flag: Annotated[
+        bool,
+        typer.Option(
+            "--sequences",
+            help="Also try every order of the `implementation` steps and assess the "
+            "`factions` (spoilers); see docs/implementation.md.",
+        ),
+    ] = False,
+    order: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--order",
+            help="STEP,STEP,... an order of the steps to solve and report (repeatable; "
+            "with --sequences).",
+        ),
+    ] = None,
 ) -> None:
     """Whether a package would hold: the commitment problem (Fearon 1995, Powell 2006)."""
     scenario = guard(lambda: load_scenario(file))
 
-    def run() -> Durability:
+    def run() -> tuple[Durability, Sequencing | None, Spoilers | None]:
         if draws < 0:
             raise DurabilityError(f"--draws must be 0 or more; got {draws}")
-        chosen = complete_package(scenario, _pairs(package or [], "--package", "ISSUE=OPTION"))
-        return durability(scenario, chosen, draws=draws, seed=seed)
+        given = _pairs(package or [], "--package", "ISSUE=OPTION")
+        if not sequences_flag:
+            if order:
+                raise DurabilityError("--order needs --sequences")
+            return (
+                durability(scenario, complete_package(scenario, given), draws=draws, seed=seed),
+                None,
+                None,
+            )
+        chosen = sequence_package(scenario, given)
+        asked = [[s.strip() for s in text.split(",") if s.strip()] for text in order or []]
+        found = sequences(scenario, chosen, draws=draws, seed=seed, orders=asked)
+        return (
+            durability(scenario, chosen, draws=draws, seed=seed),
+            found,
+            spoilers(scenario, chosen, draws=draws, seed=seed),
+        )
 
-    result = guard(run)
-    console = _write(result.to_dict(), json_path)
+    result, found, spoiling = guard(run)
+    data = result.to_dict()
+    if found is not None and spoiling is not None:
+        data["sequences"] = found.to_dict()
+        data["spoilers"] = spoiling.to_dict()
+    console = _write(data, json_path)
     _render_durability(result, scenario, console)
+    if found is not None and spoiling is not None:
+        render_sequences(found, spoiling, console)

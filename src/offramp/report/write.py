@@ -16,6 +16,7 @@ from offramp.report.extras import (
     forecast_section,
     run_forecasts,
 )
+from offramp.report.implementation import implementation_results, implementation_section
 from offramp.report.model import Report, Section, StoredResults
 from offramp.report.render import render_html, render_markdown
 from offramp.report.sections import sensitivity_section, sweep_section
@@ -157,6 +158,10 @@ def report_for(
     add("durability", durability_section(scenario, getattr(analysis, "durability", None)), "")
     over_time, why = _durability_over_time(scenario, analysis, agreement)
     add("durability over time", over_time, why)
+    if scenario.implementation is not None:
+        steps, spoiling, why = implementation_results(scenario, seed=seed)
+        found = None if steps is None else implementation_section(scenario, steps, spoiling)
+        add("implementation", found, why)
     return build_report(
         scenario,
         analysis,

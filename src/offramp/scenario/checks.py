@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from offramp.scenario._found import Found, Path, duplicates, hint, provenance
 from offramp.scenario.paths import check_events
 from offramp.scenario.rules import compile_rules
+from offramp.scenario.steps import check_implementation
 
 if TYPE_CHECKING:
     from offramp.scenario.schema import Issue, Public, Scenario
@@ -299,6 +300,7 @@ def cross_check(scenario: Scenario) -> Found:
         _check_public(public, p, scenario, sources, found)
     _check_dynamics(scenario, sources, found)
     found.extend(check_events(scenario, sources))
+    found.extend(check_implementation(scenario, sources))
     return found
 
 
@@ -323,6 +325,22 @@ def undocumented(scenario: Scenario) -> Found:
         for e, effect in enumerate(scenario.dynamics.effects):
             if not effect.documented:
                 found.append((("dynamics", "effects", e), f"effect {message}"))
+    if scenario.implementation is not None:
+        for k, step in enumerate(scenario.implementation.steps):
+            spath: Path = ("implementation", "steps", k)
+            if not step.documented:
+                found.append((spath, f"step `{step.id}` {message}"))
+            for e, step_effect in enumerate(step.effects):
+                if not step_effect.documented:
+                    found.append(((*spath, "effects", e), f"effect {message}"))
+            if step.monitoring is not None and not step.monitoring.documented:
+                found.append(((*spath, "monitoring"), f"monitoring {message}"))
+            for g, guarantor in enumerate(step.guarantors):
+                if not guarantor.documented:
+                    found.append(((*spath, "guarantors", g), f"guarantor {message}"))
+    for f, faction in enumerate(scenario.factions):
+        if not faction.documented:
+            found.append((("factions", f), f"faction `{faction.id}` {message}"))
     for e, event in enumerate(scenario.events):
         for b, branch in enumerate(event.branches):
             if not (branch.documented or event.documented):

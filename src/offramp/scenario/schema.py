@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -35,9 +35,14 @@ __all__ = [
     "Branch",
     "Dynamics",
     "Event",
+    "Faction",
+    "Guarantor",
+    "Implementation",
     "Issue",
+    "Monitoring",
     "Option",
     "OptionEffect",
+    "Outcome",
     "PowerPoint",
     "Provenance",
     "Public",
@@ -45,6 +50,8 @@ __all__ = [
     "Scenario",
     "Source",
     "Stance",
+    "Step",
+    "StepEffect",
 ]
 
 Id = Annotated[
@@ -239,6 +246,103 @@ class Dynamics(_Frozen):
     effects: list[OptionEffect] = Field(default_factory=list)
 
 
+class StepEffect(Provenance):
+    """How carrying out a step changes one belligerent's prospects in a renewed war.
+
+    Effects accumulate over the steps already carried out
+    (:mod:`offramp.implementation.sequencing`).
+    """
+
+    actor: Id = Field(description="The belligerent (an entry of dynamics.actors) affected.")
+    power: Annotated[float, Uncertain(-1.0, 10.0, low_open=True)] = Field(
+        default=0.0,
+        description="Relative change of the actor's power (-0.2: a fifth of it withdrawn).",
+    )
+    prospects: Annotated[float, Uncertain(-1.0, 1.0)] = Field(
+        default=0.0, description="Added to the actor's probability of prevailing."
+    )
+    cost: Annotated[float, Uncertain(-1.0, 10.0)] = Field(
+        default=0.0, description="Added to the actor's cost of resuming the war."
+    )
+
+
+class Monitoring(Provenance):
+    """Who watches a step, and the probability that a violation of it is detected."""
+
+    by: str = Field(min_length=1, description="Who monitors (an actor id or a mission's name).")
+    detect: UncertainUnit = Field(description="Probability that reneging on the step is detected.")
+
+
+class Guarantor(Provenance):
+    """Who raises the cost of reneging on a step once a violation is detected, and by how much."""
+
+    by: str = Field(min_length=1, description="Who guarantees (an actor id or a name).")
+    penalty: UncertainNonNegative = Field(
+        description="Utility the reneging side loses when its violation is detected."
+    )
+
+
+class Step(Provenance):
+    """One step of carrying out a package: who does what, when, with what effects."""
+
+    id: Id
+    label: str
+    actor: Id = Field(description="The actor that carries the step out.")
+    options: dict[Id, Id] = Field(
+        default_factory=dict, description="The package options it implements: {issue: option}."
+    )
+    due: float | dt.date = Field(
+        description="When it is due: a date, or days after `as_of` (a number >= 0)."
+    )
+    after: list[Id] = Field(
+        default_factory=list, description="Steps that must be carried out before this one."
+    )
+    effects: list[StepEffect] = Field(default_factory=list)
+    monitoring: Monitoring | None = None
+    guarantors: list[Guarantor] = Field(default_factory=list)
+
+
+class Implementation(Provenance):
+    """How a signed package is carried out: ordered steps (:mod:`offramp.implementation`)."""
+
+    steps: list[Step] = Field(min_length=1, max_length=20)
+
+
+class Faction(Provenance):
+    """A possible spoiler (Stedman 1997): a faction inside a party, or outside every party.
+
+    Without ``stances`` a faction values packages as its ``parent`` does.
+    """
+
+    id: Id
+    label: str
+    parent: Id | None = Field(
+        default=None, description="The actor it belongs to; omit for a faction outside every party."
+    )
+    aims: Literal["limited", "greedy", "total"] = Field(
+        description="Stedman's types: limited, greedy or total aims."
+    )
+    batna: UncertainUnit = Field(description="Utility in [0, 1] of fighting on outside the deal.")
+    capability: UncertainNonNegative = Field(
+        description="Its capacity to resume violence (fighters, or any unit used for `threshold`)."
+    )
+    threshold: UncertainNonNegative = Field(
+        description="The capability above which it can wreck the deal (same unit)."
+    )
+    stances: list[Stance] = Field(default_factory=list)
+
+
+class Outcome(_Frozen):
+    """What happened, for backtests and reports only: never an input of any model."""
+
+    summary: str
+    date: dt.date | None = None
+    sources: list[Id] = Field(default_factory=list, description="Ids of entries in `sources`.")
+    facts: dict[str, Any] = Field(
+        default_factory=dict, description="Named observations (free form, for comparison)."
+    )
+
+
 class Branch(Provenance):
     """One way an event can turn out, with its probability and what it changes.
 
@@ -290,6 +394,16 @@ class Scenario(_Frozen):
     )
     events: list[Event] = Field(
         default_factory=list, description="Dated events with branches (sweeps; in date order)."
+    )
+    implementation: Implementation | None = Field(
+        default=None, description="The steps that carry a package out (sequencing)."
+    )
+    factions: list[Faction] = Field(
+        default_factory=list, description="Possible spoilers: factions with their own batna."
+    )
+    outcome: Outcome | None = Field(
+        default=None,
+        description="What happened (history cases): for comparison only, never a model input.",
     )
 
     @model_validator(mode="after")

@@ -16,6 +16,7 @@ Endpoints (all JSON unless said otherwise; the OpenAPI spec is at
 ``POST /runs/{id}/cancel``   stop a running run of this server
 ``POST /variants``           save a variant as a new scenario file (comments and sources kept)
 ``POST /report``             the HTML report of a scenario (+ edits)
+``POST /sequences``          orders of the implementation steps and the spoilers (+ edits)
 
 A scenario is sent as YAML text (``yaml``) or named (``name``, one of
 ``GET /scenarios``), with ``edits``: field paths and new values applied to
@@ -46,6 +47,7 @@ from offramp.store import DEFAULT_STORE
 from offramp.web.analyze import add_analysis_routes
 from offramp.web.context import Context, Refused, problems_response
 from offramp.web.files import add_file_routes
+from offramp.web.implementation import add_implementation_routes
 from offramp.web.runs import add_run_routes
 
 __all__ = ["create_app"]
@@ -150,5 +152,6 @@ def create_app(
 
     add_file_routes(app, ctx)
     add_analysis_routes(app, ctx)
+    add_implementation_routes(app, ctx)
     add_run_routes(app, ctx)
     return app
