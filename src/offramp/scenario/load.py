@@ -23,6 +23,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from offramp.errors import Diagnostic, InputError
 from offramp.scenario._found import Found
+from offramp.scenario._partial import more_problems
 from offramp.scenario.schema import Scenario
 
 __all__ = ["content_hash", "line_of", "load_scenario", "load_scenario_data", "load_scenario_text"]
@@ -181,6 +182,10 @@ def load_scenario_data(data: Any, file: str = "<data>", document: Any = None) ->
             problems.append(
                 Diagnostic(file, line_of(document, loc), _dotted(loc), _describe(error))
             )
+        # the whole-document checks, on a copy repaired just enough to run them
+        for loc, msg in more_problems(dict(data), err):
+            problems.append(Diagnostic(file, line_of(document, loc), _dotted(loc), msg))
+        problems.sort(key=lambda p: p.line if p.line is not None else 0)
         raise InputError(problems) from err
     if cross:
         problems = [
