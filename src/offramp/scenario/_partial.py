@@ -113,7 +113,7 @@ def _repair(data: dict[str, Any], errors: Sequence[Any], pruned: dict[Loc, set[i
         if not where or not first:
             return False
         p = where[-1]
-        prune.setdefault(loc[:p], set()).add(int(loc[p]))  # type: ignore[arg-type]
+        prune.setdefault(loc[:p], set()).add(int(loc[p]))
     # deeper lists first, and each list from its end, so earlier indices stay valid
     for path in sorted(prune, key=len, reverse=True):
         items = _at(data, path)
