@@ -72,10 +72,9 @@ def show_table(console: Console, table: Table, *, title: bool = True) -> None:
     if console.is_terminal:
         console.print(table)
         return
-    for line in tsv_lines(table, title=title):
-        console.print(line, markup=False, highlight=False, soft_wrap=True)
-    if title:
-        console.print("", soft_wrap=True)
+    # written as is: rich would expand the tabs into spaces
+    lines = tsv_lines(table, title=title)
+    console.file.write("\n".join(lines) + ("\n\n" if title else "\n"))
 
 
 def show_panel(console: Console, text: str, title: str) -> None:
