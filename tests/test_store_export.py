@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from offramp.analysis import analyze
+from offramp.assess import analyze
 from offramp.cli import main
 from offramp.scenario import load_scenario
 from offramp.store import EXPORT_COLUMNS, RunStore
