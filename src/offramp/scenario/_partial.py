@@ -103,7 +103,7 @@ def _repair(data: dict[str, Any], errors: Sequence[Any], pruned: dict[Loc, set[i
                 parent[key] = float(ctx[name]) + nudge
                 continue
             inside = _inside(loc) if kind == "value_error" else None
-            if inside is not None and isinstance(value, int | float | str):
+            if inside is not None:  # a number or a distribution out of range
                 parent[key] = inside
                 continue
             if kind == "extra_forbidden" or (kind != "missing" and _optional(loc)):
