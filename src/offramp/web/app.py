@@ -1,8 +1,9 @@
 """The offramp workbench: a FastAPI app with an OpenAPI spec and a browser UI.
 
 Endpoints (all JSON unless said otherwise; the OpenAPI spec is at
-``/openapi.json`` and browsable at ``/docs`` and ``/redoc``, whose Swagger UI and
-ReDoc assets come from the installed ``fastapi-offline`` package, never a CDN):
+``/openapi.json`` and browsable at ``/docs``, whose Swagger UI assets come from the
+installed ``fastapi-offline`` package, never a CDN; there is no ``/redoc``, whose
+page loads a logo from the web):
 
 ``GET /``                    the browser UI (plain HTML and JavaScript; plotly.js from the package)
 ``GET /scenarios``           the scenario files this server serves
@@ -92,6 +93,7 @@ def create_app(
     ctx = Context(root, only, store if store is not None else DEFAULT_STORE)
 
     app = FastAPIOffline(
+        redoc_url=None,
         title="offramp workbench",
         version=__version__,
         description="Analyze, forecast and sweep war-termination scenarios. "
