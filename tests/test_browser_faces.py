@@ -69,6 +69,13 @@ def _offline_page(browser: Any, url: str) -> tuple[Any, list[str]]:
     return page, outside
 
 
+def expect(locator: Any) -> Any:
+    """Playwright's retrying assertions (imported late: the module is skipped without chromium)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
 def _svg_text(locator: Any) -> str:
     """The text of an SVG element (a Plotly title), which has no innerText."""
     return str(locator.text_content() or "")
@@ -185,8 +192,9 @@ def test_distributions_are_edited_as_distributions(browser: Any, server: str, fo
     fields[2].fill("0.5")
     fields[2].dispatch_event("change")
     verdict.filter(has_text="A settlement is possible").wait_for(timeout=WAIT)
-    edits = page.locator("#edit-list").inner_text()
-    assert "triangular(0.65, 0.7, 0.8) → triangular(0.4, 0.45, 0.5)" in edits
+    expect(page.locator("#edit-list")).to_contain_text(
+        "triangular(0.65, 0.7, 0.8) → triangular(0.4, 0.45, 0.5)", timeout=WAIT
+    )
     page.screenshot(path=str(ARTIFACTS / "workbench-distribution.png"))
     page.get_by_test_id("save-name").fill("ukraine-russia-triangular.yaml")
     with page.expect_download():
@@ -199,8 +207,8 @@ def test_distributions_are_edited_as_distributions(browser: Any, server: str, fo
     # a point value is an explicit choice, and undoing it restores the distribution
     page.get_by_test_id("point-batna-ukraine").check()
     page.get_by_test_id("batna-ukraine").wait_for(timeout=WAIT)
-    assert "Ukraine batna" in page.locator("#edit-list").inner_text()
+    expect(page.locator("#edit-list")).to_contain_text("Ukraine batna", timeout=WAIT)
     page.get_by_test_id("point-batna-ukraine").uncheck()
     page.get_by_test_id("dist-batna-ukraine-0").wait_for(timeout=WAIT)
-    assert "Ukraine batna" not in page.locator("#edit-list").inner_text()
+    expect(page.locator("#edit-list")).not_to_contain_text("Ukraine batna", timeout=WAIT)
     page.close()

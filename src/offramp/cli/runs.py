@@ -148,7 +148,7 @@ def export(
     ] = None,
     store: StoreOption = DEFAULT_STORE,
 ) -> None:
-    """Export a run's table (one row per draw for sweeps; the frontier for analyze)."""
+    """Export a run as a tidy long table: one value per cell (see docs/uncertainty.md)."""
     with _open(store) as s:
         full = guard(lambda: s.resolve(run_id))
         target = output or store.parent / f"{full}.{fmt}"
