@@ -19,15 +19,16 @@ loader still raises with every problem found.
 from __future__ import annotations
 
 import copy
+import types
 import typing
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from offramp.scenario._found import Found
 
-__all__ = ["more_problems"]
+__all__ = ["model_at", "more_problems"]
 
 Loc = tuple[str | int, ...]
 
@@ -37,6 +38,26 @@ _BOUNDS = {
     "greater_than": ("gt", 1e-9),
     "less_than": ("lt", -1e-9),
 }
+
+
+def model_at(loc: Loc) -> type[BaseModel] | None:
+    """The pydantic model that holds the last key of ``loc`` (for field suggestions)."""
+    from offramp.scenario.schema import Scenario
+
+    model: Any = Scenario
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        model = field.annotation
+        while typing.get_origin(model) in (list, dict, typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(model) if a is not type(None)]
+            model = args[-1]
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
 
 def _at(data: Any, loc: Loc) -> Any:
@@ -55,9 +76,7 @@ def _inside(loc: Loc) -> float | None:
     """A value strictly inside the declared range of the uncertain number at ``loc``."""
     import math
 
-    from offramp.scenario.load import _model_at
-
-    model = _model_at(loc)
+    model = model_at(loc)
     field = model.model_fields.get(str(loc[-1])) if model is not None else None
     if field is None:
         return None
@@ -73,9 +92,7 @@ def _inside(loc: Loc) -> float | None:
 
 def _optional(loc: Loc) -> bool:
     """Whether the field at ``loc`` has a default (so dropping it is a valid repair)."""
-    from offramp.scenario.load import _model_at
-
-    model = _model_at(loc)
+    model = model_at(loc)
     if model is None or not isinstance(loc[-1], str):
         return False
     field = model.model_fields.get(loc[-1])

@@ -128,7 +128,7 @@ def apply_edits(document: Any, edits: Sequence[Edit], file: str, lines: Any = No
     b: [1, 5]
     >>> apply_edits(doc, [Edit(("a",), {"uniform": [1, 3]})], "x.yaml")
     >>> print(dump_document(doc), end="")
-    a: {uniform: [1, 3]}  # keep me
+    a: {uniform: [1, 3]} # keep me
     b: [1, 5]
     """
     problems = []
