@@ -526,4 +526,9 @@ $("sweep-run").addEventListener("click", runSweep);
 $("sweep-cancel").addEventListener("click", () => { if (state.sweepRun) api("POST", "runs/" + state.sweepRun + "/cancel"); });
 $("mc-run").addEventListener("click", runMonteCarlo);
 $("mc-cancel").addEventListener("click", () => { if (state.mcRun) api("POST", "runs/" + state.mcRun + "/cancel"); });
-loadList().catch(showProblems);
+loadList().catch((error) => {
+  $("verdict").className = "verdict blocked";
+  $("verdict").innerHTML = '<span class="tag">Cannot list the scenarios</span><p>' +
+    esc(error.status === 401 ? "This server needs its token: open the page as …/?token=T." : problemText(error)) + "</p>";
+  showProblems(error);
+});
