@@ -99,8 +99,14 @@ def _optional(loc: Loc) -> bool:
     return field is not None and not field.is_required()
 
 
-def _repair(data: dict[str, Any], errors: Sequence[Any], pruned: dict[Loc, set[int]]) -> bool:
-    """Repair ``data`` in place for these errors; record removed list items in ``pruned``.
+def _repair(
+    data: dict[str, Any],
+    errors: Sequence[Any],
+    pruned: dict[Loc, set[int]],
+    dropped: list[Loc],
+) -> bool:
+    """Repair ``data`` in place for these errors; record removed list items in ``pruned``
+    and removed fields in ``dropped``.
 
     Returns False when some error cannot be repaired. Items are removed only in
     the first pass (while ``pruned`` is empty), so recorded indices are the
@@ -125,6 +131,8 @@ def _repair(data: dict[str, Any], errors: Sequence[Any], pruned: dict[Loc, set[i
                 continue
             if kind == "extra_forbidden" or (kind != "missing" and _optional(loc)):
                 del parent[key]
+                if kind != "extra_forbidden":  # its default may make other checks fail
+                    dropped.append(loc)
                 continue
         where = [p for p, part in enumerate(loc) if isinstance(part, int)]
         if not where or not first:
@@ -191,9 +199,10 @@ def more_problems(data: dict[str, Any], error: ValidationError) -> Found:
     work = copy.deepcopy(data)
     original = copy.deepcopy(data)
     pruned: dict[Loc, set[int]] = {}
+    dropped: list[Loc] = []
     errors: Sequence[Any] = error.errors()
     for _ in range(4):
-        if not _repair(work, errors, pruned):
+        if not _repair(work, errors, pruned, dropped):
             return []
         found: Found = []
         try:
@@ -208,9 +217,19 @@ def more_problems(data: dict[str, Any], error: ValidationError) -> Found:
             for i in indices:
                 if i < len(items) and isinstance(items[i], dict) and "id" in items[i]:
                     ids.add(str(items[i]["id"]))
-        return [
-            (_original(loc, pruned, lengths), message)
-            for loc, message in found
-            if not any(f"`{i}`" in message for i in ids)
-        ]
+        # a dropped field's item: problems naming it follow from the first problem
+        for loc in dropped:
+            where = [p for p, part in enumerate(loc) if isinstance(part, int)]
+            item = _at(original, loc[: where[-1] + 1]) if where else None
+            if isinstance(item, dict) and "id" in item:
+                ids.add(str(item["id"]))
+        out: Found = []
+        for loc, message in found:
+            at = _original(loc, pruned, lengths)
+            if any(f"`{i}`" in message for i in ids) or (at, message) in out:
+                continue
+            if any(at[: len(d)] == d for d in dropped):
+                continue
+            out.append((at, message))
+        return out
     return []

@@ -165,8 +165,9 @@ def load_scenario_data(data: Any, file: str = "<data>", document: Any = None) ->
         # the whole-document checks, on a copy repaired just enough to run them
         for loc, msg in more_problems(dict(data), err):
             problems.append(Diagnostic(file, line_of(document, loc), _dotted(loc), msg))
-        problems.sort(key=lambda p: p.line if p.line is not None else 0)
-        raise InputError(problems) from err
+        unique = list({str(p): p for p in problems}.values())
+        unique.sort(key=lambda p: p.line if p.line is not None else 0)
+        raise InputError(unique) from err
     if cross:
         problems = [
             Diagnostic(file, line_of(document, loc), _dotted(loc), msg) for loc, msg in cross
