@@ -11,11 +11,6 @@ downloads one.
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,20 +18,8 @@ from typing import Any
 import pytest
 
 from offramp.scenario import load_scenario
-from tests.conftest import ROOT, SCENARIOS
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "offramp-out" / "test-artifacts"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.browsing import ARTIFACTS, CHROMIUM, launched, serving
+from tests.conftest import SCENARIOS
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -45,49 +28,19 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     folder = tmp_path_factory.mktemp("served")
     for name in ("ukraine-2024-09.yaml", "textbook-two-party.yaml"):
         shutil.copy(SCENARIOS / name, folder / name)
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "offramp", "serve", str(folder), "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(200):
-            try:
-                with urllib.request.urlopen(url + "scenarios", timeout=1):
-                    break
-            except OSError as error:
-                if process.poll() is not None:
-                    message = process.stderr.read().decode() if process.stderr else ""
-                    raise AssertionError(message) from error
-                time.sleep(0.1)
+    with serving(folder) as url:
         yield url, folder
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+    with launched() as chromium:
         yield chromium
-        chromium.close()
 
 
 def test_move_russias_batna_and_save_the_variant(browser: Any, server: tuple[str, Path]) -> None:
@@ -104,6 +57,10 @@ def test_move_russias_batna_and_save_the_variant(browser: Any, server: tuple[str
     page.locator("#plot .main-svg").first.wait_for(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "workbench-ukraine.png"), full_page=False)
 
+    # Russia's batna is a distribution: its parameters are shown, a number is a choice
+    assert page.get_by_test_id("dist-batna-russia-1").input_value() == "0.7"
+    assert page.get_by_test_id("batna-russia").count() == 0
+    page.get_by_test_id("point-batna-russia").check()
     slider = page.get_by_test_id("batna-russia")
     assert slider.input_value() == "0.7"
     slider.fill("0.5")

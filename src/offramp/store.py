@@ -22,6 +22,10 @@ Default file: ``offramp-out/runs.duckdb``. Tables:
     an analyze run's Pareto frontier: ``run_id``, ``package`` (index),
     ``options`` (JSON), ``utility`` (JSON).
 
+:meth:`RunStore.export` writes one run as a tidy long table (Parquet or CSV)
+in the columns of :data:`EXPORT_COLUMNS`, one value per cell; see
+``docs/uncertainty.md`` (Exporting runs).
+
 Writes are transactional: the run row is committed before any work, each
 chunk of draws is committed in its own transaction, and the final status
 with the summary last. A run killed mid-way therefore leaves every earlier
@@ -51,7 +55,7 @@ if TYPE_CHECKING:
     from offramp.uncertainty.model import Model
     from offramp.uncertainty.sweep import Draws
 
-__all__ = ["DEFAULT_STORE", "RunStore", "StoreError"]
+__all__ = ["DEFAULT_STORE", "EXPORT_COLUMNS", "RunStore", "StoreError"]
 
 DEFAULT_STORE = Path("offramp-out") / "runs.duckdb"
 """Where runs are recorded unless told otherwise."""
@@ -338,35 +342,212 @@ class RunStore:
         return row
 
     def export(self, run_id: str, target: str | Path, fmt: str) -> int:
-        """Write a run's per-draw table (sweeps) or frontier (analyze) as parquet or csv.
+        """Write a run as one tidy long table, Parquet or CSV; return the row count.
 
-        Map columns are flattened to one column per key. Returns the row count.
+        One value per cell and one row per observation, in the columns of
+        :data:`EXPORT_COLUMNS` (empty where a column does not apply); see
+        ``docs/uncertainty.md`` (Exporting runs) for what each ``measure``
+        fills in. Parquet is written by DuckDB itself; pandas reads it back
+        with pyarrow, a dependency of offramp.
         """
         if fmt not in ("parquet", "csv"):
             raise StoreError(f"unknown format `{fmt}`; use parquet or csv")
         run = self.get(run_id)
         full = run["id"]
         if run["kind"] == "analyze":
-            query = f"SELECT package, options, utility FROM frontier WHERE run_id = {_quote(full)}"
+            parts = _frontier_rows(self.con, full)
+        elif run["kind"] == "sweep":
+            parts = _sweep_rows(_quote(full))
         else:
-            columns = ["draw", "agreement", "zopa", "ratified", "nash", "nash_package"]
-            params = run["params"] or {}
-            for group, key in (
-                ("branches", "events"),
-                ("inputs", "inputs"),
-                ("blocked", "blockers"),
-                ("sole", "blockers"),
-                ("forecasts", "forecast_keys"),
-            ):
-                for name in params.get(key, []):
-                    alias = f"{group}:{name}" if group in ("blocked", "sole", "branches") else name
-                    columns.append(f'{group}[{_quote(name)}] AS "{alias}"')
-            query = (
-                f"SELECT {', '.join(columns)} FROM draws "
-                f"WHERE run_id = {_quote(full)} ORDER BY draw"
-            )
+            parts = _summary_rows(run)
+        query = " UNION ALL ".join(parts) if parts else _select(_quote(full), "'none'") + " LIMIT 0"
+        query = f"SELECT * FROM ({query}) ORDER BY draw NULLS FIRST, seq"
+        query = f"SELECT {', '.join(name for name, _ in EXPORT_COLUMNS)} FROM ({query})"
         count = self.con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]  # type: ignore[index]
         options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER"
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        self.con.execute(f"COPY ({query}) TO {_quote(str(target))} ({options})")
+        try:
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            self.con.execute(f"COPY ({query}) TO {_quote(str(target))} ({options})")
+        except (OSError, duckdb.IOException) as err:
+            raise StoreError(f"cannot write {target}: {err}") from err
         return int(count)
+
+
+EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("run", "VARCHAR"),
+    ("draw", "BIGINT"),
+    ("package", "BIGINT"),
+    ("measure", "VARCHAR"),
+    ("event", "VARCHAR"),
+    ("branch", "VARCHAR"),
+    ("input", "VARCHAR"),
+    ("output", "VARCHAR"),
+    ("model", "VARCHAR"),
+    ("issue", "VARCHAR"),
+    ("option", "VARCHAR"),
+    ("actor", "VARCHAR"),
+    ("value", "DOUBLE"),
+)
+"""The columns of ``offramp runs export`` (name, DuckDB type), in order."""
+
+
+def _select(run: str, measure: str, *, source: str = "", **given: str) -> str:
+    """One SELECT giving every export column (NULL where not given) plus ``seq`` for order."""
+    cols = [f"{run}::VARCHAR AS run", f"{measure}::VARCHAR AS measure"]
+    for name, kind in EXPORT_COLUMNS:
+        if name not in ("run", "measure"):
+            cols.append(f"{given.get(name, 'NULL')}::{kind} AS {name}")
+    cols.append(f"{given.get('seq', '0')}::BIGINT AS seq")
+    return "SELECT " + ", ".join(cols) + (f" FROM {source}" if source else "")
+
+
+def _frontier_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """An analyze run's frontier: each package's options and every actor's utility.
+
+    The rows are registered as the view ``export_frontier`` for the query.
+    """
+    found = con.execute(
+        "SELECT package, options, utility FROM frontier WHERE run_id = ? ORDER BY package",
+        [run_id],
+    ).fetchall()
+    cols: dict[str, list[Any]] = {k: [] for k in ("package", "measure", "name", "text", "value")}
+    for package, options, utility in found:
+        for measure, pairs in (("option", options), ("utility", utility)):
+            for name, value in json.loads(pairs).items():
+                cols["package"].append(int(package))
+                cols["measure"].append(measure)
+                cols["name"].append(str(name))
+                cols["text"].append(str(value) if measure == "option" else None)
+                cols["value"].append(float(value) if measure == "utility" else None)
+    if not found:
+        return []
+    con.register(
+        "export_frontier",
+        {
+            "package": np.array(cols["package"], dtype=np.int64),
+            "measure": np.array(cols["measure"], dtype=object),
+            "name": np.array(cols["name"], dtype=object),
+            "text": np.array(cols["text"], dtype=object),
+            "value": np.array(cols["value"], dtype=np.float64),
+            "seq": np.arange(len(cols["package"]), dtype=np.int64),
+        },
+    )
+    return [
+        _select(
+            _quote(run_id),
+            "measure",
+            package="package",
+            issue="CASE WHEN measure = 'option' THEN name END",
+            option="text",
+            actor="CASE WHEN measure = 'utility' THEN name END",
+            value="value",
+            seq="seq",
+            source="export_frontier",
+        )
+    ]
+
+
+def _sweep_rows(run: str) -> list[str]:
+    """A sweep's draws, one row per drawn number, branch, Nash option, count or forecast."""
+    where = f"draws WHERE run_id = {run}"
+
+    def entries(column: str, order: int) -> str:
+        # map entries in their stored order (the scenario's), numbered for a stable sort
+        return (
+            f"(SELECT draw, unnest(map_keys({column})) AS k, unnest(map_values({column})) AS v, "
+            f"{order} * 1000000 + generate_subscripts(map_keys({column}), 1) AS s FROM {where})"
+        )
+
+    nash = (
+        "(SELECT draw, nash, split_part(x, '=', 1) AS k, split_part(x, '=', 2) AS v, s FROM "
+        "(SELECT draw, nash, unnest(string_split(nash_package, '; ')) AS x, "
+        "4000000 + generate_subscripts(string_split(nash_package, '; '), 1) AS s "
+        f"FROM {where} AND nash >= 0))"
+    )
+    return [
+        _select(run, "'agreement'", draw="draw", value="agreement::INTEGER", source=where),
+        _select(run, "'zopa'", draw="draw", value="zopa", seq="1", source=where),
+        _select(run, "'ratified'", draw="draw", value="ratified", seq="2", source=where),
+        _select(
+            run,
+            "'branch'",
+            draw="draw",
+            event="k",
+            branch="v",
+            seq="s",
+            source=entries("branches", 3),
+        ),
+        _select(
+            run, "'nash'", draw="draw", package="nash", issue="k", option="v", seq="s", source=nash
+        ),
+        _select(
+            run, "'input'", draw="draw", input="k", value="v", seq="s", source=entries("inputs", 5)
+        ),
+        _select(
+            run,
+            "'blocked'",
+            draw="draw",
+            actor="k",
+            value="v",
+            seq="s",
+            source=entries("blocked", 6),
+        ),
+        _select(
+            run, "'sole'", draw="draw", actor="k", value="v", seq="s", source=entries("sole", 7)
+        ),
+        _select(
+            run,
+            "'forecast'",
+            draw="draw",
+            model="split_part(k, ':', 1)",
+            issue="split_part(k, ':', 2)",
+            value="v",
+            seq="s",
+            source=entries("forecasts", 8),
+        ),
+    ]
+
+
+def _summary_rows(run: dict[str, Any]) -> list[str]:
+    """Rows of a sensitivity run's indices or a forecast run's forecasts, from its summary."""
+    summary = run.get("summary") or {}
+    rid = _quote(run["id"])
+    values: list[str] = []
+    if run["kind"] == "sensitivity":
+        for output, factors in (summary.get("indices") or {}).items():
+            for factor, row in factors.items():
+                for key, value in row.items():
+                    values.append(
+                        f"({_quote(key)}, {_quote(output)}, {_quote(factor)}, NULL, NULL, "
+                        f"NULL, {float(value)!r})"
+                    )
+    elif run["kind"] == "forecast":
+        model = str(summary.get("model", ""))
+        for issue, entry in (summary.get("issues") or {}).items():
+            option = entry.get("option")
+            values.append(
+                f"('forecast', NULL, NULL, {_quote(model)}, {_quote(issue)}, "
+                f"{'NULL' if option is None else _quote(str(option))}, "
+                f"{float(entry['forecast'])!r})"
+            )
+    if not values:
+        return []
+    table = (
+        "(VALUES "
+        + ", ".join(values)
+        + ") AS t(measure, output, input, model, issue, option, value)"
+    )
+    return [
+        _select(
+            rid,
+            "measure",
+            output="output",
+            input="input",
+            model="model",
+            issue="issue",
+            option="option",
+            value="value",
+            seq="row_number() OVER ()",
+            source=table,
+        )
+    ]

@@ -23,6 +23,7 @@ from rich.table import Table
 from offramp.backtest import MODEL_NAMES, DeuBacktest, backtest_deu, deu_problem
 from offramp.backtest.capability import RULES
 from offramp.cli._app import app, err, guard, write_json
+from offramp.cli._render import show_table
 from offramp.io.deu import read_deu
 from offramp.store import DEFAULT_STORE, RunStore, StoreError
 
@@ -94,7 +95,7 @@ def render_backtest(data: dict[str, Any], console: Console) -> None:
             cov,
             _fmt(m["width80"], ".1f"),
         )
-    console.print(table)
+    show_table(console, table)
     cal = data["calibration"]
     console.print(
         f"Intervals: {cal['method']}; calibration: {cal['source']};"

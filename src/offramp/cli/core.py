@@ -9,11 +9,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.panel import Panel
 from rich.table import Table
 
 from offramp.assess import analyze
 from offramp.cli._app import app, err, fail, guard, out
+from offramp.cli._render import show_panel, show_table
 from offramp.errors import Diagnostic
 from offramp.scenario import Scenario, load_scenario
 from offramp.scenario.checks import undocumented
@@ -33,7 +33,7 @@ def _summary(scenario: Scenario) -> None:
         issues.add_row(
             issue.id, issue.label, ", ".join(f"{o.id} ({o.at:g})" for o in issue.options)
         )
-    out.print(issues)
+    show_table(out, issues)
     actors = Table(title="Actors", title_justify="left")
     for name in ("id", "label", "power", "veto", "batna", "stances", "provenance"):
         actors.add_column(name, style="cyan" if name == "id" else None)
@@ -47,7 +47,7 @@ def _summary(scenario: Scenario) -> None:
             str(len(actor.stances)),
             actor.source or ("assumed" if actor.assumed else "[yellow]none[/]"),
         )
-    out.print(actors)
+    show_table(out, actors)
     if scenario.publics:
         publics = Table(title="Publics", title_justify="left")
         for name in ("id", "label", "ratifies for", "threshold", "rules"):
@@ -60,7 +60,7 @@ def _summary(scenario: Scenario) -> None:
                 f"{public.threshold:.0%}",
                 str(len(public.rules)),
             )
-        out.print(publics)
+        show_table(out, publics)
 
 
 @app.command()
@@ -112,12 +112,21 @@ def _render(analysis: Analysis, scenario: Scenario, console: Console) -> None:
     solutions.add_column("package")
     for actor in analysis.veto:
         solutions.add_column(actor, justify="right")
+    # solutions that pick the same package share one row: each package is shown once
+    rows: dict[int, list[str]] = {}
+    points = {}
     for name, point in analysis.solutions.items():
         if point is not None:
-            text = "; ".join(f"{i}: {labels[i][o]}" for i, o in point.package.items())
-            solutions.add_row(name, text, *(f"{point.utility[a]:.3f}" for a in analysis.veto))
+            rows.setdefault(point.index, []).append(name)
+            points[point.index] = point
+    for index, names in rows.items():
+        point = points[index]
+        text = "; ".join(f"{i}: {labels[i][o]}" for i, o in point.package.items())
+        solutions.add_row(
+            ", ".join(names), text, *(f"{point.utility[a]:.3f}" for a in analysis.veto)
+        )
     if solutions.row_count:
-        console.print(solutions)
+        show_table(console, solutions)
     else:
         console.print("Bargaining solutions: none, the ratified ZOPA is empty.")
     blockers = Table(title="Who blocks (of all packages)", title_justify="left")
@@ -125,14 +134,14 @@ def _render(analysis: Analysis, scenario: Scenario, console: Console) -> None:
         blockers.add_column(name, justify="right" if name in ("blocks", "alone") else "left")
     for b in analysis.blockers:
         blockers.add_row(b.label, b.kind, f"{b.packages:,}", f"{b.sole:,}")
-    console.print(blockers)
+    show_table(console, blockers)
     if analysis.forecasts:
         from offramp.cli.forecast import render_forecasts
 
         render_forecasts(analysis.forecasts, scenario, console)
     if analysis.durability is not None:
         _render_durability(analysis.durability, console)
-    console.print(Panel(analysis.verdict, title="Verdict", expand=False))
+    show_panel(console, analysis.verdict, "Verdict")
 
 
 def _render_durability(durability: dict[str, dict[str, Any] | None], console: Console) -> None:
@@ -154,7 +163,7 @@ def _render_durability(durability: dict[str, dict[str, Any] | None], console: Co
             f"{breach['actor']} after {breach['year']:.1f} years" if breach else "none",
             " / ".join(f"{holds[k]:.0%}" if k in holds else "-" for k in ("1", "3", "5")),
         )
-    console.print(table)
+    show_table(console, table)
 
 
 def _record(analysis: Analysis, source: str, path: Path) -> None:

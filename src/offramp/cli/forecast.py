@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 from offramp.cli._app import app, err, guard, out, write_json
+from offramp.cli._render import show_table
 from offramp.errors import Diagnostic, InputError
 from offramp.forecast import MODELS, ForecastInputError, ForecastTrace, read_table, run
 from offramp.forecast.scenario import forecast_scenario, issue_inputs
@@ -265,7 +266,7 @@ def _render(model: str, items: list[_Issue], console: Console) -> None:
         if any(i.option is not None for i in items):
             cells.append(item.option or "")
         summary.add_row(*cells, str(item.rounds))
-    console.print(summary)
+    show_table(console, summary)
     for item in items:
         rows = _rows(item)
         table = Table(title=f"{item.issue}: round by round", title_justify="left")
@@ -283,7 +284,7 @@ def _render(model: str, items: list[_Issue], console: Console) -> None:
                 f"{row['median']:.4g}",
                 shown,
             )
-        console.print(table)
+        show_table(console, table)
 
 
 @app.command(name="forecast")
@@ -405,4 +406,4 @@ def render_forecasts(
             who = ", ".join(b["label"] for b in entry["blockers"])
             verdicts.append(f"[red]no[/]: {who}")
     table.add_row("[bold]in ratified ZOPA[/]", *verdicts)
-    console.print(table)
+    show_table(console, table)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from offramp.cli._render import show_table
 from offramp.implementation import OrderResult, Sequencing, Spoilers
 
 __all__ = ["render_sequences"]
@@ -69,7 +70,7 @@ def render_sequences(result: Sequencing, spoilers: Spoilers, console: Console) -
             ", ".join(f"{i}={o}" for i, o in step["options"].items()) or "-",
             ", ".join(step["after"]) or "-",
         )
-    console.print(steps)
+    show_table(console, steps)
     rows = [(f"#{k + 1}", o) for k, o in enumerate(result.orders[:5])]
     rows.append(("worst", result.worst))
     if result.declared is not None:

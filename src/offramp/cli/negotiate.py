@@ -11,7 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from offramp.cli._app import app, guard, write_json
+from offramp.cli._app import app, err, guard, write_json
+from offramp.cli._render import progress, show_table
 from offramp.cli.implementation import render_sequences
 from offramp.durability import Durability, DurabilityError, complete_package, durability
 from offramp.implementation import Sequencing, Spoilers, sequence_package, sequences, spoilers
@@ -58,45 +59,82 @@ def _package_text(scenario: Scenario, package: dict[str, str] | None) -> str:
     return "; ".join(f"{i}: {labels[i][o]}" for i, o in package.items())
 
 
-def _render_negotiation(result: Negotiation, scenario: Scenario, console: Console) -> None:
+def _ids_text(package: dict[str, str] | None) -> str:
+    """A package as ``issue=option`` ids: one short line where labels would take several."""
+    return "-" if package is None else ", ".join(f"{i}={o}" for i, o in package.items())
+
+
+def _render_negotiation(
+    result: Negotiation, scenario: Scenario, console: Console, *, transcript: bool = False
+) -> None:
+    """The outcome, why, and the last offers (every move with ``transcript``).
+
+    Without ``transcript`` this stays within 40 lines on an 80-column screen for
+    up to about six veto actors: packages are written as option ids.
+    """
     console.print(
         f"[bold]{scenario.title}[/]\nStacked alternating offers among "
         f"{', '.join(f'{a} ({s})' for a, s in result.strategies.items())}; deadline "
         f"{result.deadline} rounds of {result.round_days} days"
     )
-    history = Table(title="Offer history", title_justify="left")
-    for name in ("round", "actor", "action", "package"):
-        history.add_column(name, justify="right" if name == "round" else "left")
-    moves = result.history
-    shown = moves if len(moves) <= 40 else (*moves[:15], None, *moves[-15:])
-    previous: dict[str, str] | None = None
-    for move in shown:
-        if move is None:
-            history.add_row("...", f"({len(moves) - 30} more turns)", "", "")
-            continue
-        same = move.package is not None and move.package == previous
-        text = "(the same package)" if same else _package_text(scenario, move.package)
-        history.add_row(str(move.round), move.actor, move.action, text)
-        previous = move.package
-    console.print(history)
+    if transcript:
+        history = Table(title="Every move", title_justify="left")
+        for name in ("round", "actor", "action", "package"):
+            history.add_column(name, justify="right" if name == "round" else "left")
+        previous: dict[str, str] | None = None
+        for move in result.history:
+            same = move.package is not None and move.package == previous
+            text = "(the same package)" if same else _package_text(scenario, move.package)
+            history.add_row(str(move.round), move.actor, move.action, text)
+            previous = move.package
+        show_table(console, history)
     if result.agreement is None:
-        console.print("[bold]Breakdown[/]: no agreement before the deadline.")
+        console.print(
+            f"[bold]Breakdown[/]: no agreement within {result.deadline} rounds.", highlight=False
+        )
+        if result.nash is None:
+            why = (
+                "no package beats every veto actor's batna and passes every public "
+                "(the ratified ZOPA is empty), so no strategy could find a deal"
+            )
+        else:
+            why = (
+                "a deal existed (the Nash solution: "
+                f"{_ids_text(result.nash)}), but the strategies did not meet on one before "
+                "the deadline; try a later --deadline or faster concession (e.g. conceder)"
+            )
+        console.print(f"Why: {why}.", highlight=False)
     else:
         utility = result.utility or {}
         console.print(
             f"[bold green]Agreement[/] in round {result.round}: "
             f"{_package_text(scenario, result.agreement)}\n"
             "utility: "
-            + ", ".join(f"{a} {utility[a]:.3f} (batna {result.batna[a]:.2f})" for a in utility)
+            + ", ".join(f"{a} {utility[a]:.3f} (batna {result.batna[a]:.2f})" for a in utility),
+            highlight=False,
         )
         nash = "none (the ratified ZOPA is empty)"
         if result.nash is not None:
             nash = _package_text(scenario, result.nash)
         console.print(
-            f"Nash solution: {nash}\ndistance from it (utility space): "
+            f"Why: every veto actor's utility beats its batna. Nash solution: {nash}; "
+            "distance from it (utility space): "
             f"{'-' if result.nash_distance is None else f'{result.nash_distance:.3f}'}; "
-            f"Pareto-optimal: {'yes' if result.pareto_optimal else 'no'}"
+            f"Pareto-optimal: {'yes' if result.pareto_optimal else 'no'}",
+            highlight=False,
         )
+    if not transcript and result.history:
+        last = result.history[-1].round
+        moves = [m for m in result.history if m.round == last]
+        offers = Table(
+            title=f"Last moves (round {last}; --transcript shows all {len(result.history)})",
+            title_justify="left",
+        )
+        for name in ("actor", "action", "package"):
+            offers.add_column(name)
+        for move in moves:
+            offers.add_row(move.actor, move.action, _ids_text(move.package))
+        show_table(console, offers)
     if result.runs:
         table = Table(
             title=f"{result.runs} runs (random turn order, event branches drawn; seed "
@@ -105,12 +143,12 @@ def _render_negotiation(result: Negotiation, scenario: Scenario, console: Consol
         )
         table.add_column("share", justify="right")
         table.add_column("outcome")
-        for outcome in result.outcomes[:10]:
-            text = (
-                "breakdown" if outcome.package is None else _package_text(scenario, outcome.package)
-            )
+        for outcome in result.outcomes[:5]:
+            text = "breakdown" if outcome.package is None else _ids_text(outcome.package)
             table.add_row(f"{outcome.share:.1%}", text)
-        console.print(table)
+        if len(result.outcomes) > 5:
+            table.add_row("", f"({len(result.outcomes) - 5} more outcomes in --json)")
+        show_table(console, table)
 
 
 @app.command(name="negotiate")
@@ -138,23 +176,28 @@ def negotiate_command(
     json_path: Annotated[
         str | None, typer.Option("--json", help="Write the result JSON here ('-' for stdout).")
     ] = None,
+    transcript: Annotated[
+        bool, typer.Option("--transcript", help="Print every move, not only the last ones.")
+    ] = False,
 ) -> None:
     """Simulate negotiation among the veto actors: stacked alternating offers with a deadline."""
     scenario = guard(lambda: load_scenario(file))
     strategies = guard(lambda: _pairs(strategy or [], "--strategy", "ACTOR=NAME"))
     limit = guard(lambda: _deadline(deadline))
-    result = guard(
-        lambda: negotiate(
-            scenario,
-            strategies=strategies,
-            deadline=limit,
-            runs=runs,
-            seed=seed,
-            round_days=round_days,
+    with progress("negotiate --runs", err) as update:
+        result = guard(
+            lambda: negotiate(
+                scenario,
+                strategies=strategies,
+                deadline=limit,
+                runs=runs,
+                seed=seed,
+                round_days=round_days,
+                on_progress=update,
+            )
         )
-    )
     console = _write(result.to_dict(), json_path)
-    _render_negotiation(result, scenario, console)
+    _render_negotiation(result, scenario, console, transcript=transcript)
 
 
 def _render_durability(result: Durability, scenario: Scenario, console: Console) -> None:
@@ -169,7 +212,7 @@ def _render_durability(result: Durability, scenario: Scenario, console: Console)
         table.add_row(
             actor, f"{deal:.3f}", f"{result.war_now[actor]:.3f}", f"{result.war_end[actor]:.3f}"
         )
-    console.print(table)
+    show_table(console, table)
     if result.first_breach is None:
         console.print(
             f"[bold green]Self-enforcing[/]: no side prefers war within {result.horizon:g} years."

@@ -11,6 +11,7 @@ import typer
 
 from offramp.cli._app import app, err, guard, out
 from offramp.errors import Diagnostic, InputError
+from offramp.report.model import StoredResults
 from offramp.report.stored import scenario_of_run
 from offramp.report.write import QUICK_SWEEP_DRAWS
 from offramp.scenario import load_scenario
@@ -86,6 +87,7 @@ def report(
             except StoreError as error:
                 err.print(f"[yellow]warning:[/] stored runs not shown: {error}", highlight=False)
         built = guard(lambda: report_for(scenario, axes=pair, stored=stored, sweep_draws=draws))
+        _say_stored(stored, content_hash(scenario), store_path)
     else:
         if not store_path.exists():
             guard(lambda: _no_run(source, store_path))
@@ -110,6 +112,26 @@ def report(
     out.print(built.verdict, highlight=False)
     for written_path in written:
         out.print(f"Wrote {written_path}", highlight=False)
+
+
+def _say_stored(stored: StoredResults | None, scenario_hash: str, store_path: Path) -> None:
+    """Say which stored runs the report used: only runs of this very scenario (same hash)."""
+    short = scenario_hash[:12]
+    for kind, origin in (
+        ("sweep", stored.sweep_origin if stored and stored.sweep is not None else ""),
+        (
+            "sensitivity",
+            stored.sensitivity_origin if stored and stored.sensitivity is not None else "",
+        ),
+    ):
+        if origin:
+            out.print(f"Used the {origin} (same scenario hash {short})", highlight=False)
+        else:
+            out.print(
+                f"No stored {kind} run of this scenario (hash {short}) in {store_path}; "
+                f"`offramp {kind} FILE` records one",
+                highlight=False,
+            )
 
 
 def _resolve(store: RunStore, source: str) -> str:

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from offramp.cli._app import app, guard, out
+from offramp.cli._render import show_table
 from offramp.store import DEFAULT_STORE, RunStore
 
 __all__ = ["runs_app"]
@@ -52,7 +53,7 @@ def list_runs(
             "" if r["seed"] is None else str(r["seed"]),
             f"{r['draws_done']:,}" if r["kind"] == "sweep" else "",
         )
-    out.print(table)
+    show_table(out, table, title=False)
 
 
 def _headline(run: dict[str, Any]) -> str:
@@ -134,7 +135,7 @@ def compare(
         table.add_row(
             "P(agreement) difference", "", f"{sb['p_agreement'] - sa['p_agreement']:+.2%}"
         )
-    out.print(table)
+    show_table(out, table)
 
 
 @runs_app.command(name="export")
@@ -147,7 +148,7 @@ def export(
     ] = None,
     store: StoreOption = DEFAULT_STORE,
 ) -> None:
-    """Export a run's table (one row per draw for sweeps; the frontier for analyze)."""
+    """Export a run as a tidy long table: one value per cell (see docs/uncertainty.md)."""
     with _open(store) as s:
         full = guard(lambda: s.resolve(run_id))
         target = output or store.parent / f"{full}.{fmt}"

@@ -11,10 +11,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from offramp.cli._app import app, err, guard, out, write_json
+from offramp.cli._render import progress, show_table
 from offramp.errors import OfframpError
 from offramp.scenario import load_scenario
 from offramp.store import DEFAULT_STORE, RunStore
@@ -58,7 +58,7 @@ def _render(summary: SweepSummary, model: Model, console: Console) -> None:
         for event, branches in summary.by_branch.items():
             for branch, row in branches.items():
                 table.add_row(event, branch, f"{row['draws']:,}", f"{row['p_agreement']:.2%}")
-        console.print(table)
+        show_table(console, table)
     if summary.nash_packages:
         table = Table(title="Nash package when there is an agreement", title_justify="left")
         table.add_column("share", justify="right")
@@ -67,14 +67,14 @@ def _render(summary: SweepSummary, model: Model, console: Console) -> None:
             package: dict[str, str] = entry["package"]
             text = "; ".join(f"{i}={o}" for i, o in package.items())
             table.add_row(f"{entry['share']:.1%}", text)
-        console.print(table)
+        show_table(console, table)
     for name, issues in summary.forecasts.items():
         table = Table(title=f"Forecast: {name} (0-100 scale)", title_justify="left")
         for col in ("issue", "mean", "p5", "p95"):
             table.add_column(col, justify="left" if col == "issue" else "right")
         for issue, row in issues.items():
             table.add_row(issue, f"{row['mean']:.1f}", f"{row['p5']:.1f}", f"{row['p95']:.1f}")
-        console.print(table)
+        show_table(console, table)
 
 
 @app.command(name="sweep")
@@ -139,22 +139,16 @@ def sweep_command(
             scenario_text=_text(file),
         )
         err.print(f"Recording run {run_id} in {store_path}", highlight=False)
-        progress = Progress(
-            TextColumn("sweep"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err,
-            transient=True,
-        )
-        task = progress.add_task("draws", total=draws)
-
-        def on_chunk(part: Draws) -> None:
-            store.add_draws(run_id, model, part, models)
-            progress.advance(task, part.n)
+        done = [0]
 
         try:
-            with progress:
+            with progress("sweep", err) as update:
+
+                def on_chunk(part: Draws) -> None:
+                    store.add_draws(run_id, model, part, models)
+                    done[0] += part.n
+                    update(done[0], draws)
+
                 summary, _ = guard(
                     lambda: sweep(
                         model,
@@ -184,7 +178,15 @@ def _render_sensitivity(result: Sensitivity, console: Console, top: int) -> None
         f"[bold]{result.scenario}[/]: {result.method} sensitivity, {result.runs:,} model runs, "
         f"{len(result.factors)} factors"
     )
+    if result.constant:
+        console.print(
+            f"Did not vary in any of the {result.runs:,} runs (no input moves them; tables "
+            f"omitted): {', '.join(result.constant)}",
+            highlight=False,
+        )
     for output, names in result.ranking.items():
+        if output in result.constant:
+            continue
         table = Table(title=f"{output}: inputs ranked", title_justify="left")
         table.add_column("input")
         cols = ("S1", "ST") if result.method == "sobol" else ("mu_star", "sigma")
@@ -193,7 +195,7 @@ def _render_sensitivity(result: Sensitivity, console: Console, top: int) -> None
         for name in names[:top]:
             row = result.indices[output][name]
             table.add_row(name, *(f"{row[c]:.3f}" for c in cols))
-        console.print(table)
+        show_table(console, table)
 
 
 @app.command(name="sensitivity")
@@ -224,11 +226,18 @@ def sensitivity_command(
     when = guard(lambda: _date(at))
     model = compile_model(scenario)
     models = forecast_models(forecast)
-    result = guard(
-        lambda: sensitivity(
-            model, method=method, samples=samples, seed=seed, at=when, models=models
+    with progress("sensitivity", err) as update:
+        result = guard(
+            lambda: sensitivity(
+                model,
+                method=method,
+                samples=samples,
+                seed=seed,
+                at=when,
+                models=models,
+                on_progress=update,
+            )
         )
-    )
     console = err if json_path == "-" else out
     _render_sensitivity(result, console, top)
     data = result.to_dict()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 import numpy as np
@@ -52,6 +52,7 @@ def negotiate(
     runs: int = 0,
     seed: int = 0,
     round_days: int = 7,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> Negotiation:
     """Simulate negotiations among a scenario's veto actors (stacked alternating offers).
 
@@ -69,6 +70,9 @@ def negotiate(
     round_days : int, default 7
         Days per round: converts dates to rounds and the dynamics'
         ``delay_cost`` (per year) to a cost per round.
+    on_progress : callable, optional
+        Called as ``on_progress(done, runs)`` after each batch of the runs
+        (for a progress bar).
 
     Returns
     -------
@@ -157,6 +161,7 @@ def negotiate(
     draws = draw_branches(scenario, rounds * round_days, runs, rng)
     agreement = np.full(runs, -1, dtype=np.int64)
     step = max(1, _CHUNK // max(1, space.size))
+    finished = 0
     for combo in sorted(set(draws)):
         members = np.flatnonzero(np.array([d == combo for d in draws], dtype=bool))
         group_changes = (
@@ -177,6 +182,9 @@ def negotiate(
                 changes=group_changes,
             )
             agreement[rows] = trace.agreement
+            finished += len(rows)
+            if on_progress is not None:
+                on_progress(finished, runs)
     values, counts = np.unique(agreement, return_counts=True)
     ranked = sorted(
         zip(values.tolist(), counts.tolist(), strict=True), key=lambda vc: (-vc[1], vc[0])

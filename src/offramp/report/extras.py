@@ -21,6 +21,7 @@ Forecasts
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,8 @@ __all__ = [
     "durability_section",
     "forecast_inputs",
     "forecast_section",
+    "model_options",
+    "model_title",
     "run_forecasts",
 ]
 
@@ -239,6 +242,40 @@ _MODEL_NAMES = {
 }
 
 
+def model_options(model: str) -> str:
+    """The options a forecast model runs with in reports and the workbench, as ``name=value``.
+
+    These are the model function's defaults (:func:`run_forecasts` passes
+    none), so a chart titled with them says exactly what drew it.
+
+    Examples
+    --------
+    >>> model_options("eu").split(", ")[:2]
+    ['rounds=10', 'q=1']
+    >>> model_options("compromise")
+    ''
+    """
+    engine = _forecast_engine()
+    func = getattr(engine, "MODELS", {}).get(model) if engine is not None else None
+    if func is None:
+        return ""
+    parts = []
+    for name, param in inspect.signature(func).parameters.items():
+        default = param.default
+        if default is inspect.Parameter.empty or default is None:
+            continue
+        shown = f"{default:g}" if isinstance(default, float) else str(default)
+        parts.append(f"{name}={shown}")
+    return ", ".join(parts)
+
+
+def model_title(model: str) -> str:
+    """A forecast model's name with its options, for chart titles."""
+    options = model_options(model)
+    name = _MODEL_NAMES.get(model, model)
+    return f"{name}, {options}" if options else name
+
+
 def _nearest(scenario: Scenario, issue: str, value: float) -> str:
     options = scenario.issue(issue).options
     best = min(options, key=lambda o: abs(o.at - value))
@@ -282,10 +319,10 @@ def forecast_section(
         figures.append(
             Figure(
                 id=f"forecast-{model}",
-                title=f"{_MODEL_NAMES.get(model, model)}: round by round",
+                title=f"{model_title(model)}: round by round",
                 caption="The forecast on each issue after every round of bargaining "
-                "(0 is Kyiv's stated aim on every issue in the shipped Ukraine scenario; "
-                "in general 0 and 100 are the ends of each issue's scale).",
+                "(0 and 100 are the ends of each issue's scale, as the scenario places "
+                "its options).",
                 spec={
                     "data": [
                         {

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import types
-import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from offramp.errors import Diagnostic, InputError
 from offramp.scenario._found import Found
+from offramp.scenario._partial import model_at, more_problems
 from offramp.scenario.schema import Scenario
 
 __all__ = ["content_hash", "line_of", "load_scenario", "load_scenario_data", "load_scenario_text"]
@@ -70,24 +69,6 @@ def _plain(node: Any) -> Any:
     return node
 
 
-def _model_at(loc: Loc) -> type[BaseModel] | None:
-    """The pydantic model that holds the last key of ``loc`` (for field suggestions)."""
-    model: Any = Scenario
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            return None
-        field = model.model_fields.get(part)
-        if field is None:
-            return None
-        model = field.annotation
-        while typing.get_origin(model) in (list, dict, typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(model) if a is not type(None)]
-            model = args[-1]
-    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
-
-
 def _describe(error: Mapping[str, Any]) -> str:
     """A pydantic error as a sentence that says what is wrong and how to fix it."""
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
@@ -96,7 +77,7 @@ def _describe(error: Mapping[str, Any]) -> str:
     if kind == "missing":
         return f"required field is missing; add `{loc[-1]}: ...`"
     if kind == "extra_forbidden":
-        model = _model_at(loc)
+        model = model_at(loc)
         fields = list(model.model_fields) if model else []
         close = difflib.get_close_matches(str(loc[-1]), fields, n=1)
         hint = f"did you mean `{close[0]}`?" if close else "allowed: " + ", ".join(fields)
@@ -181,7 +162,12 @@ def load_scenario_data(data: Any, file: str = "<data>", document: Any = None) ->
             problems.append(
                 Diagnostic(file, line_of(document, loc), _dotted(loc), _describe(error))
             )
-        raise InputError(problems) from err
+        # the whole-document checks, on a copy repaired just enough to run them
+        for loc, msg in more_problems(dict(data), err):
+            problems.append(Diagnostic(file, line_of(document, loc), _dotted(loc), msg))
+        unique = list({str(p): p for p in problems}.values())
+        unique.sort(key=lambda p: p.line if p.line is not None else 0)
+        raise InputError(unique) from err
     if cross:
         problems = [
             Diagnostic(file, line_of(document, loc), _dotted(loc), msg) for loc, msg in cross

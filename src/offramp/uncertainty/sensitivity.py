@@ -33,7 +33,7 @@ Interpretive choices
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +58,8 @@ class Sensitivity:
     ``indices[output][factor]`` is a dict with ``S1``, ``S1_conf``, ``ST``,
     ``ST_conf`` (Sobol) or ``mu_star``, ``mu_star_conf``, ``sigma`` (Morris);
     ``ranking[output]`` lists factors by ``ST`` or ``mu_star``, largest first.
+    ``constant`` names the outputs that took one value in every model run:
+    no input moves them, so their indices are all zero.
     """
 
     scenario: str
@@ -69,6 +71,7 @@ class Sensitivity:
     outputs: tuple[str, ...]
     indices: dict[str, dict[str, dict[str, float]]]
     ranking: dict[str, list[str]]
+    constant: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -81,6 +84,7 @@ class Sensitivity:
             "factors": list(self.factors),
             "indices": self.indices,
             "ranking": self.ranking,
+            "constant": list(self.constant),
         }
 
 
@@ -96,7 +100,11 @@ def factor_names(model: Model) -> list[str]:
 
 
 def _evaluate(
-    model: Model, u: NDArray[np.float64], at: dt.date | None, models: Sequence[str]
+    model: Model,
+    u: NDArray[np.float64],
+    at: dt.date | None,
+    models: Sequence[str],
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> NDArray[np.float64]:
     outs = []
     step = _batch(model)
@@ -105,6 +113,8 @@ def _evaluate(
         result = settle(model, inputs)
         f = _forecast(model, inputs, models).reshape(inputs.salience.shape[0], -1)
         outs.append(np.column_stack([(result.ratified > 0).astype(float), f]))
+        if on_progress is not None:
+            on_progress(b0 + inputs.salience.shape[0], u.shape[0])
     return np.concatenate(outs)
 
 
@@ -116,6 +126,7 @@ def sensitivity(
     seed: int = 0,
     at: dt.date | None = None,
     models: Sequence[str] = (),
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> Sensitivity:
     """Sobol or Morris indices of the probability of agreement and the forecasts.
 
@@ -129,6 +140,9 @@ def sensitivity(
     at : date, optional
     models : sequence of str
         Forecast models whose per-issue forecasts are outputs too.
+    on_progress : callable, optional
+        Called as ``on_progress(done, total)`` with the model runs done so far
+        and in all, after each batch (for a progress bar).
 
     Raises
     ------
@@ -156,16 +170,19 @@ def sensitivity(
         x = sobol_sample.sample(problem, samples, calc_second_order=False, seed=seed)
     else:
         x = morris_sample.sample(problem, samples, num_levels=4, seed=seed)
-    y = _evaluate(model, np.ascontiguousarray(x), at, models)
+    y = _evaluate(model, np.ascontiguousarray(x), at, models, on_progress)
     outputs = ["p_agreement"] + [
         f"{name}:{issue}" for name in models for issue in model.space.issue_ids
     ]
     indices: dict[str, dict[str, dict[str, float]]] = {}
     ranking: dict[str, list[str]] = {}
+    constant: list[str] = []
     for k, output in enumerate(outputs):
         col = y[:, k]
         if not np.all(np.isfinite(col)):
             continue
+        if np.ptp(col) == 0:
+            constant.append(output)
         if method == "sobol":
             if np.ptp(col) == 0:
                 res = {key: np.zeros(d) for key in ("S1", "S1_conf", "ST", "ST_conf")}
@@ -193,4 +210,5 @@ def sensitivity(
         outputs=tuple(indices),
         indices=indices,
         ranking=ranking,
+        constant=tuple(constant),
     )

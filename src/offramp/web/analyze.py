@@ -11,7 +11,13 @@ from fastapi.responses import HTMLResponse
 from offramp.assess import analyze
 from offramp.report.build import frontier_figure
 from offramp.report.cloud import package_cloud
-from offramp.report.extras import available_engines, forecast_section, run_forecasts
+from offramp.report.extras import (
+    available_engines,
+    forecast_section,
+    model_options,
+    model_title,
+    run_forecasts,
+)
 from offramp.report.render import render_html
 from offramp.report.stored import stored_results
 from offramp.report.write import QUICK_SWEEP_DRAWS, report_for
@@ -34,10 +40,14 @@ def _for_ui(scenario: Scenario) -> dict[str, Any]:
     """The scenario as the UI's controls need it: point values, and which are uncertain.
 
     ``uncertain`` lists the paths (as in edits) of inputs written as
-    distributions; the UI says so, and editing one replaces it by a number.
+    distributions, and ``distributions`` gives each one's ``path`` and ``spec``
+    as the file writes it (``{"triangular": [low, mode, high]}``): the UI edits
+    a distribution's own parameters, and replaces it by a number only when
+    asked to.
     """
     data = scenario.model_dump(mode="json")
     uncertain: list[list[str | int]] = []
+    specs: list[dict[str, Any]] = []
 
     def walk(node: Any, path: list[str | int]) -> None:
         if isinstance(node, dict):
@@ -50,6 +60,7 @@ def _for_ui(scenario: Scenario) -> dict[str, Any]:
                 "reject",
             ):
                 uncertain.append(path)
+                specs.append({"path": path, "spec": node})
                 return
             for key, value in node.items():
                 walk(value, [*path, key])
@@ -69,6 +80,7 @@ def _for_ui(scenario: Scenario) -> dict[str, Any]:
         for k, rule in enumerate(public.rules):
             data["publics"][p]["rules"][k]["reject"] = _number(rule.reject)
     data["uncertain"] = uncertain
+    data["distributions"] = specs
     return data
 
 
@@ -115,7 +127,15 @@ def add_analysis_routes(app: FastAPI, ctx: Context) -> None:
             "figures": []
             if section is None
             else [
-                {"title": f.title, "caption": f.caption, "spec": f.spec} for f in section.figures
+                {
+                    "title": f.title,
+                    "caption": f.caption,
+                    "spec": f.spec,
+                    "model": f.id.removeprefix("forecast-"),
+                    "name": model_title(f.id.removeprefix("forecast-")).split(",")[0],
+                    "options": model_options(f.id.removeprefix("forecast-")),
+                }
+                for f in section.figures
             ],
             "skipped": skipped,
             "text": "" if section is None else " ".join(section.paragraphs),

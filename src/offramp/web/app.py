@@ -1,7 +1,9 @@
 """The offramp workbench: a FastAPI app with an OpenAPI spec and a browser UI.
 
 Endpoints (all JSON unless said otherwise; the OpenAPI spec is at
-``/openapi.json`` and browsable at ``/docs``):
+``/openapi.json`` and browsable at ``/docs``, whose Swagger UI assets come from the
+installed ``fastapi-offline`` package, never a CDN; there is no ``/redoc``, whose
+page loads a logo from the web):
 
 ``GET /``                    the browser UI (plain HTML and JavaScript; plotly.js from the package)
 ``GET /scenarios``           the scenario files this server serves
@@ -40,6 +42,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 
 from offramp._version import __version__
 from offramp.errors import Diagnostic, InputError, OfframpError
@@ -89,7 +92,8 @@ def create_app(
     only = source.name if source.is_file() else None
     ctx = Context(root, only, store if store is not None else DEFAULT_STORE)
 
-    app = FastAPI(
+    app = FastAPIOffline(
+        redoc_url=None,
         title="offramp workbench",
         version=__version__,
         description="Analyze, forecast and sweep war-termination scenarios. "

@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
@@ -35,14 +36,20 @@ __all__ = [
 ]
 
 Scalar = float | int | str | bool | None
+Value = Scalar | dict[str, Any]
+"""An edit's new value: a scalar, or a distribution such as ``{"triangular": [0.3, 0.4, 0.6]}``."""
 
 
 @dataclass(frozen=True)
 class Edit:
-    """Set the field at ``path`` (keys and list indices from the document root) to ``value``."""
+    """Set the field at ``path`` (keys and list indices from the document root) to ``value``.
+
+    A mapping value (a distribution) is written in flow style on the edited
+    line, ``batna: {triangular: [0.3, 0.4, 0.6]}``, so no line moves.
+    """
 
     path: tuple[str | int, ...]
-    value: Scalar
+    value: Value
 
     @property
     def dotted(self) -> str:
@@ -51,6 +58,19 @@ class Edit:
         for part in self.path:
             out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
         return out
+
+
+def _node(value: Any) -> Any:
+    """A value as a YAML node: mappings and lists in flow style (one line)."""
+    if isinstance(value, dict):
+        mapping = CommentedMap((k, _node(v)) for k, v in value.items())
+        mapping.fa.set_flow_style()
+        return mapping
+    if isinstance(value, list):
+        items = CommentedSeq(_node(v) for v in value)
+        items.fa.set_flow_style()
+        return items
+    return value
 
 
 def _yaml() -> YAML:
@@ -106,6 +126,10 @@ def apply_edits(document: Any, edits: Sequence[Edit], file: str, lines: Any = No
     >>> print(dump_document(doc), end="")
     a: 2  # keep me
     b: [1, 5]
+    >>> apply_edits(doc, [Edit(("a",), {"uniform": [1, 3]})], "x.yaml")
+    >>> print(dump_document(doc), end="")
+    a: {uniform: [1, 3]} # keep me
+    b: [1, 5]
     """
     problems = []
     for edit in edits:
@@ -115,14 +139,14 @@ def apply_edits(document: Any, edits: Sequence[Edit], file: str, lines: Any = No
             last = depth == len(edit.path) - 1
             if isinstance(node, dict) and isinstance(part, str):
                 if last:
-                    node[part] = edit.value
+                    node[part] = _node(edit.value)
                 elif part in node:
                     node = node[part]
                 else:
                     ok = False
             elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
                 if last:
-                    node[part] = edit.value
+                    node[part] = _node(edit.value)
                 else:
                     node = node[part]
             else:

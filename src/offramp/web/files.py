@@ -37,8 +37,9 @@ def add_file_routes(app: FastAPI, ctx: Context) -> None:
         return Response(text, media_type=_STATIC[name])
 
     @app.get("/scenarios", summary="List the scenario files this server serves")
-    def scenarios() -> list[dict[str, str]]:
-        out = []
+    def scenarios() -> list[dict[str, Any]]:
+        """Each file's ``name``, ``title`` and ``default`` (true for the file given to serve)."""
+        out: list[dict[str, Any]] = []
         for path in ctx.served():
             title = ""
             try:
@@ -48,7 +49,7 @@ def add_file_routes(app: FastAPI, ctx: Context) -> None:
                         break
             except (OSError, UnicodeDecodeError):
                 continue
-            out.append({"name": path.name, "title": title})
+            out.append({"name": path.name, "title": title, "default": path.name == ctx.only})
         return out
 
     @app.get(

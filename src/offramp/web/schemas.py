@@ -21,6 +21,15 @@ __all__ = [
 ]
 
 Scalar = Annotated[str, Field(max_length=10_000)] | float | bool | None
+Number = float | Annotated[str, Field(max_length=200)]
+Distribution = Annotated[
+    dict[
+        Annotated[str, Field(max_length=32)],
+        Annotated[list[Number], Field(max_length=1000)] | Number,
+    ],
+    Field(min_length=1, max_length=4),
+]
+"""A distribution as the scenario file writes it, e.g. ``{"triangular": [0.3, 0.4, 0.6]}``."""
 PathPart = Annotated[str, Field(max_length=200)] | Annotated[int, Field(ge=0, le=1_000_000)]
 
 
@@ -32,7 +41,10 @@ class EditIn(_Body):
     """Set one field of the scenario: ``path`` from the root, e.g. ``["actors", 1, "batna"]``."""
 
     path: list[PathPart] = Field(min_length=1, max_length=16)
-    value: Scalar
+    value: Scalar | Distribution = Field(
+        description="A number, text (an option id) or boolean; or a distribution such as "
+        '`{"triangular": [low, mode, high]}` (see docs/uncertainty.md).'
+    )
 
 
 class ScenarioIn(_Body):

@@ -49,10 +49,10 @@ function request(variant, extra) {
 // ---- controls -------------------------------------------------------------
 function buildInputs(s) {
   const inputs = [];
-  const uncertain = new Set((s.uncertain || []).map((p) => JSON.stringify(p)));
+  const specs = new Map((s.distributions || []).map((d) => [JSON.stringify(d.path), d.spec]));
   const add = (o) => {
     o.key = JSON.stringify(o.path);
-    if (uncertain.has(o.key)) o.note = (o.note ? o.note + "; " : "") + "a distribution: its point value; editing sets a number";
+    if (specs.has(o.key)) o.dist = specs.get(o.key);
     inputs.push(o);
   };
   const actors = s.actors.map((a, i) => [a, i]).sort((p, q) => (q[0].veto - p[0].veto));
@@ -110,8 +110,68 @@ function rebalance(input, p) {
 }
 
 function setEdit(input, v) {
-  if (Math.abs(v - input.value) < 1e-12) delete state.variants[state.active][input.key];
+  // a number replacing a distribution is always an edit (the explicit "point value" choice)
+  const same = typeof v === "object" ? JSON.stringify(v) === JSON.stringify(input.dist)
+    : !input.dist && Math.abs(v - input.value) < 1e-12;
+  if (same) delete state.variants[state.active][input.key];
   else state.variants[state.active][input.key] = { path: input.path, value: v };
+}
+
+// ---- distributions: edited through their own parameters -----------------------
+const DIST_PARAMS = { uniform: ["low", "high"], triangular: ["low", "mode", "high"], normal: ["mean", "sd"],
+  beta: ["a", "b"], beta4: ["a", "b", "low", "high"] };
+
+function distKind(spec) { return Object.keys(spec).find((k) => k !== "value" && k !== "weights"); }
+
+function distText(spec) {
+  const kind = distKind(spec);
+  if (kind === "choice") return "choice(" + spec.choice.map((v, k) => v + ": " + (spec.weights ? spec.weights[k] : 1)).join(", ") + ")";
+  return kind + "(" + spec[kind].join(", ") + ")" + (spec.value !== undefined ? ", value " + spec.value : "");
+}
+
+// The control of an input written as a distribution: one field per parameter (low, mode,
+// high; mean, sd; a, b; or each choice's weight), and a point value only when asked for.
+function distControl(input, row) {
+  const edit = state.variants[state.active][input.key];
+  const point = edit && typeof edit.value !== "object";
+  const spec = edit && typeof edit.value === "object" ? edit.value : input.dist;
+  const kind = distKind(spec);
+  const names = kind === "choice" ? spec.choice.map((v) => "P(" + v + ")") : (kind === "beta" && spec.beta.length === 4 ? DIST_PARAMS.beta4 : DIST_PARAMS[kind]);
+  const values = kind === "choice" ? (spec.weights || spec.choice.map(() => 1)) : spec[kind];
+  row.classList.add("dist");
+  row.innerHTML = '<label title="a distribution: sweeps draw from it; analyze uses its point value">' + esc(input.label) +
+    " <em>(" + esc(kind) + " distribution; point value " + esc(input.value) + ")</em></label>" +
+    '<div class="params" data-testid="dist-' + esc(input.testid) + '">' + names.map((n, k) =>
+      '<label>' + esc(n) + ' <input type="number" step="any" value="' + values[k] + '" data-testid="dist-' + esc(input.testid) + "-" + k + '"' + (point ? " disabled" : "") + "></label>").join("") + "</div>" +
+    '<label class="point"><input type="checkbox" data-testid="point-' + esc(input.testid) + '"' + (point ? " checked" : "") + "> use a point value instead</label>" +
+    (point ? '<input type="range" min="' + input.min + '" max="' + input.max + '" step="' + input.step + '" value="' + edit.value + '" data-testid="' + esc(input.testid) + '">' +
+      '<input type="number" min="' + input.min + '" max="' + input.max + '" step="' + input.step + '" value="' + edit.value + '" data-testid="' + esc(input.testid) + '-field">' : "");
+  row.querySelectorAll(".params input").forEach((field) => field.addEventListener("change", () => {
+    const numbers = [...row.querySelectorAll(".params input")].map((f) => parseFloat(f.value));
+    if (numbers.some(Number.isNaN)) return;
+    const next = Object.assign({}, spec);
+    if (kind === "choice") next.weights = numbers; else next[kind] = numbers;
+    setEdit(input, next);
+    row.classList.toggle("edited", !!state.variants[state.active][input.key]);
+    schedule();
+  }));
+  row.querySelector('input[type="checkbox"]').addEventListener("change", (e) => {
+    if (e.target.checked) setEdit(input, input.value); else delete state.variants[state.active][input.key];
+    renderControls();
+    schedule();
+  });
+  if (point) {
+    const [slider, field] = row.querySelectorAll('input[type="range"], input[type="number"][min]');
+    const changed = (source, other) => {
+      const v = parseFloat(source.value);
+      if (Number.isNaN(v)) return;
+      other.value = v;
+      setEdit(input, v);
+      schedule();
+    };
+    slider.addEventListener("input", () => changed(slider, field));
+    field.addEventListener("change", () => changed(field, slider));
+  }
 }
 
 function currentValue(input, variant) {
@@ -135,6 +195,7 @@ function renderControls() {
     const value = currentValue(input, state.active);
     const row = document.createElement("div");
     row.className = "control" + (state.variants[state.active][input.key] ? " edited" : "");
+    if (input.dist) { distControl(input, row); groupEl.appendChild(row); continue; }
     row.innerHTML = '<label title="' + esc(input.note || "") + '">' + esc(input.label) + (input.note ? " <em>(" + esc(input.note) + ")</em>" : "") + "</label>" +
       '<input type="range" min="' + input.min + '" max="' + input.max + '" step="' + input.step + '" value="' + value + '" data-testid="' + esc(input.testid) + '"' + (input.disabled ? " disabled" : "") + ">" +
       '<input type="number" min="' + input.min + '" max="' + input.max + '" step="' + input.step + '" value="' + value + '" data-testid="' + esc(input.testid) + '-field"' + (input.disabled ? " disabled" : "") + ">";
@@ -183,7 +244,9 @@ function editsHTML(variant) {
   return "Edited: " + edits.map((e) => {
     const input = state.inputs.find((i) => i.key === JSON.stringify(e.path));
     const label = input ? input.group.replace(/ · .*/, "") + " " + input.label : e.path.join(".");
-    return '<span class="chip">' + esc(label) + " " + esc(input ? input.value : "") + " → <b>" + esc(e.value) + "</b></span>";
+    const before = input ? (input.dist ? distText(input.dist) : input.value) : "";
+    const after = typeof e.value === "object" ? distText(e.value) : e.value;
+    return '<span class="chip">' + esc(label) + " " + esc(before) + " → <b>" + esc(after) + "</b></span>";
   }).join(" ");
 }
 
@@ -192,9 +255,15 @@ function table(columns, rows) {
     rows.map((r) => "<tr>" + r.map((c) => "<td>" + esc(c) + "</td>").join("") + "</tr>").join("") + "</tbody></table>";
 }
 
-function plot(el, spec, height) {
+// Every chart carries its title (what drew it, with its options) inside the picture, so a
+// screenshot or a downloaded PNG still says where it came from.
+function plot(el, spec, height, title) {
   const layout = Object.assign({}, spec.layout);
   if (height) layout.height = height;
+  if (title) {
+    layout.title = { text: title, x: 0, xanchor: "left", font: { size: 13 } };
+    layout.margin = Object.assign({}, layout.margin || {}, { t: title.includes("<br>") ? 64 : 40 });
+  }
   Plotly.react(el, spec.data, layout, { displaylogo: false, responsive: true });
 }
 
@@ -207,7 +276,7 @@ function renderSingle(res) {
   $("edit-list").innerHTML = editsHTML(state.active);
   $("figure-title").textContent = res.figure.title;
   $("figure-caption").textContent = res.figure.caption;
-  plot($("plot"), res.figure.spec);
+  plot($("plot"), res.figure.spec, null, res.figure.title);
   const el = $("plot");
   if (!el.dataset.hooked) {
     el.dataset.hooked = "1";
@@ -252,7 +321,7 @@ function renderColumn(variant, res) {
     '<div class="verdict ' + (res.settled ? "settled" : "blocked") + '" data-testid="verdict-' + variant + '">' + verdictHTML(res) + "</div>" +
     '<div class="counts">' + countsHTML(res) + "</div>" + '<div class="edits">' + editsHTML(variant) + "</div>" +
     '<div class="card"><div class="plot" id="plot-' + variant + '"></div></div>';
-  plot($("plot-" + variant), res.figure.spec, 480);
+  plot($("plot-" + variant), res.figure.spec, 480, "Variant " + variant + ": " + res.figure.title);
 }
 
 let timer = null;
@@ -289,7 +358,10 @@ async function forecasts(seq) {
     if (!res.available || !res.table) { $("forecast-text").textContent = "No forecast engine is installed."; return; }
     $("forecast-text").textContent = res.text;
     $("forecast-table").innerHTML = table(res.table.columns, res.table.rows);
-    if (res.figures.length) plot($("forecast-plot"), res.figures[res.figures.length - 1].spec, 340);
+    const holder = $("forecast-plot");
+    holder.innerHTML = res.figures.map((f, k) => '<div class="plot small" data-testid="forecast-plot-' + esc(f.model) + '" id="forecast-plot-' + k + '"></div>').join("");
+    res.figures.forEach((f, k) => plot($("forecast-plot-" + k), f.spec, 360,
+      esc(f.name) + ": round by round" + (f.options ? "<br><sup>" + esc(f.options) + "</sup>" : "")));
   } catch (error) { $("forecast-text").textContent = "Forecasts unavailable for this variant."; }
 }
 
@@ -305,14 +377,29 @@ async function openScenario(source) {
     renderControls();
     $("save-name").value = res.scenario.id + "-variant.yaml";
     await recompute();
-  } catch (error) { showProblems(error); }
+  } catch (error) {
+    // an invalid file: its FILE:LINE problems, never a "Loading…" that never ends
+    const name = source.name || source.file || "this file";
+    const v = $("verdict");
+    v.className = "verdict blocked";
+    v.innerHTML = '<span class="tag">Cannot open ' + esc(name) + "</span><p>It has problems (listed above); fix them and reload, or pick another file.</p>";
+    $("counts").innerHTML = ""; $("edit-list").innerHTML = ""; $("control-groups").innerHTML = "";
+    state.inputs = [];
+    showProblems(error);
+  }
+}
+
+// The file dropdown: file names (two files may share a title), each title beside its name.
+function scenarioOptions(list) {
+  return list.map((s) => '<option value="' + esc(s.name) + '">' + esc(s.name) + (s.title ? " — " + esc(s.title) : "") + "</option>").join("");
 }
 
 async function loadList() {
   const list = await api("GET", "scenarios");
-  $("scenario-select").innerHTML = list.map((s) => '<option value="' + esc(s.name) + '">' + esc(s.title || s.name) + "</option>").join("");
+  $("scenario-select").innerHTML = scenarioOptions(list);
+  // ?scenario=NAME, else the file `offramp serve FILE` named, else the first (Ukraine's if served)
   const wanted = params.get("scenario");
-  const first = list.find((s) => s.name === wanted) || list.find((s) => /ukraine/.test(s.name)) || list[0];
+  const first = list.find((s) => s.name === wanted) || list.find((s) => s.default) || list.find((s) => /ukraine/.test(s.name)) || list[0];
   if (first) { $("scenario-select").value = first.name; await openScenario({ name: first.name }); }
   else { $("verdict").textContent = "No scenario files here: open one with “Open file…”."; }
 }
@@ -342,7 +429,7 @@ async function save() {
     download(res.saved, res.yaml, "text/yaml");
     const list = await api("GET", "scenarios");
     const current = $("scenario-select").value;
-    $("scenario-select").innerHTML = list.map((s) => '<option value="' + esc(s.name) + '">' + esc(s.title || s.name) + " — " + esc(s.name) + "</option>").join("");
+    $("scenario-select").innerHTML = scenarioOptions(list);
     $("scenario-select").value = current;
   } catch (error) {
     status.textContent = (error.data && error.data.problems) ? error.data.problems.map((p) => p.text).join("; ") : String(error);
@@ -379,7 +466,7 @@ async function runSweep() {
                marker: { color: rows.map((r) => (r.settled ? "#1e8449" : "#a93226")), size: 9 } }],
       layout: { xaxis: { title: { text: input.group.replace(/ · .*/, "") + " " + input.label } }, yaxis: { title: { text: "packages in the ratified ZOPA" } },
                 height: 320, margin: { l: 60, r: 20, t: 10, b: 50 } },
-    });
+    }, null, "One-way sweep of the settlement analysis<br><sup>" + esc(input.group.replace(/ · .*/, "") + " " + input.label) + " from " + from + " to " + to + ", " + steps + " steps</sup>");
   } catch (error) { status.textContent = (error.data && error.data.problems) ? error.data.problems.map((p) => p.text).join("; ") : String(error); }
 }
 
@@ -408,7 +495,8 @@ async function runMonteCarlo() {
       ' <span class="muted">(95% interval ' + (100 * s.p_agreement_ci[0]).toFixed(1) + "–" + (100 * s.p_agreement_ci[1]).toFixed(1) + "%, " + fmt(s.draws) + " draws, seed " + s.seed + ")</span>";
     $("mc-text").textContent = run.result.text.length > 1 ? run.result.text[1] : "";
     $("mc-result").hidden = false;
-    if (run.result.figures.length) plot($("mc-plot"), run.result.figures[0].spec);
+    if (run.result.figures.length) plot($("mc-plot"), run.result.figures[0].spec, null,
+      esc(run.result.figures[0].title) + "<br><sup>Monte Carlo sweep of the settlement analysis: " + fmt(s.draws) + " draws, seed " + s.seed + "</sup>");
     else $("mc-plot").innerHTML = "";
     const tables = run.result.tables;
     $("mc-table").innerHTML = tables.length ? table(tables[0].columns, tables[0].rows) : "";
@@ -438,4 +526,9 @@ $("sweep-run").addEventListener("click", runSweep);
 $("sweep-cancel").addEventListener("click", () => { if (state.sweepRun) api("POST", "runs/" + state.sweepRun + "/cancel"); });
 $("mc-run").addEventListener("click", runMonteCarlo);
 $("mc-cancel").addEventListener("click", () => { if (state.mcRun) api("POST", "runs/" + state.mcRun + "/cancel"); });
-loadList().catch(showProblems);
+loadList().catch((error) => {
+  $("verdict").className = "verdict blocked";
+  $("verdict").innerHTML = '<span class="tag">Cannot list the scenarios</span><p>' +
+    esc(error.status === 401 ? "This server needs its token: open the page as …/?token=T." : problemText(error)) + "</p>";
+  showProblems(error);
+});
