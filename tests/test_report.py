@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from offramp.assess import analyze
 from offramp.durability import war_paths
 from offramp.negotiate import negotiate
+from offramp.problem import compile_problem
 from offramp.report import (
     build_report,
     package_cloud,
@@ -28,7 +29,7 @@ from offramp.report.extras import forecast_inputs, run_forecasts
 from offramp.report.sections import factor_label
 from offramp.scenario import load_scenario, load_scenario_text
 from offramp.store import RunStore
-from offramp.uncertainty import compile_model, sweep
+from offramp.uncertainty import sweep
 from offramp.uncertainty.sweep import wilson
 from tests.conftest import MINI, ROOT, SCENARIOS
 from tests.strategies import scenarios
@@ -232,11 +233,11 @@ def test_cli_report_bad_inputs_are_messages(tmp_path: Path) -> None:
 def _sweep_run(store_path: Path, scenario_path: Path, draws: int, seed: int) -> str:
     """Record a sweep the way `offramp sweep` does (scenario text, draws, summary)."""
     text = scenario_path.read_text()
-    model = compile_model(load_scenario_text(text, scenario_path.name))
+    model = compile_problem(load_scenario_text(text, scenario_path.name))
     with RunStore(store_path) as store:
         run = store.start(
             "sweep",
-            scenario=model.scenario,
+            scenario=model.id,
             scenario_hash=model.scenario_hash,
             source=str(scenario_path),
             seed=seed,
@@ -321,7 +322,7 @@ def test_sweep_section_from_a_stored_sweep(tmp_path: Path) -> None:
     assert bars["x"][-1] == harris["p_agreement"]
     assert bars["error_x"]["arrayminus"][-1] == pytest.approx(harris["p_agreement"] - b_low)
     # event paths from the per-draw table: every draw counted once, agreements add up
-    model = compile_model(load_scenario(UKRAINE))
+    model = compile_problem(load_scenario(UKRAINE))
     _, draws = sweep(model, draws=600, seed=7)
     assert sum(int(r[1].replace(",", "")) for r in paths.rows) == 600
     combos: dict[tuple[int, ...], list[int]] = {}

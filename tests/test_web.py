@@ -20,10 +20,11 @@ with warnings.catch_warnings():
 
 from offramp.assess import analyze
 from offramp.errors import InputError
+from offramp.problem import compile_problem
 from offramp.report.extras import run_forecasts
 from offramp.scenario import load_scenario, load_scenario_text
 from offramp.store import RunStore
-from offramp.uncertainty import compile_model, sweep
+from offramp.uncertainty import sweep
 from offramp.web import create_app
 from tests.conftest import ROOT, SCENARIOS
 
@@ -205,7 +206,7 @@ def test_monte_carlo_sweep_is_the_engines_sweep(client: TestClient) -> None:
     assert run["status"] == "done" and run["done"] == 300 and run["progress"] == 1.0
     text = (SCENARIOS / UKRAINE).read_text()
     scenario = load_scenario_text(with_russia_batna(text, "0.6"), UKRAINE)
-    expected, _ = sweep(compile_model(scenario), draws=300, seed=5)
+    expected, _ = sweep(compile_problem(scenario), draws=300, seed=5)
     assert run["result"]["summary"] == expected.to_dict()
     assert f"{expected.p_agreement:.1%}" in run["result"]["text"][0]
     bars = run["result"]["figures"][0]["spec"]["data"][0]

@@ -32,9 +32,10 @@ QUICK_SWEEP_DRAWS = 1000
 
 def _quick_sweep(scenario: Scenario, draws: int, seed: int) -> dict[str, Any] | None:
     """A small in-process sweep (no forecasts); None when nothing in the scenario is uncertain."""
-    from offramp.uncertainty import compile_model, sweep
+    from offramp.problem import compile_problem
+    from offramp.uncertainty import sweep
 
-    model = compile_model(scenario)
+    model = compile_problem(scenario)
     if model.streams == 0:
         return None
     summary, _ = sweep(model, draws=draws, seed=seed)
