@@ -154,7 +154,7 @@ def test_analyze_runs_are_recorded(tmp_path: Path) -> None:
     with RunStore(tmp_path / "runs.duckdb", read_only=True) as store:
         (run,) = store.list()
         row = store.get(run["id"])
-    expected = analyze(load_scenario(SCENARIOS / "textbook-two-party.yaml"))
+    expected = analyze(compile_problem(load_scenario(SCENARIOS / "textbook-two-party.yaml")))
     assert row["kind"] == "analyze" and row["summary"]["verdict"] == expected.verdict
 
 

@@ -107,8 +107,14 @@ def test_distributions_keep_the_point_analysis_and_change_the_hash(mini_text: st
     plain = load_scenario_text(mini_text)
     text = mini_text.replace("batna: 0.4", "batna: {triangular: [0.3, 0.4, 0.6]}")
     uncertain = load_scenario_text(text)
-    assert analyze(plain).to_dict()["blockers"] == analyze(uncertain).to_dict()["blockers"]
-    assert analyze(plain).scenario_hash != analyze(uncertain).scenario_hash
+    assert (
+        analyze(compile_problem(plain)).to_dict()["blockers"]
+        == analyze(compile_problem(uncertain)).to_dict()["blockers"]
+    )
+    assert (
+        analyze(compile_problem(plain)).scenario_hash
+        != analyze(compile_problem(uncertain)).scenario_hash
+    )
     dumped = uncertain.model_dump(mode="json")
     assert dumped["actors"][0]["batna"] == {"triangular": [0.3, 0.4, 0.6]}
     assert load_scenario_data(dumped) == uncertain
@@ -239,7 +245,7 @@ def _materialize(scenario: Scenario, inputs: Problem, d: int) -> Scenario:
 
 
 def _check_against_analyze(scenario: Scenario, inputs: Problem, d: int, got: Any) -> None:
-    expected = analyze(_materialize(scenario, inputs, d))
+    expected = analyze(compile_problem(_materialize(scenario, inputs, d)))
     assert got.zopa[d] == expected.zopa_count
     assert got.ratified[d] == expected.ratified_count
     nash = expected.solutions["nash"]
@@ -270,7 +276,7 @@ def test_kernel_reproduces_analyze_on_ukraine_draws(ukraine: Scenario) -> None:
 
 def test_point_draw_of_ukraine_is_the_base_case(ukraine: Scenario) -> None:
     problem = compile_problem(ukraine)
-    base = analyze(ukraine)
+    base = analyze(compile_problem(ukraine))
     drawn = draw(problem, np.zeros((1, problem.streams)), at=ukraine.as_of)
     arrays = {name: getattr(drawn.problem, name).copy() for name in BATCHED}
     for inp in problem.inputs:

@@ -65,7 +65,9 @@ def test_analyze_matches_the_engine(client: TestClient) -> None:
     reply = client.post("/analyze", json={"name": UKRAINE})
     assert reply.status_code == 200
     body = reply.json()
-    expected = analyze(load_scenario(SCENARIOS / UKRAINE), forecasts=False, durability=False)
+    expected = analyze(
+        compile_problem(load_scenario(SCENARIOS / UKRAINE)), forecasts=False, durability=False
+    )
     assert body["result"] == expected.to_dict()
     assert body["settled"] is False and body["axes"] == ["ukraine", "russia"]
     assert body["scenario"]["actors"][1]["id"] == "russia"
@@ -149,11 +151,8 @@ def test_forecast(client: TestClient) -> None:
     compromise = next(
         f for f in body["forecasts"] if f["model"] == "compromise" and f["issue"] == "territory"
     )
-    expected = next(
-        f.final
-        for f in run_forecasts(load_scenario(SCENARIOS / UKRAINE))[0]
-        if f.model == "compromise" and f.issue == "territory"
-    )
+    found, _ = run_forecasts(compile_problem(load_scenario(SCENARIOS / UKRAINE)))
+    expected = next(f.forecast for f in found["compromise"].issues if f.issue == "territory")
     assert compromise["trajectory"][-1] == pytest.approx(expected, abs=1e-6)
     assert body["table"]["columns"][0] == "issue"
 
@@ -270,7 +269,7 @@ def test_runs_include_the_run_store_read_only(folder: Path, tmp_path: Path) -> N
     store = tmp_path / "store" / "runs.duckdb"
     scenario = load_scenario(SCENARIOS / "textbook-two-party.yaml")
     with RunStore(store) as s:
-        stored_id = s.record_analysis(analyze(scenario), "textbook-two-party.yaml")
+        stored_id = s.record_analysis(analyze(compile_problem(scenario)), "textbook-two-party.yaml")
     with TestClient(create_app(folder, store=store)) as c:
         runs = c.get("/runs").json()
         assert [(r["id"], r["origin"], r["status"]) for r in runs] == [(stored_id, "store", "done")]

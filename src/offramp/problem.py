@@ -17,9 +17,9 @@ publics and ``R`` the largest number of rules of a public.
 Interpretive choices
 --------------------
 * **Utility tables** (:attr:`Problem.tables`) are the weighted option values
-  ``w_ai * v_ai(option)`` of :mod:`offramp.space`, computed with the same
+  ``w_ai * v_ai(option)`` of :mod:`offramp.settle.space`, computed with the same
   floating-point operations in the same order (so every engine's utilities
-  are bit-identical to :func:`offramp.space.utility_tables`); an actor whose
+  are bit-identical to :func:`offramp.settle.space.utility_tables`); an actor whose
   saliences are all 0 is indifferent (utility 0) instead of dividing by 0.
 * **Uncertain inputs enter at their central value** (the number written
   beside the distribution); the distributions and the events are compiled
@@ -28,32 +28,34 @@ Interpretive choices
   :attr:`Problem.has_batna` says which actors gave one.
 * **Red lines and routes** (``never``, ``routes``) have neutral defaults
   here: no option is a red line of anyone, and every public votes once on
-  the final text (the rules of :mod:`offramp.ratify`).
+  the final text (the rules of :mod:`offramp.scenario.rules`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from math import prod
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from offramp.ratify import RuleTable, compile_rules
+from offramp.errors import PackageError
 from offramp.scenario.distributions import Distribution, distribution_of
 from offramp.scenario.load import content_hash
 from offramp.scenario.paths import Target, parse_change, resolve
+from offramp.scenario.rules import RuleTable, compile_rules
 from offramp.scenario.schema import Dynamics, Scenario
-from offramp.space import Space
 
 __all__ = [
     "BATCHED",
     "Change",
     "CompiledEvent",
     "Problem",
+    "Space",
     "UncertainInput",
     "compile_problem",
 ]
@@ -63,6 +65,92 @@ Slot = tuple[str, tuple[int, ...]]
 
 BATCHED = ("position", "salience", "values", "power", "batna", "threshold", "reject")
 """The inputs with a leading batch axis that draws and events change."""
+
+
+@dataclass(frozen=True)
+class Space:
+    """The packages of a scenario: one option per issue.
+
+    Examples
+    --------
+    >>> space = Space(("a", "b"), (("x", "y"), ("p", "q", "r")))
+    >>> space.size, space.package(4)
+    (6, {'a': 'y', 'b': 'q'})
+    >>> space.options_of(np.array([0, 5])).tolist()
+    [[0, 0], [1, 2]]
+    """
+
+    issue_ids: tuple[str, ...]
+    option_ids: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Space:
+        """The space of a scenario's issues."""
+        return cls(
+            tuple(issue.id for issue in scenario.issues),
+            tuple(tuple(o.id for o in issue.options) for issue in scenario.issues),
+        )
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """Number of options of each issue."""
+        return tuple(len(options) for options in self.option_ids)
+
+    @property
+    def size(self) -> int:
+        """Number of packages (an exact Python int, however large)."""
+        return prod(self.sizes)
+
+    def options_of(self, index: NDArray[np.int64]) -> NDArray[np.intp]:
+        """Option index of every issue for package indices, shape (n,) -> (n, n_issues)."""
+        return np.stack(np.unravel_index(np.asarray(index, dtype=np.int64), self.sizes), axis=1)
+
+    def index_of(self, package: Mapping[str, str]) -> NDArray[np.intp]:
+        """Option index of every issue of a package given as ``{issue id: option id}``.
+
+        Issues the space does not have are ignored.
+
+        Parameters
+        ----------
+        package : Mapping[str, str]
+            An option id for every issue.
+
+        Returns
+        -------
+        ndarray of intp, shape (n_issues,)
+
+        Raises
+        ------
+        PackageError
+            If the package misses an issue or names an option the issue does
+            not have; the message names the issue and lists its options.
+
+        Examples
+        --------
+        >>> space = Space(("a", "b"), (("x", "y"), ("p", "q", "r")))
+        >>> space.index_of({"a": "y", "b": "q"}).tolist()
+        [1, 1]
+        >>> space.index_of({"a": "z"})
+        Traceback (most recent call last):
+        ...
+        offramp.errors.PackageError: the package needs one of x, y for issue `a`; got 'z'
+        """
+        options = []
+        for issue, ids in zip(self.issue_ids, self.option_ids, strict=True):
+            chosen = package.get(issue)
+            if chosen not in ids:
+                raise PackageError(
+                    f"the package needs one of {', '.join(ids)} for issue `{issue}`; got {chosen!r}"
+                )
+            options.append(ids.index(chosen))
+        return np.array(options, dtype=np.intp)
+
+    def package(self, index: int) -> dict[str, str]:
+        """A package index as ``{issue id: option id}``."""
+        options = np.unravel_index(int(index), self.sizes)
+        return {
+            i: o[int(k)] for i, o, k in zip(self.issue_ids, self.option_ids, options, strict=True)
+        }
 
 
 @dataclass(frozen=True)
@@ -229,6 +317,11 @@ class Problem:
         return self.scenario.id
 
     @property
+    def as_of(self) -> dt.date:
+        """The scenario's date (events and negotiation rounds count from it)."""
+        return self.scenario.as_of
+
+    @property
     def batch(self) -> int:
         """Number of problems in the batch (B)."""
         return int(self.power.shape[0])
@@ -247,7 +340,7 @@ class Problem:
     def tables(self) -> list[NDArray[np.float64]]:
         """Weighted option values ``w_ai * v_ai(option)``, one array (B, A, K_i) per issue.
 
-        The arithmetic of :func:`offramp.space.utility_tables`, per problem of the batch.
+        The arithmetic of :func:`offramp.settle.space.utility_tables`, per problem of the batch.
         """
         n = self.batch
         sizes = self.space.sizes
@@ -302,6 +395,16 @@ class Problem:
             share[:, rule < 0] = 1.0
             out[:, p, :] = share
         return out
+
+    def rule_rejection(self, p: int, b: int = 0) -> NDArray[np.float64]:
+        """Public ``p``'s predicted rejection of every combination of its rules' issues.
+
+        Shape ``(prod(rules[p].sizes),)``, combinations in row-major order
+        (:class:`offramp.ratify.RuleTable`), for problem ``b`` of the batch.
+        """
+        rule = self.rules[p].rule
+        share = self.reject[b, p][np.maximum(rule, 0)]
+        return np.where(rule < 0, 1.0, share)
 
     def take(self, b: int) -> Problem:
         """Problem ``b`` of the batch, as a batch of one."""

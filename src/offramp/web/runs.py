@@ -133,7 +133,7 @@ def add_run_routes(app: FastAPI, ctx: Context) -> None:
                 except InputError as error:
                     rows.append({"value": value, "error": str(error)})
                     continue
-                a = analyze(scenario, forecasts=False, durability=False)
+                a = analyze(compile_problem(scenario), forecasts=False, durability=False)
                 rows.append(
                     {
                         "value": value,
