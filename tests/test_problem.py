@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from offramp.space import utility_tables
 
 from offramp.problem import BATCHED, Problem, compile_problem
 from offramp.scenario import Scenario, load_scenario
+from offramp.settle.space import utility_tables
 from tests.strategies import reference_reject, reference_utility, scenarios
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
@@ -89,8 +89,73 @@ def test_changes_apply_at_point_values(mini_text: str) -> None:
     assert problem.batna[0, ru] != 0.1  # the original is unchanged
 
 
-def test_problem_is_the_only_compile() -> None:
-    import offramp.problem as module
+# --- one compile per command ------------------------------------------------------------
 
-    assert isinstance(compile_problem, type(module._compile))
-    assert Problem.__dataclass_params__.frozen  # type: ignore[attr-defined]
+UKRAINE = SCENARIOS / "ukraine-2024-09.yaml"
+
+
+@pytest.fixture
+def compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every call to the one compile, by scenario id (a spy on its private engine)."""
+    import offramp.problem.compiler as compiler
+
+    seen: list[str] = []
+    real = compiler._compile
+
+    def spy(scenario: Scenario) -> Problem:
+        seen.append(scenario.id)
+        return real(scenario)
+
+    monkeypatch.setattr(compiler, "_compile", spy)
+    return seen
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["analyze", "{file}", "--out", "{tmp}"],
+        ["forecast", "{file}", "--model", "median", "--store", "{tmp}/runs.duckdb"],
+        ["forecast", "{file}", "--model", "smp", "--store", "{tmp}/runs.duckdb"],
+        ["sweep", "{file}", "--draws", "64", "--store", "{tmp}/runs.duckdb"],
+        ["sensitivity", "{file}", "--samples", "4", "--store", "{tmp}/runs.duckdb"],
+        ["negotiate", "{file}", "--runs", "3"],
+        [
+            "durability",
+            "{file}",
+            "--draws",
+            "10",
+            *(
+                f"--package={pair}"
+                for pair in (
+                    "territory=freeze",
+                    "dmz=none",
+                    "nato=membership",
+                    "eu=membership",
+                    "guarantees=binding",
+                    "long_range=unrestricted",
+                    "economy=western_support",
+                )
+            ),
+        ],
+        ["report", "{file}", "--out", "{tmp}", "--store", "{tmp}/none", "--draws", "64"],
+    ],
+    ids=lambda c: "-".join(c[:3:2]) if c[0] == "forecast" else c[0],
+)
+def test_every_command_compiles_the_scenario_once(
+    command: list[str], compiles: list[str], tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from offramp.cli import app
+
+    args = [a.format(file=UKRAINE, tmp=tmp_path) for a in command]
+    result = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert compiles == ["ukraine-2024-09"]
+
+
+def test_the_compile_spy_sees_every_compile(compiles: list[str]) -> None:
+    scenario = load_scenario(UKRAINE)
+    compile_problem(scenario)
+    compile_problem(scenario)
+    assert compiles == ["ukraine-2024-09"] * 2

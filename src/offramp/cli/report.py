@@ -52,7 +52,7 @@ def report(
     ] = None,
     axes: Annotated[
         str | None,
-        typer.Option(help="Two actor ids for the settlement picture, e.g. ukraine,russia."),
+        typer.Option(help="Two actor ids for the settlement picture, separated by a comma."),
     ] = None,
     store_path: Annotated[
         Path, typer.Option("--store", help="Run store to read runs and stored results from.")

@@ -109,8 +109,7 @@ def scale_notes(scenario: Scenario) -> list[str]:
         low = min(issue.options, key=lambda o: o.at)
         high = max(issue.options, key=lambda o: o.at)
         text = f"{issue.label}: {low.at:g} is “{low.label}”, {high.at:g} is “{high.label}”"
-        notes = getattr(issue, "notes", None)
-        out.append(text + (f" ({notes})" if notes else ""))
+        out.append(text + (f" ({issue.notes})" if issue.notes else ""))
     return out
 
 

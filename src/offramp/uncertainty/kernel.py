@@ -28,7 +28,7 @@ Interpretive choices
   (utility 0 everywhere) instead of dividing by zero.
 * When a space needs several blocks of packages (more than
   ``block_size``), Nash ties within 1e-12 across blocks keep the earlier
-  block's package; the Ukraine scenario (5,184 packages) is one block.
+  block's package; a space of up to ``block_size`` packages is one block.
 """
 
 from __future__ import annotations
