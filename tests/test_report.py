@@ -188,9 +188,16 @@ def test_forecast_section_shows_the_cli_forecasts() -> None:
     assert compromise.forecast == pytest.approx(float((w * territory.position).sum() / w.sum()))
     section = forecast_section(problem.scenario, found, skipped)
     assert section is not None
-    assert any(
-        b.startswith("Occupied territory: 0 is") for b in section.bullets
-    )  # what the scale's ends mean
+    # what the ends of each scale mean, in the scenario's own words
+    assert section.bullets[0].startswith("Occupied territory: 0 is “Russia leaves all occupied")
+    assert "Kyiv" not in " ".join(section.paragraphs + section.bullets)
+    assert all("Kyiv" not in f.caption for f in section.figures)
+    text = TEXTBOOK.read_text().replace(
+        "label: Border line", "label: Border line\n    notes: 0 is the north's claim", 1
+    )
+    noted = load_scenario_text(text)
+    section = forecast_section(noted, *run_forecasts(compile_problem(noted)))
+    assert section is not None and section.bullets[0].endswith("(0 is the north's claim)")
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

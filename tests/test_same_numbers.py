@@ -58,3 +58,18 @@ def test_cli_report_and_web_forecasts_are_equal(path: Path, tmp_path: Path) -> N
         for issue, entry in cli.items():
             assert trajectory[(model, issue)][-1] == entry["forecast"]
     assert {"compromise", "median", "eu", "exchange"} <= set(ran)
+
+
+def test_a_sweep_draw_of_point_values_forecasts_what_the_cli_does() -> None:
+    from offramp.forecast.scenario import forecast_problem
+    from offramp.problem import compile_problem
+    from offramp.scenario import load_scenario
+    from offramp.uncertainty import run_chunk
+
+    problem = compile_problem(load_scenario(SCENARIOS / "textbook-two-party.yaml"))
+    assert problem.streams == 0  # nothing uncertain: every draw is the point values
+    models = ("compromise", "median", "eu")
+    draws = run_chunk(problem, seed=3, start=0, stop=2, models=models)
+    for k, model in enumerate(models):
+        expected = [f.forecast for f in forecast_problem(problem, model).issues]
+        assert draws.forecasts[0, k].tolist() == expected

@@ -152,9 +152,7 @@ def issue_inputs(problem: Problem) -> tuple[IssueInputs, ...]:
     >>> second.actors, second.capability.tolist(), second.salience.tolist()
     (('x',), [5.0], [0.25])
     """
-    salience = problem.salience[0]
-    top = np.where(problem.stance, salience, 0.0).max(axis=1, initial=0.0)  # (A,)
-    scaled = np.divide(salience, top[:, None], out=np.zeros_like(salience), where=top[:, None] > 0)
+    scaled = problem.attention[0]
     out = []
     for i, issue in enumerate(problem.space.issue_ids):
         rows = np.flatnonzero(problem.stance[:, i])

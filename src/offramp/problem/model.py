@@ -248,6 +248,19 @@ class Problem:
         own = self.stance_power[None, :, :]
         return np.where(np.isnan(own), self.power[:, :, None], own)
 
+    @cached_property
+    def attention(self) -> NDArray[np.float64]:
+        """Saliences as the forecast models read them, shape (B, A, I).
+
+        Each actor's salience over its largest (its most important issue has
+        1; 0 without a stance, and for an actor whose saliences are all 0):
+        relative priorities kept, comparable across actors, in [0, 1]
+        (:mod:`offramp.forecast.scenario`).
+        """
+        own = np.where(self.stance[None], self.salience, 0.0)
+        top = own.max(axis=2, initial=0.0)[:, :, None]
+        return np.divide(own, top, out=np.zeros_like(own), where=top > 0)
+
     def rejection(self, options: NDArray[np.intp]) -> NDArray[np.float64]:
         """Every public's predicted rejection of packages, shape (B, P, n).
 

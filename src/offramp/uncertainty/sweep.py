@@ -138,17 +138,15 @@ def _forecast(inputs: Problem, models: Sequence[str]) -> NDArray[np.float64]:
         return out
     from offramp.forecast import run
 
-    total = inputs.salience.sum(axis=2)  # (B, A)
-    weight = np.where(
-        total[:, :, None] > 0, inputs.salience / np.where(total > 0, total, 1)[:, :, None], 0.0
-    )
+    # the inputs of offramp.forecast.scenario.issue_inputs, per draw: the numbers
+    # `offramp forecast` uses, so a draw of point values forecasts what it does
     for i in range(n_i):
-        actors = [a for a, order in enumerate(inputs.stance_order) if i in order]
-        if not actors:
+        actors = np.flatnonzero(inputs.stance[:, i])
+        if not len(actors):
             continue
         x = inputs.position[:, actors, i]
-        c = inputs.power[:, actors]
-        s = weight[:, actors, i]
+        c = inputs.capability[:, actors, i]
+        s = inputs.attention[:, actors, i]
         ok = (c * s).sum(axis=1) > 0
         if not ok.any():
             continue
