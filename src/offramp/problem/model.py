@@ -259,7 +259,8 @@ class Problem:
         """
         own = np.where(self.stance[None], self.salience, 0.0)
         top = own.max(axis=2, initial=0.0)[:, :, None]
-        return np.divide(own, top, out=np.zeros_like(own), where=top > 0)
+        scaled: NDArray[np.float64] = np.divide(own, top, out=np.zeros_like(own), where=top > 0)
+        return scaled
 
     def rejection(self, options: NDArray[np.intp]) -> NDArray[np.float64]:
         """Every public's predicted rejection of packages, shape (B, P, n).
@@ -325,6 +326,7 @@ class Problem:
         Examples
         --------
         >>> from pathlib import Path
+        >>> from offramp.problem import compile_problem
         >>> from offramp.scenario import load_scenario
         >>> p = compile_problem(load_scenario(Path(__file__).parents[3] / "scenarios"
         ...                                   / "ukraine-2024-09.yaml"))
