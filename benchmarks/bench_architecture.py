@@ -18,8 +18,13 @@ the machine's speed hits both sides alike:
 Reports, per command, the median wall time and CPU time (user + system of
 the child process) of each side over ``--repeats`` runs after one warm-up
 run each, and the ratios before / after of the pairs' medians (above 1:
-the new code is faster). Results go to
-benchmarks/results/bench_architecture.json.
+the new code is faster). A whole command spends over a second importing
+numpy, numba, pydantic, typer and DuckDB, so the same three computations
+are also timed in-process (``engines``: each side's API called in a fresh
+interpreter per side and round, after a warm-up call: load and compile
+plus ``analyze``, a 10^4-draw sweep with the default forecast models, and
+the report's ``report_for``), alternating sides round by round. Results go
+to benchmarks/results/bench_architecture.json.
 """
 
 from __future__ import annotations
@@ -97,6 +102,65 @@ def _run(command: list[str], src: Path, out: Path) -> tuple[float, float]:
     return wall, cpu
 
 
+_ENGINES = r"""
+import json, statistics, sys, time
+from offramp.scenario import load_scenario
+path, draws, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+try:  # after: one compile, every engine takes the Problem
+    from offramp.assess import analyze
+    from offramp.problem import compile_problem
+    from offramp.report.write import report_for
+    from offramp.uncertainty import sweep
+
+    def prepared(s):
+        return compile_problem(s)
+
+    def swept(s):
+        return sweep(compile_problem(s), draws=draws, seed=1, models=("compromise", "median"))
+except ImportError:  # before: engines take the scenario
+    from offramp.analysis import analyze
+    from offramp.report.write import report_for
+    from offramp.uncertainty import compile_model, sweep
+
+    def prepared(s):
+        return s
+
+    def swept(s):
+        return sweep(compile_model(s), draws=draws, seed=1, models=("compromise", "median"))
+
+tasks = {
+    "analyze": lambda: analyze(prepared(load_scenario(path))),
+    "sweep": lambda: swept(load_scenario(path)),
+    "report": lambda: report_for(prepared(load_scenario(path)), sweep_draws=1000),
+}
+out = {}
+for name, task in tasks.items():
+    task()  # warm-up: numba caches, lazy imports
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        task()
+        times.append(time.perf_counter() - t0)
+    out[name] = times
+print(json.dumps(out))
+"""
+
+
+def _engines(src: Path, draws: int, repeats: int) -> dict[str, list[float]]:
+    """In-process seconds of each computation on one side (a fresh interpreter)."""
+    env = dict(os.environ, PYTHONPATH=str(src))
+    done = subprocess.run(
+        [sys.executable, "-c", _ENGINES, str(SCENARIO), str(draws), str(repeats)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"in-process timing failed ({src}):\n{done.stderr[-2000:]}")
+    result: dict[str, list[float]] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     """Time both sides and write the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -142,6 +206,27 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
     shutil.rmtree(scratch, ignore_errors=True)
+    engines: dict[str, Any] = {}
+    if not args.only:
+        rounds: dict[str, dict[str, list[float]]] = {side: {} for side in sides}
+        for _ in range(2):  # two rounds, sides alternating
+            for side, src in sides.items():
+                found = _engines(src, args.draws, max(2, args.repeats // 2))
+                for name, seconds in found.items():
+                    rounds[side].setdefault(name, []).extend(seconds)
+        for name in rounds["before"]:
+            before = statistics.median(rounds["before"][name])
+            after = statistics.median(rounds["after"][name])
+            engines[name] = {
+                "before_s_median": before,
+                "after_s_median": after,
+                "speedup": before / after,
+            }
+            print(
+                f"{name:8s} in-process: before {before:.3f} s  after {after:.3f} s  "
+                f"speed-up x{before / after:.2f}",
+                flush=True,
+            )
     summary = {
         "scenario": SCENARIO.stem,
         "before": args.before,
@@ -149,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         "repeats": args.repeats,
         "timing": "whole process (python -m offramp ...), median of repeats after one warm-up",
         "results": results,
+        "engines": engines,
         "machine": {
             "python": platform.python_version(),
             "cpu": platform.processor() or platform.machine(),

@@ -215,10 +215,18 @@ class Problem:
 
         The arithmetic of :func:`offramp.settle.space.utility_tables`, per problem of the batch.
         """
+        return self.tables_for(np.arange(len(self.actor_ids)))
+
+    def tables_for(self, actors: NDArray[np.intp]) -> list[NDArray[np.float64]]:
+        """:attr:`tables` of some actors only, one array (B, len(actors), K_i) per issue.
+
+        The sweep kernel needs the veto actors' only; same numbers as :attr:`tables`.
+        """
         n = self.batch
         sizes = self.space.sizes
-        out = [np.zeros((n, len(self.actor_ids), k)) for k in sizes]
-        for a, order in enumerate(self.stance_order):
+        out = [np.zeros((n, len(actors), k)) for k in sizes]
+        for row, a in enumerate(actors):
+            order = self.stance_order[a]
             if not order:
                 continue
             sal = self.salience[:, a, :]
@@ -235,7 +243,7 @@ class Problem:
                         1.0 - np.abs(self.at[i, :k][None, :] - self.position[:, a, i, None]) / 100.0
                     )
                 w = np.where(total > 0, sal[:, i] / safe, 0.0)
-                out[i][:, a, :] = w[:, None] * values
+                out[i][:, row, :] = w[:, None] * values
         return out
 
     def tables_of(self, b: int = 0) -> list[NDArray[np.float64]]:

@@ -129,7 +129,7 @@ def settle(problem: Problem, block_size: int = 1 << 18) -> Settlement:
     veto = problem.veto_index
     n_v, n_p = len(veto), len(problem.rules)
     batna = np.ascontiguousarray(problem.batna[:, veto].T)  # (V, B)
-    tables = [np.ascontiguousarray(t[:, veto].transpose(2, 1, 0)) for t in problem.tables]
+    tables = [np.ascontiguousarray(t.transpose(2, 1, 0)) for t in problem.tables_for(veto)]
     reject_t = [np.ascontiguousarray(problem.reject[:, p, :].T) for p in range(n_p)]  # (R, B)
     threshold = problem.threshold.T  # (P, B)
     zopa = np.zeros(n, dtype=np.int64)
