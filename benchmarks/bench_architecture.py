@@ -9,7 +9,9 @@ that compiled a scenario once per engine) into a temporary git worktree
 under /tmp, then times three whole commands on the shipped Ukraine scenario,
 each as a fresh process with its own ``PYTHONPATH`` (``src`` of that
 worktree, or of this tree), alternating before / after so that a drift of
-the machine's speed hits both sides alike:
+the machine's speed hits both sides alike. Both sides read the Ukraine
+scenario as it was at that commit (later versions of the file add sections
+the old code cannot read):
 
 * ``offramp analyze FILE`` (settlement space, every forecast model, durability);
 * ``offramp sweep FILE --draws 10000`` (the Monte Carlo kernel);
@@ -64,9 +66,9 @@ def _worktree(commit: str) -> Path:
     return target
 
 
-def _commands(draws: int, out: Path) -> dict[str, list[str]]:
+def _commands(draws: int, out: Path, path: Path) -> dict[str, list[str]]:
     offramp = [sys.executable, "-m", "offramp"]
-    scenario = str(SCENARIO)
+    scenario = str(path)
     store = str(out / "runs.duckdb")
     return {
         "analyze": [*offramp, "analyze", scenario, "--out", str(out)],
@@ -146,11 +148,11 @@ print(json.dumps(out))
 """
 
 
-def _engines(src: Path, draws: int, repeats: int) -> dict[str, list[float]]:
+def _engines(src: Path, path: Path, draws: int, repeats: int) -> dict[str, list[float]]:
     """In-process seconds of each computation on one side (a fresh interpreter)."""
     env = dict(os.environ, PYTHONPATH=str(src))
     done = subprocess.run(
-        [sys.executable, "-c", _ENGINES, str(SCENARIO), str(draws), str(repeats)],
+        [sys.executable, "-c", _ENGINES, str(path), str(draws), str(repeats)],
         env=env,
         capture_output=True,
         text=True,
@@ -173,9 +175,11 @@ def main(argv: list[str] | None = None) -> int:
 
     old = _worktree(args.before)
     sides = {"before": old / "src", "after": ROOT / "src"}
+    # the scenario as the old code knows it (later versions add sections it cannot read)
+    scenario = old / "scenarios" / SCENARIO.name
     scratch = Path(tempfile.mkdtemp(prefix="offramp-bench-out-"))
     results: dict[str, Any] = {}
-    for name, command in _commands(args.draws, scratch / "run").items():
+    for name, command in _commands(args.draws, scratch / "run", scenario).items():
         if args.only and name not in args.only:
             continue
         times: dict[str, list[tuple[float, float]]] = {"before": [], "after": []}
@@ -211,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         rounds: dict[str, dict[str, list[float]]] = {side: {} for side in sides}
         for _ in range(2):  # two rounds, sides alternating
             for side, src in sides.items():
-                found = _engines(src, args.draws, max(2, args.repeats // 2))
+                found = _engines(src, scenario, args.draws, max(2, args.repeats // 2))
                 for name, seconds in found.items():
                     rounds[side].setdefault(name, []).extend(seconds)
         for name in rounds["before"]:

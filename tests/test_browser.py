@@ -51,7 +51,7 @@ def test_move_russias_batna_and_save_the_variant(browser: Any, server: tuple[str
     page.on("pageerror", lambda e: errors.append(str(e)))
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
-    page.goto(url + "?scenario=ukraine-2024-09.yaml")
+    page.goto(url)
     verdict = page.get_by_test_id("verdict")
     verdict.filter(has_text="No settlement").wait_for(timeout=30_000)
     page.locator("#plot .main-svg").first.wait_for(timeout=30_000)
@@ -103,7 +103,7 @@ def test_invalid_upload_shows_file_line_problems(
         (SCENARIOS / "textbook-two-party.yaml").read_text().replace("batna: 0.35", "batna: 7")
     )
     page = browser.new_page()
-    page.goto(url + "?scenario=ukraine-2024-09.yaml")
+    page.goto(url)
     page.get_by_test_id("verdict").filter(has_text="settlement").wait_for(timeout=30_000)
     page.locator("#upload").set_input_files(str(bad))
     problems = page.locator("#problems")
@@ -120,7 +120,7 @@ def test_event_probability_slider_and_monte_carlo_sweep(
     page = browser.new_page(viewport={"width": 1440, "height": 1100})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url + "?scenario=ukraine-2024-09.yaml")
+    page.goto(url)
     page.get_by_test_id("verdict").filter(has_text="No settlement").wait_for(timeout=30_000)
     # the US election has two branches: moving one sets the other to 1 - p
     harris = page.get_by_test_id("prob-us_election-harris")

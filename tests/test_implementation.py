@@ -139,8 +139,8 @@ def test_three_step_game_by_hand() -> None:
     r = sequences(compile_problem(game(THREE)), draws=0)
     assert (r.n_orders, r.n_self_enforcing) == (6, 3)
     solved = {}
-    every = _admissible(_compile(game(THREE), {"i": "x"}, 0, 0).pred)
-    g = _compile(game(THREE), {"i": "x"}, 0, 0)
+    every = _admissible(_compile(compile_problem(game(THREE)), {"i": "x"}, 0, 0).pred)
+    g = _compile(compile_problem(game(THREE)), {"i": "x"}, 0, 0)
     breaks, values, _, slack = _solve(g, every)
     for k, order in enumerate(every):
         name = tuple(g.steps[s] for s in order)
@@ -221,7 +221,7 @@ def test_precedences_and_requested_orders() -> None:
 def test_many_steps_use_dynamic_programming_and_match_enumeration() -> None:
     """Beyond EXACT_STEPS the best order is found by DP over the sets of steps done; on a
     small game the DP's best and worst shortfalls equal those of full enumeration."""
-    g = _compile(game(THREE), {"i": "x"}, 0, 0)
+    g = _compile(compile_problem(game(THREE)), {"i": "x"}, 0, 0)
     every = _admissible(g.pred)
     _, _, shortfall, _ = _solve(g, every)
     best = _solve(g, _extreme(g, worst=False))[2][0, 0]
@@ -448,7 +448,7 @@ def test_cli_order_needs_sequences() -> None:
 
 
 def test_draws_axis_is_leading() -> None:
-    g = _compile(game(THREE), {"i": "x"}, 7, 0)
+    g = _compile(compile_problem(game(THREE)), {"i": "x"}, 7, 0)
     assert g.war.shape == (7, 2, 8) and g.pen.shape == (7, 3)
     assert np.all(np.isfinite(g.war))
 

@@ -399,7 +399,7 @@ async function loadList() {
   $("scenario-select").innerHTML = scenarioOptions(list);
   // ?scenario=NAME, else the file `offramp serve FILE` named, else the first (Ukraine's if served)
   const wanted = params.get("scenario");
-  const first = list.find((s) => s.name === wanted) || list.find((s) => s.default) || list[0];
+  const first = list.find((s) => s.name === wanted) || list.find((s) => s.default) || list.find((s) => /ukraine/.test(s.name)) || list[0];
   if (first) { $("scenario-select").value = first.name; await openScenario({ name: first.name }); }
   else { $("verdict").textContent = "No scenario files here: open one with “Open file…”."; }
 }
