@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_negotiate.py
 	$(BIN)/python benchmarks/bench_smp.py --skip-ktab
+	$(BIN)/python benchmarks/bench_architecture.py
 
 clean:
 	rm -rf $(VENV) offramp-out .pytest_cache .mypy_cache .ruff_cache

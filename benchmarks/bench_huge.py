@@ -93,16 +93,18 @@ def _task(kind: str, path: str) -> dict[str, Any]:
     import numpy as np
 
     from offramp.assess import analyze
+    from offramp.problem import compile_problem
     from offramp.scenario import load_scenario_data
     from offramp.settle.count import count_packages
     from offramp.settle.merge import merge_frontier
     from offramp.settle.solutions import solve
 
     scenario = load_scenario_data(json.loads(Path(path).read_text()), file=path)
+    problem = compile_problem(scenario)
     t0 = time.perf_counter()
     out: dict[str, Any] = {}
     if kind == "frontier":
-        front = merge_frontier(scenario)
+        front = merge_frontier(problem)
         veto = [a for a, actor in enumerate(scenario.actors) if actor.veto]
         batna = np.array([scenario.actors[a].batna or 0.0 for a in veto])
         rows = solve(front.utility[veto].T, batna, np.arange(len(front.options)))
@@ -115,13 +117,13 @@ def _task(kind: str, path: str) -> dict[str, Any]:
             },
         }
     elif kind == "counts":
-        counts = count_packages(scenario)
+        counts = count_packages(problem)
         out = {
             "zopa": [counts.zopa.lower, counts.zopa.upper],
             "ratified": [counts.ratified.lower, counts.ratified.upper],
         }
     elif kind in ("analyze", "enumeration"):
-        result = analyze(scenario, method="enumeration" if kind == "enumeration" else "auto")
+        result = analyze(problem, method="enumeration" if kind == "enumeration" else "auto")
         d = result.to_dict()
         out = {"method": d["method"], "frontier": d["frontier_size"], "result": d}
     elif kind == "medium":
@@ -130,7 +132,7 @@ def _task(kind: str, path: str) -> dict[str, Any]:
         batna = np.array([scenario.actors[a].batna or 0.0 for a in veto])
 
         def frontier_and_nash() -> Any:
-            front = merge_frontier(scenario)
+            front = merge_frontier(problem)
             rows = solve(front.utility[veto].T, batna, np.arange(len(front.options)))
             return front, rows
 
@@ -140,10 +142,10 @@ def _task(kind: str, path: str) -> dict[str, Any]:
             front, rows = frontier_and_nash()
             timings["frontier_nash"].append(time.perf_counter() - t1)
             t1 = time.perf_counter()
-            result = analyze(scenario)
+            result = analyze(problem)
             timings["analyze"].append(time.perf_counter() - t1)
         t1 = time.perf_counter()
-        enum = analyze(scenario, method="enumeration")
+        enum = analyze(problem, method="enumeration")
         enum_seconds = time.perf_counter() - t1
         merged, enumerated = result.to_dict(), enum.to_dict()
         merged.pop("method"), enumerated.pop("method")

@@ -271,20 +271,22 @@ def run_offramp(
     lists in actor order.
     """
     from offramp.assess import analyze
+    from offramp.problem import compile_problem
     from offramp.scenario import load_scenario_data
 
     t0 = time.perf_counter()
     scenario = load_scenario_data(data, file=file)
+    problem = compile_problem(scenario)
     t_load = time.perf_counter() - t0
 
     kwargs: dict[str, Any] = {} if method is None else {"method": method}
     runs, analysis = _median_time(
-        lambda: analyze(scenario, forecasts=False, durability=False, **kwargs), repeats, budget
+        lambda: analyze(problem, forecasts=False, durability=False, **kwargs), repeats, budget
     )
     timings: dict[str, float | None] = {"load": t_load, "settlement": statistics.median(runs)}
     all_runs = {"settlement": runs}
     if whole:
-        whole_runs, _ = _median_time(lambda: analyze(scenario, **kwargs), repeats, budget)
+        whole_runs, _ = _median_time(lambda: analyze(problem, **kwargs), repeats, budget)
         timings["analyze"] = statistics.median(whole_runs)
         all_runs["analyze"] = whole_runs
     timings["utilities"] = _time_utilities(scenario, repeats)

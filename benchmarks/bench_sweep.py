@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from offramp.problem import Problem, compile_problem
 from offramp.scenario import Scenario, load_scenario, load_scenario_data
-from offramp.uncertainty import compile_model, run_chunk, sweep
+from offramp.uncertainty import run_chunk, sweep
 from offramp.uncertainty.distributed import dask_backend
-from offramp.uncertainty.model import Model
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "bench_sweep.json"
@@ -121,13 +121,13 @@ def _task_overhead(client: Any, n: int = 400) -> float:
     return (time.perf_counter() - t0) / n
 
 
-def measure(name: str, model: Model, draws: int, chunk: int) -> dict[str, Any]:
+def measure(name: str, model: Problem, draws: int, chunk: int) -> dict[str, Any]:
     import distributed
 
     out: dict[str, Any] = {
         "scenario": name,
         "packages": model.space.size,
-        "veto": len(model.veto),
+        "veto": len(model.veto_index),
         "streams": model.streams,
         "draws": draws,
         "chunk_size": chunk,
@@ -201,8 +201,8 @@ def main() -> None:
     parser.add_argument("--synthetic-draws", type=int, default=5_000)
     parser.add_argument("--chunk", type=int, default=10_000)
     args = parser.parse_args()
-    ukraine = compile_model(load_scenario(ROOT / "scenarios" / "ukraine-2024-09.yaml"))
-    synth = compile_model(synthetic())
+    ukraine = compile_problem(load_scenario(ROOT / "scenarios" / "ukraine-2024-09.yaml"))
+    synth = compile_problem(synthetic())
     rows = [
         measure("ukraine-2024-09", ukraine, args.draws, args.chunk),
         measure("synthetic-30x8", synth, args.synthetic_draws, min(args.chunk, 1000)),

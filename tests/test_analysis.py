@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from offramp.assess import analyze
 from offramp.errors import SpaceTooLargeError
+from offramp.problem import compile_problem
 from offramp.scenario import load_scenario, load_scenario_data, load_scenario_text
 from offramp.settle.analysis import MAX_PACKAGES
 from tests.conftest import MINI, SCENARIOS
@@ -22,7 +23,7 @@ SLOW = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCh
 @given(scenarios(), st.sampled_from([1, 3, 7, 1 << 18]))
 def test_analysis_equals_brute_force(scenario: object, block_size: int) -> None:
     ref = reference(scenario)  # type: ignore[arg-type]
-    result = analyze(scenario, block_size=block_size)  # type: ignore[arg-type]
+    result = analyze(compile_problem(scenario), block_size=block_size)  # type: ignore[arg-type]
     assert result.packages == len(ref.packages)
     assert result.zopa_count == len(ref.zopa)
     assert result.ratified_count == len(ref.ratified)
@@ -37,7 +38,7 @@ def test_analysis_equals_brute_force(scenario: object, block_size: int) -> None:
 @SLOW
 @given(scenarios())
 def test_frontier_is_nondominated_and_dominates_the_rest(scenario: object) -> None:
-    result = analyze(scenario)  # type: ignore[arg-type]
+    result = analyze(compile_problem(scenario))  # type: ignore[arg-type]
     ref = reference(scenario)  # type: ignore[arg-type]
     veto = list(result.veto)
     front = [[p.utility[a] for a in veto] for p in result.frontier]
@@ -53,7 +54,7 @@ def test_frontier_is_nondominated_and_dominates_the_rest(scenario: object) -> No
 
 
 def test_solutions_beat_every_batna_and_are_on_the_frontier() -> None:
-    result = analyze(load_scenario(SCENARIOS / "textbook-two-party.yaml"))
+    result = analyze(compile_problem(load_scenario(SCENARIOS / "textbook-two-party.yaml")))
     for point in result.solutions.values():
         assert point is not None
         assert point in result.frontier
@@ -62,7 +63,7 @@ def test_solutions_beat_every_batna_and_are_on_the_frontier() -> None:
 
 def test_empty_ratified_zopa_gives_null_solutions_and_a_reason() -> None:
     text = MINI.replace("batna: 0.3", "batna: 0.99")
-    result = analyze(load_scenario_text(text))
+    result = analyze(compile_problem(load_scenario_text(text)))
     assert result.ratified_count == 0
     assert result.frontier == ()
     assert all(p is None for p in result.solutions.values())
@@ -73,7 +74,7 @@ def test_empty_ratified_zopa_gives_null_solutions_and_a_reason() -> None:
 def test_public_blocking_every_zopa_package_is_named() -> None:
     # Ukraine indifferent to land and Russia needs land: the ZOPA is all "cede".
     text = MINI.replace("batna: 0.3", "batna: 0.5").replace("batna: 0.4", "batna: 0.0")
-    result = analyze(load_scenario_text(text))
+    result = analyze(compile_problem(load_scenario_text(text)))
     assert result.zopa_count > 0 and result.ratified_count == 0
     assert (
         "Public would reject all of them" in result.verdict
@@ -82,7 +83,7 @@ def test_public_blocking_every_zopa_package_is_named() -> None:
 
 
 def test_result_json_has_the_stable_keys() -> None:
-    data = analyze(load_scenario_text(MINI)).to_dict()
+    data = analyze(compile_problem(load_scenario_text(MINI))).to_dict()
     assert {
         "scenario",
         "offramp_version",
@@ -102,8 +103,8 @@ def test_result_json_has_the_stable_keys() -> None:
 
 
 def test_same_scenario_gives_identical_results() -> None:
-    first = analyze(load_scenario_text(MINI)).to_dict()
-    second = analyze(load_scenario_text(MINI), block_size=1).to_dict()
+    first = analyze(compile_problem(load_scenario_text(MINI))).to_dict()
+    second = analyze(compile_problem(load_scenario_text(MINI)), block_size=1).to_dict()
     assert first == second
 
 
@@ -134,4 +135,4 @@ def test_too_large_space_is_refused_by_enumeration_with_a_clear_message() -> Non
     }
     assert MAX_PACKAGES < 10**8
     with pytest.raises(SpaceTooLargeError, match="100,000,000 packages"):
-        analyze(load_scenario_data(data), method="enumeration")
+        analyze(compile_problem(load_scenario_data(data)), method="enumeration")

@@ -7,8 +7,9 @@ import dataclasses
 import numpy as np
 import pytest
 
+from offramp.problem import compile_problem
 from offramp.scenario import load_scenario
-from offramp.uncertainty import compile_model, sweep
+from offramp.uncertainty import sweep
 from offramp.uncertainty.distributed import dask_backend
 from tests.conftest import SCENARIOS
 
@@ -16,7 +17,7 @@ distributed = pytest.importorskip("distributed")
 
 
 def test_two_worker_local_cluster_matches_in_process() -> None:
-    model = compile_model(load_scenario(SCENARIOS / "ukraine-2024-09.yaml"))
+    model = compile_problem(load_scenario(SCENARIOS / "ukraine-2024-09.yaml"))
     local, here = sweep(model, draws=1200, seed=9, chunk_size=1200, models=("median",))
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"

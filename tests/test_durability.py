@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from offramp.assess import analyze
 from offramp.durability import DurabilityError, complete_package, durability, power_at
 from offramp.errors import InputError, PackageError
+from offramp.problem import compile_problem
 from offramp.scenario import Scenario, load_scenario, load_scenario_text
 from offramp.scenario.checks import undocumented
 from tests.conftest import ARTICLE, ROOT, SCENARIOS
@@ -65,7 +66,7 @@ def test_hand_computed_two_period_case() -> None:
     1.2 P/(P+50) = 0.7, P = 70, i.e. at t = 0.4.
     """
     s = two_sides(b_dynamics=", points: [{year: 1, value: 100}]", horizon=1)
-    d = durability(s, {"i": "x", "g": "none"}, draws=0)
+    d = durability(compile_problem(s), {"i": "x", "g": "none"}, draws=0)
     assert d.war_now == pytest.approx({"a": 0.5, "b": 0.5})
     assert d.war_end == pytest.approx({"a": 0.3, "b": 0.7})
     assert d.deal == {"a": 0.6, "b": 0.6}
@@ -93,7 +94,7 @@ def test_constant_power_is_self_enforcing_when_the_deal_beats_both_batnas(
     ba, bb = round(ba, 3), round(bb, 3)
     deal = (round(ba + ga, 3) + 0.001, round(bb + gb, 3) + 0.001)
     s = two_sides(deal=deal, batna=(ba, bb), power=(round(pa, 2), round(pb, 2)), cost=(ca, cb))
-    d = durability(s, {"i": "x", "g": "none"}, draws=50)
+    d = durability(compile_problem(s), {"i": "x", "g": "none"}, draws=50)
     assert d.self_enforcing and d.first_breach is None
     assert d.p_holds == {"1": 1.0, "3": 1.0, "5": 1.0}
 
@@ -103,7 +104,7 @@ def test_a_fast_enough_power_shift_breaks_it_at_the_computed_time(growth: float)
     # B grows at `growth` a year from 50 against A's constant 50; W_B = 1.2, c = 0.1, deal 0.6.
     # B reneges when p > (0.6 + 0.1) / 1.2 = 7/12, i.e. P_B > 70: t* = ln(1.4) / ln(1 + g).
     s = two_sides(b_dynamics=f", growth: {growth}")
-    d = durability(s, {"i": "x", "g": "none"}, draws=0)
+    d = durability(compile_problem(s), {"i": "x", "g": "none"}, draws=0)
     t_star = math.log(1.4) / math.log(1 + growth)
     if t_star <= 5:
         assert d.first_breach is not None and d.first_breach.actor == "b"
@@ -114,7 +115,7 @@ def test_a_fast_enough_power_shift_breaks_it_at_the_computed_time(growth: float)
 
 def test_a_slow_shift_holds_over_the_horizon() -> None:
     s = two_sides(b_dynamics=", growth: 0.05")  # t* = ln 1.4 / ln 1.05 = 6.9 years > 5
-    assert durability(s, {"i": "x", "g": "none"}, draws=0).self_enforcing
+    assert durability(compile_problem(s), {"i": "x", "g": "none"}, draws=0).self_enforcing
 
 
 def test_a_guarantee_raising_the_cost_restores_it() -> None:
@@ -122,25 +123,28 @@ def test_a_guarantee_raising_the_cost_restores_it() -> None:
     - {issue: g, option: yes, actor: b, cost: 0.3}
 """
     s = two_sides(b_dynamics=", growth: 0.25", extra=effects)
-    broken = durability(s, {"i": "x", "g": "none"}, draws=0)
+    broken = durability(compile_problem(s), {"i": "x", "g": "none"}, draws=0)
     assert not broken.self_enforcing
     assert [r.change for r in broken.restoring] == [{"g": "yes"}]
     assert broken.restoring[0].beats_batnas  # nobody's utility depends on g
     # without it B reneges at ln 1.4 / ln 1.25 = 1.5 years; with it only when
     # 1.2 p - 0.4 > 0.6: p > 5/6, P_B > 250: ln 5 / ln 1.25 = 7.2 years, after the horizon
-    fixed = durability(s, {"i": "x", "g": "yes"}, draws=0)
+    fixed = durability(compile_problem(s), {"i": "x", "g": "yes"}, draws=0)
     assert fixed.self_enforcing
 
 
 def test_uncertain_growth_gives_p_holds_between_0_and_1() -> None:
     s = two_sides(b_dynamics=", growth: {uniform: [0.0, 0.5]}")
-    d = durability(s, {"i": "x", "g": "none"}, draws=4000, seed=1)
+    d = durability(compile_problem(s), {"i": "x", "g": "none"}, draws=4000, seed=1)
     p1, p3, p5 = d.p_holds["1"], d.p_holds["3"], d.p_holds["5"]
     assert 1 >= p1 >= p3 >= p5 >= 0
     # holds for y years iff (1 + g)^y <= 1.4, g <= 1.4^(1/y) - 1; g ~ U(0, 0.5)
     for y, p in ((1, p1), (3, p3), (5, p5)):
         assert p == pytest.approx(min(1.0, (1.4 ** (1 / y) - 1) / 0.5), abs=0.03)
-    assert durability(s, {"i": "x", "g": "none"}, draws=4000, seed=1).p_holds == d.p_holds
+    assert (
+        durability(compile_problem(s), {"i": "x", "g": "none"}, draws=4000, seed=1).p_holds
+        == d.p_holds
+    )
 
 
 def test_power_trajectories() -> None:
@@ -193,16 +197,18 @@ dynamics:
 def test_errors_for_packages_and_missing_dynamics() -> None:
     ukraine = load_scenario(SCENARIOS / "ukraine-2024-09.yaml")
     with pytest.raises(DurabilityError, match="ratified ZOPA is empty"):
-        complete_package(ukraine, {"territory": "freeze"})
+        complete_package(compile_problem(ukraine), {"territory": "freeze"})
     with pytest.raises(DurabilityError, match="not an option"):
-        complete_package(ukraine, {"territory": "everything"})
+        complete_package(compile_problem(ukraine), {"territory": "everything"})
     with pytest.raises(
         PackageError, match=r"needs one of .* for issue `territory`; got 'everything'"
     ):
-        durability(ukraine, {"territory": "everything"})
+        durability(compile_problem(ukraine), {"territory": "everything"})
     textbook = load_scenario(SCENARIOS / "textbook-two-party.yaml")
     with pytest.raises(DurabilityError, match="no `dynamics`"):
-        durability(textbook, {"border": "split", "prisoners": "none", "sanctions": "kept"})
+        durability(
+            compile_problem(textbook), {"border": "split", "prisoners": "none", "sanctions": "kept"}
+        )
 
 
 @pytest.fixture(scope="module")
@@ -244,7 +250,7 @@ def test_ukraine_dynamics_quotes_are_verbatim(ukraine: Scenario) -> None:
 
 def test_ukraine_freeze_deal_is_not_self_enforcing(ukraine: Scenario) -> None:
     """Russia's production ramp breaks a Vance-style freeze within the horizon (Minsk)."""
-    d = durability(ukraine, VANCE, draws=1000)
+    d = durability(compile_problem(ukraine), VANCE, draws=1000)
     assert not d.self_enforcing
     assert d.first_breach is not None and d.first_breach.actor == "russia"
     assert 0 < d.first_breach.year < 5
@@ -260,14 +266,17 @@ def test_analyze_reports_durability_of_its_solutions() -> None:
     - {actor: south, against: north, war_cost: 0.1, assumed: test}
 """
     text = (SCENARIOS / "textbook-two-party.yaml").read_text(encoding="utf-8") + extra
-    result = analyze(load_scenario_text(text))
+    result = analyze(compile_problem(load_scenario_text(text)))
     assert result.durability is not None
     nash = result.durability["nash"]
     assert nash is not None and nash["package"] == result.to_dict()["solutions"]["nash"]["package"]
     assert set(nash) >= {"package", "self_enforcing", "first_breach", "p_holds", "restoring"}
     assert "durability" in result.to_dict()
     assert (
-        "durability" not in analyze(load_scenario(SCENARIOS / "textbook-two-party.yaml")).to_dict()
+        "durability"
+        not in analyze(
+            compile_problem(load_scenario(SCENARIOS / "textbook-two-party.yaml"))
+        ).to_dict()
     )
 
 

@@ -20,6 +20,7 @@ from offramp.implementation.orders import admissible as _admissible
 from offramp.implementation.orders import extreme as _extreme
 from offramp.implementation.orders import solve as _solve
 from offramp.implementation.sequencing import _compile
+from offramp.problem import compile_problem
 from offramp.scenario import Scenario, load_scenario, load_scenario_text
 from offramp.scenario.checks import undocumented
 from tests.conftest import ROOT
@@ -71,7 +72,7 @@ def by_order(result: object) -> dict[tuple[str, ...], object]:
 def test_two_step_game_by_hand() -> None:
     """Disarm first: B's war value at `elect` is (2/3) 1.2 - 0.1 = 0.7 > 0.6, so B would
     renege; A, left with (1/3) 1.2 - 0.1 = 0.3 < 0.5, refuses to disarm. Elect first holds."""
-    r = sequences(game(TWO % ""), draws=0)
+    r = sequences(compile_problem(game(TWO % "")), draws=0)
     assert (r.method, r.n_orders, r.n_self_enforcing) == ("exact", 2, 1)
     orders = by_order(r)
     good, bad = orders[("elect", "disarm")], orders[("disarm", "elect")]
@@ -102,7 +103,7 @@ def test_monitoring_makes_the_breaking_order_hold_by_a_hand_computed_margin(
         ", monitoring: {by: OSCE, detect: 0.5, assumed: a},"
         f" guarantors: [{{by: US, penalty: {fine}, assumed: a}}]"
     )
-    r = sequences(game(TWO % step), draws=0)
+    r = sequences(compile_problem(game(TWO % step)), draws=0)
     order = by_order(r)[("disarm", "elect")]
     assert order.self_enforcing is holds
     assert order.slack == pytest.approx(slack)
@@ -135,11 +136,11 @@ def test_three_step_game_by_hand() -> None:
     (A foresees B reneging and refuses first); (b1, a1, v) breaks at b1: B foresees A
     reneging at a1 (p_A = 50/90: 1.2 * 5/9 - 0.1 = 0.5667 beats 0.3615 after B's v-renege).
     """
-    r = sequences(game(THREE), draws=0)
+    r = sequences(compile_problem(game(THREE)), draws=0)
     assert (r.n_orders, r.n_self_enforcing) == (6, 3)
     solved = {}
-    every = _admissible(_compile(game(THREE), {"i": "x"}, 0, 0).pred)
-    g = _compile(game(THREE), {"i": "x"}, 0, 0)
+    every = _admissible(_compile(compile_problem(game(THREE)), {"i": "x"}, 0, 0).pred)
+    g = _compile(compile_problem(game(THREE)), {"i": "x"}, 0, 0)
     breaks, values, _, slack = _solve(g, every)
     for k, order in enumerate(every):
         name = tuple(g.steps[s] for s in order)
@@ -174,7 +175,7 @@ def test_constant_power_every_order_holds(deal: float, n: int, days: list[int]) 
     steps = "\n".join(
         f"    - {{id: s{k}, label: s, actor: {'ab'[k % 2]}, due: {days[k]}}}" for k in range(n)
     )
-    r = sequences(game(steps, deal=round(deal, 6)), {"i": "x"}, draws=0)
+    r = sequences(compile_problem(game(steps, deal=round(deal, 6))), {"i": "x"}, draws=0)
     assert r.n_self_enforcing == r.n_orders
     assert all(o.self_enforcing for o in [*r.orders, r.worst])
 
@@ -188,7 +189,7 @@ def test_the_order_holds_exactly_when_the_expected_penalty_covers_the_gap(
         f", monitoring: {{by: m, detect: {detect!r}, assumed: a}},"
         f" guarantors: [{{by: g, penalty: {fine!r}, assumed: a}}]"
     )
-    order = by_order(sequences(game(TWO % step), draws=0))[("disarm", "elect")]
+    order = by_order(sequences(compile_problem(game(TWO % step)), draws=0))[("disarm", "elect")]
     if abs(detect * fine - 0.1) > 1e-9:
         assert order.self_enforcing is (detect * fine > 0.1)
 
@@ -199,7 +200,7 @@ def test_power_shift_over_time_breaks_late_steps() -> None:
     - {id: early, label: e, actor: a, due: 0}
     - {id: late, label: l, actor: a, due: 1826}
 """
-    r = sequences(game(steps, growth=", growth: 0.2"), {"i": "x"}, draws=0)
+    r = sequences(compile_problem(game(steps, growth=", growth: 0.2")), {"i": "x"}, draws=0)
     # at t = 5 years, p_A = 50 * 1.2^5 / (50 * 1.2^5 + 50) = 0.713 > 7/12: A reneges at slot 2
     assert r.n_self_enforcing == 0
     assert r.worst.breaks_at.position == 2 and r.worst.breaks_at.actor == "a"
@@ -207,20 +208,20 @@ def test_power_shift_over_time_breaks_late_steps() -> None:
 
 def test_precedences_and_requested_orders() -> None:
     steps = TWO % ", after: [disarm]"
-    r = sequences(game(steps), draws=0, orders=[["disarm", "elect"]])
+    r = sequences(compile_problem(game(steps)), draws=0, orders=[["disarm", "elect"]])
     assert r.n_orders == 1 and r.requested[0].order == ("disarm", "elect")
     with pytest.raises(DurabilityError, match="its `after` requires"):
-        sequences(game(steps), draws=0, orders=[["elect", "disarm"]])
+        sequences(compile_problem(game(steps)), draws=0, orders=[["elect", "disarm"]])
     with pytest.raises(DurabilityError, match="every step once"):
-        sequences(game(steps), draws=0, orders=[["disarm"]])
+        sequences(compile_problem(game(steps)), draws=0, orders=[["disarm"]])
     with pytest.raises(DurabilityError, match="unknown step"):
-        sequences(game(steps), draws=0, orders=[["disarm", "vote"]])
+        sequences(compile_problem(game(steps)), draws=0, orders=[["disarm", "vote"]])
 
 
 def test_many_steps_use_dynamic_programming_and_match_enumeration() -> None:
     """Beyond EXACT_STEPS the best order is found by DP over the sets of steps done; on a
     small game the DP's best and worst shortfalls equal those of full enumeration."""
-    g = _compile(game(THREE), {"i": "x"}, 0, 0)
+    g = _compile(compile_problem(game(THREE)), {"i": "x"}, 0, 0)
     every = _admissible(g.pred)
     _, _, shortfall, _ = _solve(g, every)
     best = _solve(g, _extreme(g, worst=False))[2][0, 0]
@@ -231,7 +232,7 @@ def test_many_steps_use_dynamic_programming_and_match_enumeration() -> None:
         f" effects: [{{actor: {'ab'[k % 2]}, power: -0.05}}]}}"
         for k in range(EXACT_STEPS + 2)
     )
-    r = sequences(game(steps), {"i": "x"}, draws=0)
+    r = sequences(compile_problem(game(steps)), {"i": "x"}, draws=0)
     assert r.method == "dynamic-programming" and r.n_self_enforcing is None
     assert r.n_orders == 479001600  # 12!
 
@@ -241,7 +242,10 @@ def test_p_holds_over_draws_is_reproducible_and_between_the_cases() -> None:
         " guarantors: [{by: g, penalty: 0.2, assumed: a}]"
     )
     s = game(TWO % step)
-    r1, r2 = sequences(s, draws=4000, seed=3), sequences(s, draws=4000, seed=3)
+    r1, r2 = (
+        sequences(compile_problem(s), draws=4000, seed=3),
+        sequences(compile_problem(s), draws=4000, seed=3),
+    )
     order = by_order(r1)[("disarm", "elect")]
     # holds when 0.2 d >= 0.1, i.e. d >= 0.5: half the draws
     assert order.p_holds == pytest.approx(0.5, abs=0.03)
@@ -276,7 +280,7 @@ def test_spoiler_with_a_known_threshold(
     aims: str, threshold: float, p_fails: float, p_partly: float
 ) -> None:
     s = load_scenario_text(SPOILER.format(aims=aims, threshold=threshold))
-    r = spoilers(s, {"i": "x"}, draws=0)
+    r = spoilers(compile_problem(s), {"i": "x"}, draws=0)
     f = r.factions[0]
     assert f.deal == 0.0 and f.rejects  # x is at 0, the front wants 100
     assert f.spoils is (p_fails + p_partly > 0)
@@ -288,17 +292,17 @@ def test_spoiler_with_a_known_threshold(
 
 def test_spoiler_probability_over_an_uncertain_threshold() -> None:
     s = load_scenario_text(SPOILER.format(aims="greedy", threshold="{uniform: [100, 300]}"))
-    r = spoilers(s, {"i": "x"}, draws=4000, seed=1)
+    r = spoilers(compile_problem(s), {"i": "x"}, draws=4000, seed=1)
     assert r.factions[0].p_spoiled == pytest.approx(0.5, abs=0.03)
     # a deal the faction prefers is never spoiled
-    assert spoilers(s, {"i": "y"}, draws=500).factions[0].p_spoiled == 0.0
+    assert spoilers(compile_problem(s), {"i": "y"}, draws=500).factions[0].p_spoiled == 0.0
 
 
 def test_faction_without_stances_takes_its_parents() -> None:
     text = SPOILER.format(aims="limited", threshold=1).replace(
         ", stances: [{issue: i, position: 100, salience: 1}]}", "}"
     )
-    f = spoilers(load_scenario_text(text), {"i": "x"}, draws=0).factions[0]
+    f = spoilers(compile_problem(load_scenario_text(text)), {"i": "x"}, draws=0).factions[0]
     assert f.deal == 1.0 and not f.rejects and not f.spoils
 
 
@@ -381,8 +385,8 @@ def test_history_cases_load_strictly_and_keep_the_outcome_out(name: str) -> None
     for source in cited:
         assert dated[source] is None or dated[source] < s.outcome.date
     # the outcome is no input: removing it changes no result
-    r1 = sequences(s, draws=50)
-    r2 = sequences(s.model_copy(update={"outcome": None}), draws=50)
+    r1 = sequences(compile_problem(s), draws=50)
+    r2 = sequences(compile_problem(s.model_copy(update={"outcome": None})), draws=50)
     assert r1.to_dict() == r2.to_dict()
 
 
@@ -409,7 +413,7 @@ def test_minsk_reports_both_orders() -> None:
     s = load_scenario(HISTORY / "minsk-2015.yaml")
     kyiv = ["ceasefire", "pullback_ukraine", "pullback_separatists", "border", "elections",
             "special_status"]  # fmt: skip
-    r = sequences(s, draws=200, orders=[kyiv])
+    r = sequences(compile_problem(s), draws=200, orders=[kyiv])
     assert r.declared is not None and r.declared.order[-1] == "border"  # the text's order
     assert r.requested[0].order == tuple(kyiv)
     assert r.n_orders == 120
@@ -444,7 +448,7 @@ def test_cli_order_needs_sequences() -> None:
 
 
 def test_draws_axis_is_leading() -> None:
-    g = _compile(game(THREE), {"i": "x"}, 7, 0)
+    g = _compile(compile_problem(game(THREE)), {"i": "x"}, 7, 0)
     assert g.war.shape == (7, 2, 8) and g.pen.shape == (7, 3)
     assert np.all(np.isfinite(g.war))
 
@@ -473,7 +477,7 @@ def test_report_has_the_implementation_section() -> None:
     from offramp.report.write import report_for
 
     s = load_scenario(HISTORY / "colombia-2016.yaml")
-    report = report_for(s, forecasts=False, negotiation=False)
+    report = report_for(compile_problem(s), forecasts=False, negotiation=False)
     text = render_markdown(report)
     assert "Carrying it out" in text and "FARC First Front" in text
     assert "implementation" in report.wired

@@ -18,7 +18,8 @@ from offramp.assess import analyze
 from offramp.errors import InputError
 from offramp.io import FORMATS
 from offramp.io.genius import read_genius, write_genius
-from offramp.settle.space import Space, utilities, utility_tables
+from offramp.problem import Space, compile_problem
+from offramp.settle.space import utilities, utility_tables
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data" / "io" / "genius"
@@ -122,7 +123,7 @@ def test_hand_made_nash_point() -> None:
     Pre-2022, OSCE, Eased         0.85  0.44  yes             .55 * .19 = .1045
     ============================  ====  ====  ==============  ==========
     """
-    result = analyze(read_genius(CEASEFIRE).scenario)
+    result = analyze(compile_problem(read_genius(CEASEFIRE).scenario))
     assert result.zopa_count == 6
     nash = result.solutions["nash"]
     assert nash is not None

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from offramp.assess import analyze
+from offramp.problem import Space, compile_problem
 from offramp.scenario import Scenario, load_scenario, load_scenario_data
 from offramp.settle.analysis import ENUMERATION_MAX
 from offramp.settle.count import Count, count_packages
@@ -26,7 +27,7 @@ from offramp.settle.merge import (
     utility_of,
 )
 from offramp.settle.solutions import _nondominated
-from offramp.settle.space import Space, iter_blocks, utility_tables
+from offramp.settle.space import iter_blocks, utility_tables
 from tests.conftest import SCENARIOS
 from tests.strategies import reference, scenarios
 
@@ -40,8 +41,8 @@ def _package_index(scenario: Scenario, options: np.ndarray) -> list[int]:
 
 def _same_analysis(scenario: Scenario) -> None:
     """Merging gives enumeration's result: identical, or counts as bounds around it."""
-    enum = analyze(scenario, method="enumeration").to_dict()
-    merged = analyze(scenario, method="merge").to_dict()
+    enum = analyze(compile_problem(scenario), method="enumeration").to_dict()
+    merged = analyze(compile_problem(scenario), method="merge").to_dict()
     assert enum.pop("method") == "enumeration" and merged.pop("method") == "merge"
     for key in ("frontier", "solutions", "frontier_size", "frontier_exact", "space"):
         assert merged[key] == enum[key], key
@@ -73,7 +74,7 @@ def test_one_or_two_veto_actors_give_exact_counts(scenario: Scenario) -> None:
     if sum(a.veto for a in scenario.actors) > 2:
         return
     ref = reference(scenario)
-    counts = count_packages(scenario, max_side=3)
+    counts = count_packages(compile_problem(scenario), max_side=3)
     assert counts.zopa == Count(len(ref.zopa), len(ref.zopa))
     assert counts.ratified == Count(len(ref.ratified), len(ref.ratified))
     assert [c.lower for c in counts.sole] == ref.sole
@@ -84,7 +85,7 @@ def test_one_or_two_veto_actors_give_exact_counts(scenario: Scenario) -> None:
 @given(scenarios(max_issues=5, max_options=4, max_actors=5), st.sampled_from([1, 2, 5, 64]))
 def test_counts_bound_the_truth_whatever_the_split(scenario: Scenario, side: int) -> None:
     ref = reference(scenario)
-    counts = count_packages(scenario, max_side=side)
+    counts = count_packages(compile_problem(scenario), max_side=side)
     assert counts.zopa.lower <= len(ref.zopa) <= counts.zopa.upper
     assert counts.ratified.lower <= len(ref.ratified) <= counts.ratified.upper
     assert [c.lower for c in counts.blocked] == ref.blocked
@@ -96,11 +97,11 @@ def test_counts_bound_the_truth_whatever_the_split(scenario: Scenario, side: int
 @PROPS
 @given(scenarios(max_issues=5, max_options=4, max_actors=4), st.randoms(use_true_random=False))
 def test_merge_order_never_changes_the_frontier(scenario: Scenario, rnd: Any) -> None:
-    first = merge_frontier(scenario)
-    mentioned = ratified_combos(scenario)[0]
+    first = merge_frontier(compile_problem(scenario))
+    mentioned = ratified_combos(compile_problem(scenario))[0]
     order = list(range(len(scenario.issues) - len(mentioned) + (1 if mentioned else 0)))
     rnd.shuffle(order)
-    other = merge_frontier(scenario, order=order)
+    other = merge_frontier(compile_problem(scenario), order=order)
     assert other.options.tolist() == first.options.tolist()
     assert other.sums.tolist() == first.sums.tolist()
 
@@ -257,7 +258,7 @@ def test_rounding_ties_are_all_kept() -> None:
     scenario = load_scenario_data(data)
     q = quantize(utility_tables(scenario))
     assert (q[0][0, 0] + q[1][0, 0]) - (q[0][0, 1] + q[1][0, 1]) != 0  # the sums do differ
-    front = merge_frontier(scenario)
+    front = merge_frontier(compile_problem(scenario))
     # (o1, o0) gives b nothing, not above its batna of 0; (o0, o0) and (o1, o1) tie
     assert _package_index(scenario, front.options) == [0, 1, 3]
     assert utility_of(front.sums).T.tolist() == [[0.3, 0.5], [0.1, 1.0], [0.3, 0.5]]
@@ -301,20 +302,24 @@ def test_margin_filter_equals_brute_force(rows: list[list[int]], margin: int) ->
 
 def test_budget_is_enforced_and_epsilon_guaranteed() -> None:
     scenario = _random_scenario(np.random.default_rng(11), [5] * 6, 3, True)
-    exact = merge_frontier(scenario, batna=False)
+    exact = merge_frontier(compile_problem(scenario), batna=False)
     # a step's candidates are the frontier so far times a group's options (at most 25 here)
-    assert merge_frontier(scenario, batna=False, max_points=25 * max(exact.sizes)).exact
+    assert merge_frontier(
+        compile_problem(scenario), batna=False, max_points=25 * max(exact.sizes)
+    ).exact
     small = max(exact.sizes)
     with pytest.raises(FrontierTooLargeError, match="budget"):
-        merge_frontier(scenario, batna=False, max_points=small)
-    approx = merge_frontier(scenario, batna=False, max_points=small, approximate=True)
+        merge_frontier(compile_problem(scenario), batna=False, max_points=small)
+    approx = merge_frontier(
+        compile_problem(scenario), batna=False, max_points=small, approximate=True
+    )
     assert not approx.exact and approx.epsilon > 0
     assert len(approx.options) < len(exact.options)
     # every ratified package is within epsilon of an approximate frontier package
     veto = [a for a, actor in enumerate(scenario.actors) if actor.veto]
     got = utility_of(approx.sums)[veto].T
     space = Space.of(scenario)
-    mentioned, allowed = ratified_combos(scenario)
+    mentioned, allowed = ratified_combos(compile_problem(scenario))
     assert allowed is not None
     for start, utility in iter_blocks(utility_tables(scenario)):
         index = np.arange(start, start + utility.shape[1])
@@ -345,17 +350,17 @@ def test_auto_picks_enumeration_for_small_and_merge_for_large_spaces() -> None:
     small = _random_scenario(np.random.default_rng(1), [4] * 4, 2, False)
     large = _random_scenario(np.random.default_rng(1), [6] * 12, 2, True)
     assert Space.of(small).size <= ENUMERATION_MAX < Space.of(large).size
-    assert analyze(small).method == "enumeration"
-    result = analyze(large)
+    assert analyze(compile_problem(small)).method == "enumeration"
+    result = analyze(compile_problem(large))
     assert result.method == "merge" and result.packages == 6**12
     assert result.to_dict()["zopa"]["exact"] is True
     with pytest.raises(ValueError, match="method must be one of"):
-        analyze(small, method="fast")
+        analyze(compile_problem(small), method="fast")
 
 
 def test_three_veto_actors_report_labelled_bounds() -> None:
     scenario = _random_scenario(np.random.default_rng(5), [6] * 12, 3, True)
-    data = analyze(scenario).to_dict()
+    data = analyze(compile_problem(scenario)).to_dict()
     for key in ("zopa", "ratified"):
         entry = data[key]
         assert entry["exact"] is (
@@ -421,8 +426,10 @@ def test_small_brute_force_of_a_hand_example() -> None:
     # a = 0.75 * v0 + 0.25 * v1, b = 0.5 * (1 - v0) + 0.5 * v1; v1 = 1 at o1, 0.5 elsewhere
     # frontier: (o0, o1) = (0.25, 1.0) and (o1, o1) = (1.0, 0.5); both beat 0.2
     scenario = load_scenario_data(data)
-    front = merge_frontier(scenario)
+    front = merge_frontier(compile_problem(scenario))
     assert _package_index(scenario, front.options) == [1, 4]
     assert utility_of(front.sums).T.tolist() == [[0.25, 1.0], [1.0, 0.5]]
     packages = list(itertools.product(range(2), range(3)))
-    assert count_packages(scenario).zopa == Count(len(packages) - 2, len(packages) - 2)
+    assert count_packages(compile_problem(scenario)).zopa == Count(
+        len(packages) - 2, len(packages) - 2
+    )

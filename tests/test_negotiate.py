@@ -21,6 +21,7 @@ from offramp.negotiate import (
     parse_strategy,
     simulate,
 )
+from offramp.problem import compile_problem
 from offramp.scenario import load_scenario, load_scenario_text
 from tests.conftest import ROOT, SCENARIOS
 
@@ -72,7 +73,9 @@ def test_two_linear_agents_reach_the_hand_computed_outcome() -> None:
     Agreement: o3 in round 3, utilities (0.4, 0.8).
     """
     result = negotiate(
-        load_scenario_text(LINE), strategies={"a": "linear", "b": "linear"}, deadline=5
+        compile_problem(load_scenario_text(LINE)),
+        strategies={"a": "linear", "b": "linear"},
+        deadline=5,
     )
     assert result.agreement == {"i": "o3"}
     assert result.round == 3
@@ -95,7 +98,7 @@ def test_two_linear_agents_reach_the_hand_computed_outcome() -> None:
 
 def test_the_two_party_textbook_meets_at_the_nash_solution() -> None:
     scenario = load_scenario(SCENARIOS / "textbook-two-party.yaml")
-    result = negotiate(scenario, strategies={"north": "linear", "south": "linear"})
+    result = negotiate(compile_problem(scenario), strategies={"north": "linear", "south": "linear"})
     assert result.agreement == result.nash
     assert result.nash_distance == 0.0
 
@@ -172,7 +175,7 @@ def test_a_deadline_with_no_zopa_ends_in_breakdown(name: str) -> None:
 
 def test_the_ukraine_base_case_breaks_down() -> None:
     scenario = load_scenario(SCENARIOS / "ukraine-2024-09.yaml")
-    result = negotiate(scenario, deadline=6)
+    result = negotiate(compile_problem(scenario), deadline=6)
     assert result.agreement is None and result.round is None
     assert result.nash is None and result.nash_distance is None
     assert result.pareto_optimal is None
@@ -232,7 +235,9 @@ def test_batched_runs_equal_single_runs() -> None:
 def test_boulware_holds_out_longer_than_conceder() -> None:
     scenario = load_scenario_text(LINE)
     rounds = {
-        name: negotiate(scenario, strategies={"a": name, "b": name}, deadline=12).round
+        name: negotiate(
+            compile_problem(scenario), strategies={"a": name, "b": name}, deadline=12
+        ).round
         for name in ("boulware", "linear", "conceder")
     }
     assert rounds["conceder"] < rounds["linear"] < rounds["boulware"]  # type: ignore[operator]
@@ -422,11 +427,11 @@ def test_negmas_like_options_reproduce_negmas_boulware() -> None:
 
 def test_runs_report_rate_and_outcomes() -> None:
     scenario = load_scenario(SCENARIOS / "textbook-two-party.yaml")
-    result = negotiate(scenario, runs=20, seed=3)
+    result = negotiate(compile_problem(scenario), runs=20, seed=3)
     assert result.runs == 20
     assert result.agreement_rate == 1.0
     assert sum(o.share for o in result.outcomes) == pytest.approx(1.0)
-    again = negotiate(scenario, runs=20, seed=3)
+    again = negotiate(compile_problem(scenario), runs=20, seed=3)
     assert again.outcomes == result.outcomes
 
 
@@ -492,13 +497,13 @@ def test_scenario_events_apply_mid_negotiation() -> None:
     plan = {"north": "boulware", "south": "boulware"}
     # without the event Boulware agents agree in round 16; the most probable branch
     # (South's batna 1.0: nothing beats it, so it walks away) applies in round 3 (19 days / 7)
-    assert negotiate(scenario, strategies=plan).round == 16
-    result = negotiate(evented, strategies=plan, runs=400, seed=0)
+    assert negotiate(compile_problem(scenario), strategies=plan).round == 16
+    result = negotiate(compile_problem(evented), strategies=plan, runs=400, seed=0)
     assert result.agreement is None
     assert result.batna["south"] == 1.0
     assert result.history[-1].action == "reject" and result.history[-1].round == 3
     # in the runs the branch is drawn: about 30% keep the old batna and agree
     assert result.agreement_rate == pytest.approx(0.3, abs=0.07)
     # an event after the deadline changes nothing
-    early = negotiate(evented, strategies=plan, deadline=2)
+    early = negotiate(compile_problem(evented), strategies=plan, deadline=2)
     assert early.batna["south"] == 0.35

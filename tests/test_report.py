@@ -15,7 +15,9 @@ from hypothesis import HealthCheck, given, settings
 
 from offramp.assess import analyze
 from offramp.durability import war_paths
+from offramp.forecast.scenario import FORECAST_MODELS, forecast_problem, issue_inputs
 from offramp.negotiate import negotiate
+from offramp.problem import compile_problem
 from offramp.report import (
     build_report,
     package_cloud,
@@ -24,11 +26,11 @@ from offramp.report import (
     report_for,
     report_for_run,
 )
-from offramp.report.extras import forecast_inputs, run_forecasts
+from offramp.report.extras import forecast_section, run_forecasts
 from offramp.report.sections import factor_label
 from offramp.scenario import load_scenario, load_scenario_text
 from offramp.store import RunStore
-from offramp.uncertainty import compile_model, sweep
+from offramp.uncertainty import sweep
 from offramp.uncertainty.sweep import wilson
 from tests.conftest import MINI, ROOT, SCENARIOS
 from tests.strategies import scenarios
@@ -40,7 +42,7 @@ TEXTBOOK = SCENARIOS / "textbook-two-party.yaml"
 @pytest.fixture(scope="module")
 def ukraine_html() -> str:
     scenario = load_scenario(UKRAINE)
-    return render_html(report_for(scenario))
+    return render_html(report_for(compile_problem(scenario)))
 
 
 def test_html_is_self_contained(ukraine_html: str) -> None:
@@ -54,7 +56,7 @@ def test_html_is_self_contained(ukraine_html: str) -> None:
 
 
 def test_html_states_verdict_reasons_and_blockers(ukraine_html: str) -> None:
-    analysis = analyze(load_scenario(UKRAINE))
+    analysis = analyze(compile_problem(load_scenario(UKRAINE)))
     text = html.unescape(ukraine_html)
     assert analysis.verdict in text
     assert "No settlement" in text
@@ -99,8 +101,8 @@ def test_no_deal_picture_colours_packages_by_blocker(ukraine_html: str) -> None:
 
 def test_settled_picture_marks_the_four_solutions() -> None:
     scenario = load_scenario(TEXTBOOK)
-    analysis = analyze(scenario)
-    report = build_report(scenario, analysis)
+    analysis = analyze(compile_problem(scenario))
+    report = build_report(compile_problem(scenario), analysis)
     figure = next(f for s in report.sections for f in s.figures)
     names = {trace["name"] for trace in figure.spec["data"]}
     assert {"Nash", "Kalai–Smorodinsky", "Egalitarian", "Utilitarian"} <= names
@@ -117,7 +119,7 @@ def test_text_and_figures_are_escaped() -> None:
         "label: Russia", 'label: "</script><b>R</b>"'
     )
     scenario = load_scenario_text(nasty)
-    page = render_html(build_report(scenario, analyze(scenario)))
+    page = render_html(build_report(compile_problem(scenario), analyze(compile_problem(scenario))))
     assert "<script>alert" not in page and "&lt;script&gt;alert(" in page
     assert "</script><b>R</b>" not in page and "<b>R</b>" not in page
     # the figure JSON still decodes to the original label
@@ -129,8 +131,8 @@ def test_text_and_figures_are_escaped() -> None:
 
 def test_markdown_summary() -> None:
     scenario = load_scenario(UKRAINE)
-    text = render_markdown(report_for(scenario, forecasts=False))
-    analysis = analyze(scenario)
+    text = render_markdown(report_for(compile_problem(scenario), forecasts=False))
+    analysis = analyze(compile_problem(scenario))
     assert text.startswith(f"# {scenario.title}\n")
     assert f"> **Verdict.** {analysis.verdict}" in text
     russia = next(b for b in analysis.blockers if b.who == "russia")
@@ -142,8 +144,8 @@ def test_markdown_summary() -> None:
 @pytest.mark.parametrize("path", [UKRAINE, TEXTBOOK])
 def test_cloud_agrees_with_analysis(path: Path) -> None:
     scenario = load_scenario(path)
-    analysis = analyze(scenario)
-    cloud = package_cloud(scenario, block_size=1000)  # several blocks
+    analysis = analyze(compile_problem(scenario))
+    cloud = package_cloud(compile_problem(scenario), block_size=1000)  # several blocks
     assert sum(g.packages for g in cloud.groups) == analysis.packages
     ratified = cloud.group("ratified")
     assert (ratified.packages if ratified else 0) == analysis.ratified_count
@@ -155,8 +157,8 @@ def test_cloud_agrees_with_analysis(path: Path) -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_cloud_agrees_with_analysis_on_random_scenarios(scenario) -> None:  # type: ignore[no-untyped-def]
-    analysis = analyze(scenario)
-    cloud = package_cloud(scenario, block_size=7)
+    analysis = analyze(compile_problem(scenario))
+    cloud = package_cloud(compile_problem(scenario), block_size=7)
     assert sum(g.packages for g in cloud.groups) == analysis.packages
     ratified = cloud.group("ratified")
     assert (ratified.packages if ratified else 0) == analysis.ratified_count
@@ -164,7 +166,8 @@ def test_cloud_agrees_with_analysis_on_random_scenarios(scenario) -> None:  # ty
         group = cloud.group(f"{blocker.kind}:{blocker.who}")
         assert (group.packages if group else 0) == blocker.sole
     # the lowest package index of every merged point really has that point's utilities
-    from offramp.settle.space import Space, utilities, utility_tables
+    from offramp.problem import Space
+    from offramp.settle.space import utilities, utility_tables
 
     space, tables = Space.of(scenario), utility_tables(scenario)
     ids = [a.id for a in scenario.actors]
@@ -173,20 +176,28 @@ def test_cloud_agrees_with_analysis_on_random_scenarios(scenario) -> None:  # ty
         assert [round(v, 3) for v in u[ids.index(cloud.x)]] == [round(v, 3) for v in group.x]
 
 
-def test_forecast_inputs_and_section() -> None:
-    scenario = load_scenario(UKRAINE)
-    territory = forecast_inputs(scenario)[0]
-    # Russia's territory stance: cede_claimed (at 100), its salience over its total
-    russia = scenario.actor("russia")
-    total = sum(stance.salience for stance in russia.stances)
-    stance = next(stance for stance in russia.stances if stance.issue == "territory")
-    k = territory.actors.index("russia")
-    assert territory.position[k] == 100.0
-    assert territory.salience[k] == pytest.approx(stance.salience / total)
-    forecasts, _ = run_forecasts(scenario)
-    compromise = next(f for f in forecasts if f.model == "compromise" and f.issue == "territory")
+def test_forecast_section_shows_the_cli_forecasts() -> None:
+    problem = compile_problem(load_scenario(UKRAINE))
+    found, skipped = run_forecasts(problem)
+    assert set(found) | set(skipped) == set(FORECAST_MODELS)
+    for model, result in found.items():
+        assert result.issues_dict() == forecast_problem(problem, model).issues_dict()
+    territory = next(d for d in issue_inputs(problem) if d.issue == "territory")
+    compromise = next(f for f in found["compromise"].issues if f.issue == "territory")
     w = territory.capability * territory.salience
-    assert compromise.final == pytest.approx(float((w * territory.position).sum() / w.sum()))
+    assert compromise.forecast == pytest.approx(float((w * territory.position).sum() / w.sum()))
+    section = forecast_section(problem.scenario, found, skipped)
+    assert section is not None
+    # what the ends of each scale mean, in the scenario's own words
+    assert section.bullets[0].startswith("Occupied territory: 0 is “Russia leaves all occupied")
+    assert "Kyiv" not in " ".join(section.paragraphs + section.bullets)
+    assert all("Kyiv" not in f.caption for f in section.figures)
+    text = TEXTBOOK.read_text().replace(
+        "label: Border line", "label: Border line\n    notes: 0 is the north's claim", 1
+    )
+    noted = load_scenario_text(text)
+    section = forecast_section(noted, *run_forecasts(compile_problem(noted)))
+    assert section is not None and section.bullets[0].endswith("(0 is the north's claim)")
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -215,7 +226,7 @@ def test_cli_report_one_format_and_axes(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     files = sorted(p.name for p in (tmp_path / "textbook-two-party").iterdir())
-    assert files == ["report.md"]
+    assert files == ["report.json", "report.md"]  # report.json always: the forecasts
     assert "South against North" in (tmp_path / "textbook-two-party" / "report.md").read_text()
 
 
@@ -232,11 +243,11 @@ def test_cli_report_bad_inputs_are_messages(tmp_path: Path) -> None:
 def _sweep_run(store_path: Path, scenario_path: Path, draws: int, seed: int) -> str:
     """Record a sweep the way `offramp sweep` does (scenario text, draws, summary)."""
     text = scenario_path.read_text()
-    model = compile_model(load_scenario_text(text, scenario_path.name))
+    model = compile_problem(load_scenario_text(text, scenario_path.name))
     with RunStore(store_path) as store:
         run = store.start(
             "sweep",
-            scenario=model.scenario,
+            scenario=model.id,
             scenario_hash=model.scenario_hash,
             source=str(scenario_path),
             seed=seed,
@@ -270,14 +281,14 @@ def test_report_from_a_stored_analyze_run(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     text = (out / "ukraine-2024-09" / "report.md").read_text()
     assert f"Built from the stored analyze run {run['id']}" in text
-    assert analyze(load_scenario(UKRAINE)).verdict in text
+    assert analyze(compile_problem(load_scenario(UKRAINE))).verdict in text
     page = (out / "ukraine-2024-09" / "report.html").read_text()
     assert f"stored analyze run {run['id']}" in page and "No settlement" in page
 
 
 def test_report_run_id_errors(tmp_path: Path) -> None:
     store = tmp_path / "runs.duckdb"
-    analysis = analyze(load_scenario(TEXTBOOK))
+    analysis = analyze(compile_problem(load_scenario(TEXTBOOK)))
     with RunStore(store) as s:
         ids = [s.record_analysis(analysis, str(TEXTBOOK)) for _ in range(2)]
     prefix = ids[0][:9]  # the date part: both runs share it (ids are YYYYMMDD-HHMMSS-xxxxxx)
@@ -321,7 +332,7 @@ def test_sweep_section_from_a_stored_sweep(tmp_path: Path) -> None:
     assert bars["x"][-1] == harris["p_agreement"]
     assert bars["error_x"]["arrayminus"][-1] == pytest.approx(harris["p_agreement"] - b_low)
     # event paths from the per-draw table: every draw counted once, agreements add up
-    model = compile_model(load_scenario(UKRAINE))
+    model = compile_problem(load_scenario(UKRAINE))
     _, draws = sweep(model, draws=600, seed=7)
     assert sum(int(r[1].replace(",", "")) for r in paths.rows) == 600
     combos: dict[tuple[int, ...], list[int]] = {}
@@ -367,8 +378,8 @@ def test_sensitivity_section_from_a_stored_run(tmp_path: Path) -> None:
 
 def test_negotiation_section_is_the_simulated_history() -> None:
     scenario = load_scenario(TEXTBOOK)
-    talks = negotiate(scenario)
-    report = report_for(scenario, forecasts=False)
+    talks = negotiate(compile_problem(scenario))
+    report = report_for(compile_problem(scenario), forecasts=False)
     section = next(s for s in report.sections if s.id == "negotiation")
     assert talks.agreement is not None and talks.round is not None
     assert f"They agree in round {talks.round} " in section.paragraphs[0]
@@ -388,14 +399,14 @@ def test_durability_over_time_chart() -> None:
     line = re.compile(r"^    batna: .*$", re.M).search(text, start)
     assert line is not None
     variant = load_scenario_text(text[: line.start()] + "    batna: 0.5" + text[line.end() :])
-    analysis = analyze(variant)
+    analysis = analyze(compile_problem(variant))
     nash = analysis.solutions["nash"]
     assert nash is not None
-    report = report_for(variant, analysis, forecasts=False, negotiation=False)
+    report = report_for(compile_problem(variant), analysis, forecasts=False, negotiation=False)
     section = next(s for s in report.sections if s.id == "war-paths")
     figure = section.figures[0].spec["data"]
     years = figure[0]["x"]
-    expected = war_paths(variant, nash.package, years)
+    expected = war_paths(compile_problem(variant), nash.package, years)
     russia = next(t for t in figure if t["name"] == "Russia: value of renewed war")
     assert russia["y"] == pytest.approx(expected["russia"].tolist())
     deal = next(t for t in figure if t["name"] == "Russia: value of the deal")

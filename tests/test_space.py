@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from offramp.problem import Space
 from offramp.scenario import load_scenario_text
-from offramp.settle.space import Space, iter_blocks, utilities, utility_tables
+from offramp.settle.space import iter_blocks, utilities, utility_tables
 from tests.conftest import MINI
 
 

@@ -14,9 +14,10 @@ import duckdb
 import pytest
 
 from offramp.assess import analyze
+from offramp.problem import compile_problem
 from offramp.scenario import load_scenario
 from offramp.store import RunStore, StoreError
-from offramp.uncertainty import compile_model, sweep
+from offramp.uncertainty import sweep
 from tests.conftest import SCENARIOS
 
 UKRAINE = SCENARIOS / "ukraine-2024-09.yaml"
@@ -31,11 +32,11 @@ def offramp(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_sweep_is_recorded_one_row_per_draw(tmp_path: Path) -> None:
     store_path = tmp_path / "runs.duckdb"
-    model = compile_model(load_scenario(UKRAINE))
+    model = compile_problem(load_scenario(UKRAINE))
     with RunStore(store_path) as store:
         run = store.start(
             "sweep",
-            scenario=model.scenario,
+            scenario=model.id,
             scenario_hash=model.scenario_hash,
             seed=3,
             params={"inputs": list(model.input_names)},
@@ -153,7 +154,7 @@ def test_analyze_runs_are_recorded(tmp_path: Path) -> None:
     with RunStore(tmp_path / "runs.duckdb", read_only=True) as store:
         (run,) = store.list()
         row = store.get(run["id"])
-    expected = analyze(load_scenario(SCENARIOS / "textbook-two-party.yaml"))
+    expected = analyze(compile_problem(load_scenario(SCENARIOS / "textbook-two-party.yaml")))
     assert row["kind"] == "analyze" and row["summary"]["verdict"] == expected.verdict
 
 

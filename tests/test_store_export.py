@@ -11,9 +11,10 @@ import pytest
 
 from offramp.assess import analyze
 from offramp.cli import main
+from offramp.problem import compile_problem
 from offramp.scenario import load_scenario
 from offramp.store import EXPORT_COLUMNS, RunStore
-from offramp.uncertainty import compile_model, sweep
+from offramp.uncertainty import sweep
 from tests.conftest import SCENARIOS
 
 UKRAINE = SCENARIOS / "ukraine-2024-09.yaml"
@@ -25,12 +26,12 @@ COLUMNS = [name for name, _ in EXPORT_COLUMNS]
 def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str], object]:
     """A store with a sweep (120 draws of Ukraine) and an analyze run (the textbook)."""
     path = tmp_path_factory.mktemp("export") / "runs.duckdb"
-    model = compile_model(load_scenario(UKRAINE))
+    model = compile_problem(load_scenario(UKRAINE))
     models = ["median"]
     with RunStore(path) as s:
         run = s.start(
             "sweep",
-            scenario=model.scenario,
+            scenario=model.id,
             scenario_hash=model.scenario_hash,
             seed=1,
             params={"inputs": list(model.input_names)},
@@ -44,7 +45,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str
             on_chunk=lambda part: s.add_draws(run, model, part, models),
         )
         s.finish(run, summary.to_dict())
-        analyzed = s.record_analysis(analyze(load_scenario(TEXTBOOK)))
+        analyzed = s.record_analysis(analyze(compile_problem(load_scenario(TEXTBOOK))))
     return path, {"sweep": run, "analyze": analyzed}, (model, results)
 
 
@@ -107,7 +108,7 @@ def test_analyze_export_round_trip(store: tuple, tmp_path: Path, fmt: str) -> No
     _export(path, runs["analyze"], fmt, target)
     frame, ducked = _read(target, fmt)
     assert list(frame.columns) == COLUMNS == list(ducked.columns)
-    expected = analyze(load_scenario(TEXTBOOK))
+    expected = analyze(compile_problem(load_scenario(TEXTBOOK)))
     options = frame[frame.measure == "option"]
     utility = frame[frame.measure == "utility"]
     for point in expected.frontier:

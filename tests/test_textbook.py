@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from offramp.assess import analyze
+from offramp.problem import Space, compile_problem
 from offramp.scenario import load_scenario
-from offramp.settle.space import Space, utilities, utility_tables
+from offramp.settle.space import utilities, utility_tables
 from tests.conftest import SCENARIOS
 
 # (border, prisoners, sanctions) -> (U_north, U_south), by hand:
@@ -41,7 +42,7 @@ def test_utilities_match_the_hand_computation(scenario) -> None:  # type: ignore
 
 
 def test_counts_frontier_and_solutions_match_the_hand_computation(scenario) -> None:  # type: ignore[no-untyped-def]
-    result = analyze(scenario)
+    result = analyze(compile_problem(scenario))
     # ZOPA (north > .45, south > .35): packages 1, 4, 5, 7, 8.
     assert result.zopa_count == 5
     # The parliament rejects split/current without all prisoners (0.55): package 7 fails.
@@ -64,7 +65,7 @@ def test_counts_frontier_and_solutions_match_the_hand_computation(scenario) -> N
 
 
 def test_blockers_match_the_hand_computation(scenario) -> None:  # type: ignore[no-untyped-def]
-    result = analyze(scenario)
+    result = analyze(compile_problem(scenario))
     counts = {b.who: (b.packages, b.sole) for b in result.blockers}
     # North refuses 0, 2, 3, 6 (alone on 0, 2, 3); South refuses 9, 10, 11 (alone on 9);
     # the parliament rejects 6, 7, 10, 11 (alone on 7).

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from offramp.assess import analyze
+from offramp.problem import Space, compile_problem
 from offramp.scenario import Scenario, load_scenario
 from offramp.scenario.checks import undocumented
 from offramp.scenario.rules import compile_rules
-from offramp.settle.space import Space, utilities, utility_tables
+from offramp.settle.space import utilities, utility_tables
 from tests.conftest import ARTICLE, SCENARIOS
 
 
@@ -97,7 +98,7 @@ def test_base_case_no_package_is_acceptable_to_kyiv_its_public_and_moscow(
     moscow_ok = u[ru] > scenario.actors[ru].batna
     assert kyiv_ok.any() and moscow_ok.any()
     assert not (kyiv_ok & moscow_ok).any()
-    result = analyze(scenario)
+    result = analyze(compile_problem(scenario))
     assert result.ratified_count == 0
     assert result.verdict.startswith("No settlement")
     assert "Russia" in result.verdict

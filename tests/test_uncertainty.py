@@ -14,10 +14,11 @@ from scipy import stats
 
 from offramp.assess import analyze
 from offramp.errors import InputError
+from offramp.problem import BATCHED, Problem, compile_problem
 from offramp.scenario import Scenario, load_scenario, load_scenario_data, load_scenario_text
 from offramp.scenario.distributions import distribution_of, parse_number
-from offramp.uncertainty import compile_model, draw_inputs, run_chunk, sensitivity, settle, sweep
-from offramp.uncertainty.model import Inputs, uniforms
+from offramp.uncertainty import draw, run_chunk, sensitivity, settle, sweep
+from offramp.uncertainty.model import uniforms
 from offramp.uncertainty.sweep import wilson
 from tests.conftest import ARTICLE, MINI, SCENARIOS
 from tests.strategies import scenarios
@@ -106,8 +107,14 @@ def test_distributions_keep_the_point_analysis_and_change_the_hash(mini_text: st
     plain = load_scenario_text(mini_text)
     text = mini_text.replace("batna: 0.4", "batna: {triangular: [0.3, 0.4, 0.6]}")
     uncertain = load_scenario_text(text)
-    assert analyze(plain).to_dict()["blockers"] == analyze(uncertain).to_dict()["blockers"]
-    assert analyze(plain).scenario_hash != analyze(uncertain).scenario_hash
+    assert (
+        analyze(compile_problem(plain)).to_dict()["blockers"]
+        == analyze(compile_problem(uncertain)).to_dict()["blockers"]
+    )
+    assert (
+        analyze(compile_problem(plain)).scenario_hash
+        != analyze(compile_problem(uncertain)).scenario_hash
+    )
     dumped = uncertain.model_dump(mode="json")
     assert dumped["actors"][0]["batna"] == {"triangular": [0.3, 0.4, 0.6]}
     assert load_scenario_data(dumped) == uncertain
@@ -149,12 +156,13 @@ events:
 
 
 def test_events_load_and_compile(mini_text: str) -> None:
-    model = compile_model(load_scenario_text(mini_text + EVENTS))
-    assert [e.id for e in model.events] == ["vote", "after"]
-    assert model.streams == 0 + 2 + 1
-    u = uniforms(5, 0, 20_000, model.streams)
-    inputs = draw_inputs(model, u)
-    vote, after = inputs.branch[:, 0], inputs.branch[:, 1]
+    problem = compile_problem(load_scenario_text(mini_text + EVENTS))
+    assert [e.id for e in problem.events] == ["vote", "after"]
+    assert problem.streams == 0 + 2 + 1
+    u = uniforms(5, 0, 20_000, problem.streams)
+    drawn = draw(problem, u)
+    inputs = drawn.problem
+    vote, after = drawn.branch[:, 0], drawn.branch[:, 1]
     assert abs((vote == 0).mean() - 0.25) < 0.015
     assert np.all(after[vote == 0] == 0)
     assert abs((after[vote == 1] == 0).mean() - 0.5) < 0.02
@@ -165,7 +173,7 @@ def test_events_load_and_compile(mini_text: str) -> None:
     shifted = inputs.batna[after == 0, ua]
     assert shifted.min() >= 0.2 and shifted.max() <= 0.4 and shifted.std() > 0
     np.testing.assert_array_equal(inputs.batna[after == 1, ua], 0.4)
-    early = draw_inputs(model, u, at=dt.date(2024, 2, 15))
+    early = draw(problem, u, at=dt.date(2024, 2, 15))
     assert np.all(early.branch[:, 1] == -1)
     np.testing.assert_array_equal(early.branch[:, 0], vote)
 
@@ -211,7 +219,7 @@ def test_bad_events_are_reported_with_file_and_line(
 # --- the batched kernel against analyze -----------------------------------------------
 
 
-def _materialize(scenario: Scenario, inputs: Inputs, d: int) -> Scenario:
+def _materialize(scenario: Scenario, inputs: Problem, d: int) -> Scenario:
     """The scenario with draw ``d``'s inputs written in as plain numbers."""
     data = scenario.model_dump(mode="json")
     data.pop("events", None)
@@ -236,8 +244,8 @@ def _materialize(scenario: Scenario, inputs: Inputs, d: int) -> Scenario:
     return load_scenario_data(data)
 
 
-def _check_against_analyze(scenario: Scenario, inputs: Inputs, d: int, got: Any) -> None:
-    expected = analyze(_materialize(scenario, inputs, d))
+def _check_against_analyze(scenario: Scenario, inputs: Problem, d: int, got: Any) -> None:
+    expected = analyze(compile_problem(_materialize(scenario, inputs, d)))
     assert got.zopa[d] == expected.zopa_count
     assert got.ratified[d] == expected.ratified_count
     nash = expected.solutions["nash"]
@@ -249,17 +257,17 @@ def _check_against_analyze(scenario: Scenario, inputs: Inputs, d: int, got: Any)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario=scenarios())
 def test_kernel_reproduces_analyze_on_point_values(scenario: Scenario) -> None:
-    model = compile_model(scenario)
-    inputs = draw_inputs(model, np.zeros((2, max(1, model.streams))))
-    got = settle(model, inputs)
+    problem = compile_problem(scenario)
+    inputs = draw(problem, np.zeros((2, max(1, problem.streams)))).problem
+    got = settle(inputs)
     _check_against_analyze(scenario, inputs, 0, got)
     assert got.nash[1] == got.nash[0]
 
 
 def test_kernel_reproduces_analyze_on_ukraine_draws(ukraine: Scenario) -> None:
-    model = compile_model(ukraine)
-    inputs = draw_inputs(model, uniforms(11, 0, 400, model.streams))
-    got = settle(model, inputs)
+    problem = compile_problem(ukraine)
+    inputs = draw(problem, uniforms(11, 0, 400, problem.streams)).problem
+    got = settle(inputs)
     agreeing = np.flatnonzero(got.ratified > 0)
     assert 0 < len(agreeing) < 400
     for d in [*agreeing[:4].tolist(), *np.flatnonzero(got.ratified == 0)[:2].tolist()]:
@@ -267,14 +275,14 @@ def test_kernel_reproduces_analyze_on_ukraine_draws(ukraine: Scenario) -> None:
 
 
 def test_point_draw_of_ukraine_is_the_base_case(ukraine: Scenario) -> None:
-    model = compile_model(ukraine)
-    base = analyze(ukraine)
-    inputs = draw_inputs(model, np.zeros((1, model.streams)), at=ukraine.as_of)
-    for k, inp in enumerate(model.inputs):
+    problem = compile_problem(ukraine)
+    base = analyze(compile_problem(ukraine))
+    drawn = draw(problem, np.zeros((1, problem.streams)), at=ukraine.as_of)
+    arrays = {name: getattr(drawn.problem, name).copy() for name in BATCHED}
+    for inp in problem.inputs:
         name, index = inp.slot
-        getattr(inputs, name)[(slice(None), *index)] = model.base[name][index]
-        inputs.drawn[:, k] = model.base[name][index]
-    got = settle(model, inputs)
+        arrays[name][(slice(None), *index)] = getattr(problem, name)[(0, *index)]
+    got = settle(drawn.problem.with_inputs(**arrays))
     assert got.ratified[0] == base.ratified_count == 0
     assert got.blocked[0].tolist() == [b.packages for b in base.blockers]
 
@@ -283,21 +291,21 @@ def test_point_draw_of_ukraine_is_the_base_case(ukraine: Scenario) -> None:
 
 
 def test_results_do_not_depend_on_chunking(ukraine: Scenario) -> None:
-    model = compile_model(ukraine)
-    _, one = sweep(model, draws=700, seed=42, chunk_size=700)
-    _, many = sweep(model, draws=700, seed=42, chunk_size=97)
+    problem = compile_problem(ukraine)
+    _, one = sweep(problem, draws=700, seed=42, chunk_size=700)
+    _, many = sweep(problem, draws=700, seed=42, chunk_size=97)
     for f in dataclasses.fields(one):
         np.testing.assert_array_equal(getattr(one, f.name), getattr(many, f.name))
-    part = run_chunk(model, 42, 300, 350)
+    part = run_chunk(problem, 42, 300, 350)
     np.testing.assert_array_equal(part.nash, one.nash[300:350])
-    _, other = sweep(model, draws=700, seed=43, chunk_size=700)
+    _, other = sweep(problem, draws=700, seed=43, chunk_size=700)
     assert not np.array_equal(other.drawn, one.drawn)
 
 
 def test_ukraine_sweep_tells_the_article_story(ukraine: Scenario) -> None:
-    model = compile_model(ukraine)
-    before, _ = sweep(model, draws=3000, seed=7, at=dt.date(2024, 10, 1))
-    after, _ = sweep(model, draws=3000, seed=7)
+    problem = compile_problem(ukraine)
+    before, _ = sweep(problem, draws=3000, seed=7, at=dt.date(2024, 10, 1))
+    after, _ = sweep(problem, draws=3000, seed=7)
     # the base case: the war goes on, but alternatives are not negligible
     assert 0.02 < before.p_agreement < 0.5
     assert before.by_branch == {}
@@ -326,13 +334,13 @@ def test_sobol_ranks_the_input_that_decides(mini_text: str) -> None:
         .replace("threshold: 0.5", "threshold: 0.6")
         .replace("power: 30", "power: {uniform: [10, 50]}")
     )
-    model = compile_model(load_scenario_text(text))
-    result = sensitivity(model, method="sobol", samples=256, seed=1)
+    problem = compile_problem(load_scenario_text(text))
+    result = sensitivity(problem, method="sobol", samples=256, seed=1)
     first = result.ranking["p_agreement"][0]
     assert first == "actors.ua.batna"
     assert result.indices["p_agreement"]["actors.ua.power"]["ST"] < 0.05
     assert result.indices["p_agreement"][first]["ST"] > 0.5
-    morris = sensitivity(model, method="morris", samples=20, seed=1)
+    morris = sensitivity(problem, method="morris", samples=20, seed=1)
     assert morris.ranking["p_agreement"][0] == "actors.ua.batna"
 
 

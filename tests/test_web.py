@@ -20,10 +20,11 @@ with warnings.catch_warnings():
 
 from offramp.assess import analyze
 from offramp.errors import InputError
+from offramp.problem import compile_problem
 from offramp.report.extras import run_forecasts
 from offramp.scenario import load_scenario, load_scenario_text
 from offramp.store import RunStore
-from offramp.uncertainty import compile_model, sweep
+from offramp.uncertainty import sweep
 from offramp.web import create_app
 from tests.conftest import ROOT, SCENARIOS
 
@@ -64,7 +65,9 @@ def test_analyze_matches_the_engine(client: TestClient) -> None:
     reply = client.post("/analyze", json={"name": UKRAINE})
     assert reply.status_code == 200
     body = reply.json()
-    expected = analyze(load_scenario(SCENARIOS / UKRAINE), forecasts=False, durability=False)
+    expected = analyze(
+        compile_problem(load_scenario(SCENARIOS / UKRAINE)), forecasts=False, durability=False
+    )
     assert body["result"] == expected.to_dict()
     assert body["settled"] is False and body["axes"] == ["ukraine", "russia"]
     assert body["scenario"]["actors"][1]["id"] == "russia"
@@ -148,11 +151,8 @@ def test_forecast(client: TestClient) -> None:
     compromise = next(
         f for f in body["forecasts"] if f["model"] == "compromise" and f["issue"] == "territory"
     )
-    expected = next(
-        f.final
-        for f in run_forecasts(load_scenario(SCENARIOS / UKRAINE))[0]
-        if f.model == "compromise" and f.issue == "territory"
-    )
+    found, _ = run_forecasts(compile_problem(load_scenario(SCENARIOS / UKRAINE)))
+    expected = next(f.forecast for f in found["compromise"].issues if f.issue == "territory")
     assert compromise["trajectory"][-1] == pytest.approx(expected, abs=1e-6)
     assert body["table"]["columns"][0] == "issue"
 
@@ -205,7 +205,7 @@ def test_monte_carlo_sweep_is_the_engines_sweep(client: TestClient) -> None:
     assert run["status"] == "done" and run["done"] == 300 and run["progress"] == 1.0
     text = (SCENARIOS / UKRAINE).read_text()
     scenario = load_scenario_text(with_russia_batna(text, "0.6"), UKRAINE)
-    expected, _ = sweep(compile_model(scenario), draws=300, seed=5)
+    expected, _ = sweep(compile_problem(scenario), draws=300, seed=5)
     assert run["result"]["summary"] == expected.to_dict()
     assert f"{expected.p_agreement:.1%}" in run["result"]["text"][0]
     bars = run["result"]["figures"][0]["spec"]["data"][0]
@@ -269,7 +269,7 @@ def test_runs_include_the_run_store_read_only(folder: Path, tmp_path: Path) -> N
     store = tmp_path / "store" / "runs.duckdb"
     scenario = load_scenario(SCENARIOS / "textbook-two-party.yaml")
     with RunStore(store) as s:
-        stored_id = s.record_analysis(analyze(scenario), "textbook-two-party.yaml")
+        stored_id = s.record_analysis(analyze(compile_problem(scenario)), "textbook-two-party.yaml")
     with TestClient(create_app(folder, store=store)) as c:
         runs = c.get("/runs").json()
         assert [(r["id"], r["origin"], r["status"]) for r in runs] == [(stored_id, "store", "done")]

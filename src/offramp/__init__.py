@@ -3,7 +3,8 @@
 >>> import offramp
 >>> from pathlib import Path
 >>> path = Path(offramp.__file__).parents[2] / "scenarios" / "ukraine-2024-09.yaml"
->>> offramp.analyze(offramp.load_scenario(path)).ratified_count
+>>> problem = offramp.compile_problem(offramp.load_scenario(path))  # once, for every engine
+>>> offramp.analyze(problem).ratified_count
 0
 """
 
@@ -18,6 +19,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 from offramp.assess import analyze
 from offramp.errors import Diagnostic, InputError, OfframpError
+from offramp.problem import Problem, compile_problem
 from offramp.scenario import Scenario, load_scenario
 from offramp.settle.analysis import Analysis
 
@@ -26,8 +28,10 @@ __all__ = [
     "Diagnostic",
     "InputError",
     "OfframpError",
+    "Problem",
     "Scenario",
     "__version__",
     "analyze",
+    "compile_problem",
     "load_scenario",
 ]

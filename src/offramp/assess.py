@@ -14,21 +14,21 @@ from dataclasses import replace
 
 from offramp.durability import durability as durability_of
 from offramp.forecast.scenario import forecasts as forecasts_of
-from offramp.scenario.schema import Scenario
+from offramp.problem import Problem
 from offramp.settle.analysis import Analysis, analyze_space
 
 __all__ = ["analyze"]
 
 
 def analyze(
-    scenario: Scenario,
+    problem: Problem,
     *,
     block_size: int = 1 << 18,
     method: str = "auto",
     forecasts: bool = True,
     durability: bool = True,
 ) -> Analysis:
-    """Analyze a scenario's settlement space, by enumeration or by merging issues.
+    """Analyze a compiled scenario's settlement space, by enumeration or by merging issues.
 
     Besides the settlement space itself, the result reports every forecast
     model's forecast per issue (:func:`offramp.forecast.scenario.forecasts`)
@@ -38,7 +38,8 @@ def analyze(
 
     Parameters
     ----------
-    scenario : Scenario
+    problem : Problem
+        The compiled scenario (:func:`offramp.problem.compile_problem`), a batch of one.
     block_size : int, default 262144
         Packages per block of enumeration; bounds memory, does not change results.
     method : {"auto", "enumeration", "merge"}, default "auto"
@@ -65,21 +66,22 @@ def analyze(
     Examples
     --------
     >>> from pathlib import Path
+    >>> from offramp.problem import compile_problem
     >>> from offramp.scenario import load_scenario
     >>> path = Path(__file__).parents[2] / "scenarios" / "textbook-two-party.yaml"
-    >>> a = analyze(load_scenario(path))
+    >>> a = analyze(compile_problem(load_scenario(path)))
     >>> a.zopa_count, a.ratified_count, a.solutions["nash"].package
     (5, 4, {'border': 'split', 'prisoners': 'all_for_all', 'sanctions': 'lifted'})
     """
-    result = analyze_space(scenario, block_size=block_size, method=method)
-    if durability and scenario.dynamics is not None:
+    result = analyze_space(problem, block_size=block_size, method=method)
+    if durability and problem.dynamics is not None:
         result = replace(
             result,
             durability={
-                name: None if point is None else durability_of(scenario, point.package).to_dict()
+                name: None if point is None else durability_of(problem, point.package).to_dict()
                 for name, point in result.solutions.items()
             },
         )
     if forecasts:
-        result = replace(result, forecasts=forecasts_of(scenario))
+        result = replace(result, forecasts=forecasts_of(problem))
     return result

@@ -51,8 +51,8 @@ from offramp._version import __version__
 from offramp.errors import OfframpError
 
 if TYPE_CHECKING:
+    from offramp.problem import Problem
     from offramp.settle.analysis import Analysis
-    from offramp.uncertainty.model import Model
     from offramp.uncertainty.sweep import Draws
 
 __all__ = ["DEFAULT_STORE", "EXPORT_COLUMNS", "RunStore", "StoreError"]
@@ -181,7 +181,7 @@ class RunStore:
             [status, dt.datetime.now(), json.dumps(summary), run_id],
         )
 
-    def add_draws(self, run_id: str, model: Model, draws: Draws, models: Sequence[str]) -> None:
+    def add_draws(self, run_id: str, problem: Problem, draws: Draws, models: Sequence[str]) -> None:
         """Append one chunk of sweep draws in one transaction."""
         n = draws.n
         cols: dict[str, Any] = {
@@ -192,31 +192,31 @@ class RunStore:
         }
         labels = {}
         for idx in np.unique(draws.nash[draws.nash >= 0]).tolist():
-            labels[idx] = "; ".join(f"{k}={v}" for k, v in model.space.package(idx).items())
+            labels[idx] = "; ".join(f"{k}={v}" for k, v in problem.space.package(idx).items())
         cols["nash_package"] = np.array([labels.get(int(i)) for i in draws.nash], dtype=object)
         branch_exprs = []
-        for e, event in enumerate(model.events):
+        for e, event in enumerate(problem.events):
             cols[f"b{e}"] = draws.branch[:, e].astype(np.int64)
             names = "[" + ", ".join(_quote(b) for b in event.branch_ids) + "]"
             branch_exprs.append(f"{names}[b{e} + 1]")
         for k in range(draws.drawn.shape[1]):
             cols[f"i{k}"] = draws.drawn[:, k]
-        blockers = [model.actor_ids[v] for v in model.veto] + list(model.public_ids)
+        blockers = [problem.actor_ids[v] for v in problem.veto_index] + list(problem.public_ids)
         for j in range(len(blockers)):
             cols[f"k{j}"] = draws.blocked[:, j]
             cols[f"s{j}"] = draws.sole[:, j]
         fkeys: list[str] = []
         for m_i, name in enumerate(models):
-            for i, issue in enumerate(model.space.issue_ids):
+            for i, issue in enumerate(problem.space.issue_ids):
                 cols[f"f{len(fkeys)}"] = draws.forecasts[:, m_i, i]
                 fkeys.append(f"{name}:{issue}")
-        event_ids = [e.id for e in model.events]
+        event_ids = [e.id for e in problem.events]
         sql = (
             "INSERT INTO draws SELECT ?, draw, ratified > 0, zopa, ratified, nash, nash_package, "
             + _map(event_ids, branch_exprs, "VARCHAR", "VARCHAR")
             + ", "
             + _map(
-                model.input_names,
+                problem.input_names,
                 [f"i{k}" for k in range(draws.drawn.shape[1])],
                 "VARCHAR",
                 "DOUBLE",

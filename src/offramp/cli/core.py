@@ -15,6 +15,7 @@ from offramp.assess import analyze
 from offramp.cli._app import app, err, fail, guard, out
 from offramp.cli._render import show_panel, show_table
 from offramp.errors import Diagnostic
+from offramp.problem import compile_problem
 from offramp.scenario import Scenario, load_scenario
 from offramp.scenario.checks import undocumented
 from offramp.scenario.load import line_of
@@ -194,7 +195,7 @@ def analyze_command(
 ) -> None:
     """Analyze the settlement space: ZOPA, ratification, frontier, solutions, blockers."""
     scenario = guard(lambda: load_scenario(file))
-    analysis = guard(lambda: analyze(scenario))
+    analysis = guard(lambda: analyze(compile_problem(scenario)))
     data = analysis.to_dict()
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     target = out_dir / scenario.id / "result.json"

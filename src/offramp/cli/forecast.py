@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,7 +30,14 @@ from offramp.cli._app import app, err, guard, out, write_json
 from offramp.cli._render import show_table
 from offramp.errors import Diagnostic, InputError
 from offramp.forecast import MODELS, ForecastInputError, ForecastTrace, read_table, run
-from offramp.forecast.scenario import forecast_scenario, issue_inputs
+from offramp.forecast.scenario import (
+    IssueForecast,
+    ScenarioForecast,
+    forecast_problem,
+    played_rounds,
+)
+from offramp.problem import Problem as Compiled
+from offramp.problem import compile_problem
 from offramp.scenario import Scenario, content_hash, load_scenario
 from offramp.store import DEFAULT_STORE, RunStore, StoreError
 
@@ -41,43 +47,17 @@ _ROUNDED = ("eu", "exchange")  # models that take ``rounds``
 _CHOICES = ("compromise", "median", "eu", "exchange", "smp")
 
 
-@dataclass(frozen=True)
-class _Issue:
-    """One issue's result: the trace and where this issue sits in it."""
-
-    issue: str
-    actors: tuple[str, ...]
-    trace: ForecastTrace
-    column: int | None  # the issue axis index for several-issue traces
-    rounds: int  # rounds actually played (smp stops at convergence)
-    option: str | None = None
+def _issue(
+    issue: str, actors: tuple[str, ...], trace: ForecastTrace, column: int | None
+) -> IssueForecast:
+    """An actor table's or KTAB file's forecast of one issue (no options: no nearest option)."""
+    played = played_rounds(trace)
+    at = (0, played) if column is None else (0, played, column)
+    return IssueForecast(issue, float(trace.forecast[at]), None, actors, trace, column, played)
 
 
-def _rows(item: _Issue) -> list[dict[str, Any]]:
-    t, d = item.trace, item.column
-    rows = []
-    for r in range(item.rounds + 1):
-        pos = t.positions[0, r] if d is None else t.positions[0, r, :, d]
-        at = (0, r) if d is None else (0, r, d)
-        rows.append(
-            {
-                "positions": {a: float(x) for a, x in zip(item.actors, pos, strict=True)},
-                "forecast": float(t.forecast[at]),
-                "mean": float(t.mean[at]),
-                "median": float(t.median[at]),
-            }
-        )
-    return rows
-
-
-def _json(model: str, items: list[_Issue], source: str) -> dict[str, Any]:
-    issues: dict[str, Any] = {}
-    for item in items:
-        rounds = _rows(item)
-        entry: dict[str, Any] = {"forecast": rounds[-1]["forecast"], "rounds": rounds}
-        if item.option is not None:
-            entry["option"] = item.option
-        issues[item.issue] = entry
+def _json(model: str, items: list[IssueForecast], source: str) -> dict[str, Any]:
+    issues = ScenarioForecast(model, tuple(items), None).issues_dict()
     return {"model": model, "source": source, "issues": issues}
 
 
@@ -136,47 +116,12 @@ def _parse_params(items: list[str]) -> dict[str, Any]:
     return params
 
 
-def _played(trace: ForecastTrace) -> int:
-    if trace.model == "smp" and "rounds" in trace.events:
-        return int(trace.events["rounds"][0])
-    return trace.rounds
+def _from_problem(problem: Compiled, model: str, params: dict[str, Any]) -> list[IssueForecast]:
+    result = forecast_problem(problem, model, **params)
+    return [f for f in result.issues if f.trace is not None]
 
 
-def _from_scenario(scenario: Scenario, model: str, params: dict[str, Any]) -> list[_Issue]:
-    if model == "smp":
-        # KTAB needs capability > 0: actors without power take no part
-        actors = [
-            a
-            for a in scenario.actors
-            if float(a.power) > 0 and sum(float(st.salience) for st in a.stances) > 0
-        ]
-        taking = {a.id for a in actors}
-        inputs = [d for d in issue_inputs(scenario) if taking & set(d.actors)]
-        if not inputs or not actors:
-            raise ForecastInputError("no actor has a stance: there is nothing to forecast")
-        index = {a.id: k for k, a in enumerate(actors)}
-        n, m = len(actors), len(inputs)
-        x, s = np.zeros((n, m)), np.zeros((n, m))
-        for d, data in enumerate(inputs):
-            x[:, d] = float(np.mean(data.position))
-            for k, actor in enumerate(data.actors):
-                if actor in index:
-                    x[index[actor], d] = data.position[k]
-                    s[index[actor], d] = data.salience[k]
-        s = s / s.sum(axis=1, keepdims=True)  # KTAB: fractions of attention
-        c = np.array([float(a.power) for a in actors])
-        trace = run("smp", x, c, s, **params)
-        ids = tuple(a.id for a in actors)
-        return [_Issue(data.issue, ids, trace, d, _played(trace)) for d, data in enumerate(inputs)]
-    result = forecast_scenario(scenario, model, **params)
-    return [
-        _Issue(f.issue, f.actors, f.trace, f.column, _played(f.trace), f.option)
-        for f in result.issues
-        if f.trace is not None
-    ]
-
-
-def _from_table(path: Path, model: str, params: dict[str, Any]) -> list[_Issue]:
+def _from_table(path: Path, model: str, params: dict[str, Any]) -> list[IssueForecast]:
     table = read_table(path)
     for warning in table.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
@@ -184,7 +129,7 @@ def _from_table(path: Path, model: str, params: dict[str, Any]) -> list[_Issue]:
     salience = _percent_salience(table.salience, name)
     if not table.issues:
         trace = run(model, table.position, table.capability, salience, **params)
-        return [_Issue(path.stem, table.actors, trace, None, _played(trace))]
+        return [_issue(path.stem, table.actors, trace, None)]
     if model in ("exchange", "smp"):
         if model == "smp":
             total = salience.sum(axis=1, keepdims=True)
@@ -193,28 +138,25 @@ def _from_table(path: Path, model: str, params: dict[str, Any]) -> list[_Issue]:
         else:
             capability = table.capability
         trace = run(model, table.position, capability, salience, **params)
-        return [
-            _Issue(issue, table.actors, trace, d, _played(trace))
-            for d, issue in enumerate(table.issues)
-        ]
+        return [_issue(issue, table.actors, trace, d) for d, issue in enumerate(table.issues)]
     items = []
     for d, issue in enumerate(table.issues):
         here = table.present[:, d]  # an actor without a row takes no part in the issue
         actors = tuple(a for a, p in zip(table.actors, here, strict=True) if p)
         x, c, s = table.position[here, d], table.capability[here, d], salience[here, d]
         trace = run(model, x, c, s, **params)
-        items.append(_Issue(issue, actors, trace, None, _played(trace)))
+        items.append(_issue(issue, actors, trace, None))
     return items
 
 
-def _from_ktab(path: Path, params: dict[str, Any]) -> list[_Issue]:
+def _from_ktab(path: Path, params: dict[str, Any]) -> list[IssueForecast]:
     try:
         from offramp.io.ktab import load_ktab_csv
     except ImportError as error:  # pragma: no cover - the KTAB reader ships with offramp
         raise ForecastInputError(f"the KTAB reader is unavailable: {error}") from error
     names, dims, c, x, s = load_ktab_csv(path)
     trace = run("smp", x, c, s, **params)
-    return [_Issue(dim, names, trace, d, _played(trace)) for d, dim in enumerate(dims)]
+    return [_issue(dim, names, trace, d) for d, dim in enumerate(dims)]
 
 
 def _is_actor_table(path: Path) -> bool:
@@ -230,12 +172,14 @@ def _is_actor_table(path: Path) -> bool:
     return True
 
 
-def _load(file: Path, model: str, params: dict[str, Any]) -> tuple[list[_Issue], Scenario | None]:
+def _load(
+    file: Path, model: str, params: dict[str, Any]
+) -> tuple[list[IssueForecast], Scenario | None]:
     """The forecast of every issue, and the scenario when the input is one."""
     suffix = file.suffix.lower()
     if suffix in (".yaml", ".yml"):
         scenario = load_scenario(file)
-        return _from_scenario(scenario, model, params), scenario
+        return _from_problem(compile_problem(scenario), model, params), scenario
     if model == "smp" and (suffix == ".xml" or not _is_actor_table(file)):
         return _from_ktab(file, params), None
     if suffix in (".csv", ".txt"):
@@ -253,7 +197,7 @@ def _load(file: Path, model: str, params: dict[str, Any]) -> tuple[list[_Issue],
     )
 
 
-def _render(model: str, items: list[_Issue], console: Console) -> None:
+def _render(model: str, items: list[IssueForecast], console: Console) -> None:
     summary = Table(title=f"Forecast ({model})", title_justify="left")
     summary.add_column("issue", style="cyan")
     summary.add_column("forecast", justify="right")
@@ -261,14 +205,14 @@ def _render(model: str, items: list[_Issue], console: Console) -> None:
         summary.add_column("nearest option")
     summary.add_column("rounds", justify="right")
     for item in items:
-        rows = _rows(item)
+        rows = item.history()
         cells = [item.issue, f"{rows[-1]['forecast']:.4g}"]
         if any(i.option is not None for i in items):
             cells.append(item.option or "")
         summary.add_row(*cells, str(item.rounds))
     show_table(console, summary)
     for item in items:
-        rows = _rows(item)
+        rows = item.history()
         table = Table(title=f"{item.issue}: round by round", title_justify="left")
         for name in ("round", "forecast", "mean", "median", "moved"):
             table.add_column(name, justify="right")

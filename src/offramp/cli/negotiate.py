@@ -17,6 +17,7 @@ from offramp.cli.implementation import render_sequences
 from offramp.durability import Durability, DurabilityError, complete_package, durability
 from offramp.implementation import Sequencing, Spoilers, sequence_package, sequences, spoilers
 from offramp.negotiate import Negotiation, StrategyError, negotiate
+from offramp.problem import compile_problem
 from offramp.scenario import Scenario, load_scenario
 
 __all__ = ["durability_command", "negotiate_command"]
@@ -182,12 +183,13 @@ def negotiate_command(
 ) -> None:
     """Simulate negotiation among the veto actors: stacked alternating offers with a deadline."""
     scenario = guard(lambda: load_scenario(file))
+    problem = compile_problem(scenario)
     strategies = guard(lambda: _pairs(strategy or [], "--strategy", "ACTOR=NAME"))
     limit = guard(lambda: _deadline(deadline))
     with progress("negotiate --runs", err) as update:
         result = guard(
             lambda: negotiate(
-                scenario,
+                problem,
                 strategies=strategies,
                 deadline=limit,
                 runs=runs,
@@ -272,6 +274,7 @@ def durability_command(
 ) -> None:
     """Whether a package would hold: the commitment problem (Fearon 1995, Powell 2006)."""
     scenario = guard(lambda: load_scenario(file))
+    problem = compile_problem(scenario)
 
     def run() -> tuple[Durability, Sequencing | None, Spoilers | None]:
         if draws < 0:
@@ -281,17 +284,17 @@ def durability_command(
             if order:
                 raise DurabilityError("--order needs --sequences")
             return (
-                durability(scenario, complete_package(scenario, given), draws=draws, seed=seed),
+                durability(problem, complete_package(problem, given), draws=draws, seed=seed),
                 None,
                 None,
             )
-        chosen = sequence_package(scenario, given)
+        chosen = sequence_package(problem, given)
         asked = [[s.strip() for s in text.split(",") if s.strip()] for text in order or []]
-        found = sequences(scenario, chosen, draws=draws, seed=seed, orders=asked)
+        found = sequences(problem, chosen, draws=draws, seed=seed, orders=asked)
         return (
-            durability(scenario, chosen, draws=draws, seed=seed),
+            durability(problem, chosen, draws=draws, seed=seed),
             found,
-            spoilers(scenario, chosen, draws=draws, seed=seed),
+            spoilers(problem, chosen, draws=draws, seed=seed),
         )
 
     result, found, spoiling = guard(run)

@@ -11,6 +11,7 @@ import typer
 
 from offramp.cli._app import app, err, guard, out
 from offramp.errors import Diagnostic, InputError
+from offramp.problem import compile_problem
 from offramp.report.model import StoredResults
 from offramp.report.stored import scenario_of_run
 from offramp.report.write import QUICK_SWEEP_DRAWS
@@ -51,7 +52,7 @@ def report(
     ] = None,
     axes: Annotated[
         str | None,
-        typer.Option(help="Two actor ids for the settlement picture, e.g. ukraine,russia."),
+        typer.Option(help="Two actor ids for the settlement picture, separated by a comma."),
     ] = None,
     store_path: Annotated[
         Path, typer.Option("--store", help="Run store to read runs and stored results from.")
@@ -86,8 +87,9 @@ def report(
                     stored = stored_results(store, content_hash(scenario))
             except StoreError as error:
                 err.print(f"[yellow]warning:[/] stored runs not shown: {error}", highlight=False)
-        built = guard(lambda: report_for(scenario, axes=pair, stored=stored, sweep_draws=draws))
-        _say_stored(stored, content_hash(scenario), store_path)
+        problem = compile_problem(scenario)
+        built = guard(lambda: report_for(problem, axes=pair, stored=stored, sweep_draws=draws))
+        _say_stored(stored, problem.scenario_hash, store_path)
     else:
         if not store_path.exists():
             guard(lambda: _no_run(source, store_path))

@@ -16,10 +16,10 @@ from rich.table import Table
 from offramp.cli._app import app, err, guard, out, write_json
 from offramp.cli._render import progress, show_table
 from offramp.errors import OfframpError
+from offramp.problem import Problem, compile_problem
 from offramp.scenario import load_scenario
 from offramp.store import DEFAULT_STORE, RunStore
 from offramp.uncertainty.distributed import ENV_SCHEDULER, dask_backend
-from offramp.uncertainty.model import Model, compile_model
 from offramp.uncertainty.sensitivity import Sensitivity, sensitivity
 from offramp.uncertainty.sweep import Draws, SweepSummary, forecast_models, sweep
 
@@ -43,7 +43,7 @@ def _text(file: Path) -> str | None:
         return None
 
 
-def _render(summary: SweepSummary, model: Model, console: Console) -> None:
+def _render(summary: SweepSummary, problem: Problem, console: Console) -> None:
     low, high = summary.p_agreement_ci
     when = f" (events up to {summary.at})" if summary.at else " (every event)"
     console.print(
@@ -110,7 +110,7 @@ def sweep_command(
     """Draw every uncertain input and event N times; the probability of a ratified agreement."""
     scenario = guard(lambda: load_scenario(file))
     when = guard(lambda: _date(at))
-    model = compile_model(scenario)
+    problem = compile_problem(scenario)
     models = forecast_models(forecast)
     address = scheduler or os.environ.get(ENV_SCHEDULER)
     backend = dask_backend(address, workers) if (address or workers) else None
@@ -123,16 +123,16 @@ def sweep_command(
         "backend": "dask" if backend else "in-process",
         "workers": workers,
         "forecast_models": list(models),
-        "events": [e.id for e in model.events],
-        "inputs": list(model.input_names),
-        "blockers": [model.actor_ids[v] for v in model.veto] + list(model.public_ids),
-        "forecast_keys": [f"{m}:{i}" for m in models for i in model.space.issue_ids],
+        "events": [e.id for e in problem.events],
+        "inputs": list(problem.input_names),
+        "blockers": [problem.actor_ids[v] for v in problem.veto_index] + list(problem.public_ids),
+        "forecast_keys": [f"{m}:{i}" for m in models for i in problem.space.issue_ids],
     }
     with store:
         run_id = store.start(
             "sweep",
-            scenario=model.scenario,
-            scenario_hash=model.scenario_hash,
+            scenario=problem.id,
+            scenario_hash=problem.scenario_hash,
             source=str(file),
             seed=seed,
             params=params,
@@ -145,13 +145,13 @@ def sweep_command(
             with progress("sweep", err) as update:
 
                 def on_chunk(part: Draws) -> None:
-                    store.add_draws(run_id, model, part, models)
+                    store.add_draws(run_id, problem, part, models)
                     done[0] += part.n
                     update(done[0], draws)
 
                 summary, _ = guard(
                     lambda: sweep(
-                        model,
+                        problem,
                         draws=draws,
                         seed=seed,
                         at=when,
@@ -168,7 +168,7 @@ def sweep_command(
         summary = dataclasses.replace(summary, run_id=run_id)
         data = summary.to_dict()
         store.finish(run_id, data)
-    _render(summary, model, console)
+    _render(summary, problem, console)
     write_json(json.dumps(data, indent=2, ensure_ascii=False) + "\n", json_path, parents=True)
     console.print(f"Run {run_id} recorded in {store_path}", highlight=False)
 
@@ -224,12 +224,12 @@ def sensitivity_command(
     """Rank the inputs by how much P(agreement) and the forecasts depend on them (Sobol, Morris)."""
     scenario = guard(lambda: load_scenario(file))
     when = guard(lambda: _date(at))
-    model = compile_model(scenario)
+    problem = compile_problem(scenario)
     models = forecast_models(forecast)
     with progress("sensitivity", err) as update:
         result = guard(
             lambda: sensitivity(
-                model,
+                problem,
                 method=method,
                 samples=samples,
                 seed=seed,
@@ -246,8 +246,8 @@ def sensitivity_command(
     with store:
         run_id = store.start(
             "sensitivity",
-            scenario=model.scenario,
-            scenario_hash=model.scenario_hash,
+            scenario=problem.id,
+            scenario_hash=problem.scenario_hash,
             source=str(file),
             seed=seed,
             params={"method": result.method, "samples": samples, "at": at, "models": list(models)},

@@ -18,15 +18,23 @@ from offramp.durability.model import (
     power_at,
 )
 from offramp.durability.results import Durability, Restoration
-from offramp.scenario.schema import Scenario
+from offramp.problem import Problem
 from offramp.settle.analysis import analyze_space
-from offramp.settle.space import Space, utilities, utility_tables
+from offramp.settle.space import utilities
 
 __all__ = ["complete_package", "default_package", "durability", "war_paths"]
 
 
+def _require_dynamics(problem: Problem) -> None:
+    if problem.dynamics is None:
+        raise DurabilityError(
+            f"scenario `{problem.id}` has no `dynamics` section: add power trajectories and war "
+            "costs for the belligerents (see docs/durability.md)"
+        )
+
+
 def war_paths(
-    scenario: Scenario, package: Mapping[str, str], years: Sequence[float] | NDArray[np.float64]
+    problem: Problem, package: Mapping[str, str], years: Sequence[float] | NDArray[np.float64]
 ) -> dict[str, NDArray[np.float64]]:
     """Each belligerent's base-case value of resuming the war over time, under a package.
 
@@ -37,8 +45,8 @@ def war_paths(
 
     Parameters
     ----------
-    scenario : Scenario
-        Must have a ``dynamics`` section.
+    problem : Problem
+        The compiled scenario (a batch of one); must have a ``dynamics`` section.
     package : mapping of issue id to option id
     years : sequence of float, shape (T,)
         Years after ``as_of``.
@@ -76,19 +84,16 @@ def war_paths(
     ...     - {actor: a, against: b, war_cost: 0.1}
     ...     - {actor: b, against: a, war_cost: 0.1, points: [{year: 1, value: 100}]}
     ... ''')
-    >>> paths = war_paths(s, {"i": "x"}, [0.0, 0.4, 1.0])
+    >>> from offramp.problem import compile_problem
+    >>> paths = war_paths(compile_problem(s), {"i": "x"}, [0.0, 0.4, 1.0])
     >>> [round(v, 4) for v in paths["b"].tolist()], [round(v, 4) for v in paths["a"].tolist()]
     ([0.5, 0.6, 0.7], [0.5, 0.4, 0.3])
     """
-    if scenario.dynamics is None:
-        raise DurabilityError(
-            f"scenario `{scenario.id}` has no `dynamics` section: add power trajectories and war "
-            "costs for the belligerents (see docs/durability.md)"
-        )
+    _require_dynamics(problem)
     t = np.asarray(years, dtype=np.float64)
-    shifts = _shifts(scenario, package)
+    shifts = _shifts(problem, package)
     out = {}
-    for side in _sides(scenario):
+    for side in _sides(problem):
         mine = power_at(side.entry, side.base, t)
         theirs = power_at(side.opponent, side.opponent_base, t)
         shift = shifts.get(side.actor, (0.0, 0.0))
@@ -99,7 +104,7 @@ def war_paths(
 
 
 def durability(
-    scenario: Scenario,
+    problem: Problem,
     package: Mapping[str, str],
     *,
     draws: int = 2000,
@@ -109,8 +114,8 @@ def durability(
 
     Parameters
     ----------
-    scenario : Scenario
-        Must have a ``dynamics`` section.
+    problem : Problem
+        The compiled scenario (a batch of one); must have a ``dynamics`` section.
     package : mapping of issue id to option id
         One option on every issue.
     draws : int, default 2000
@@ -151,7 +156,8 @@ def durability(
     ...     - {actor: a, against: b, war_cost: 0.1}
     ...     - {actor: b, against: a, war_cost: 0.1, points: [{year: 1, value: 100}]}
     ... ''')
-    >>> d = durability(s, {"i": "x"}, draws=0)
+    >>> from offramp.problem import compile_problem
+    >>> d = durability(compile_problem(s), {"i": "x"}, draws=0)
     >>> d.self_enforcing, d.first_breach.actor, round(d.first_breach.year, 4)
     (False, 'b', 0.4)
 
@@ -159,23 +165,18 @@ def durability(
     reneges once 1.2 p - 0.1 > 0.6, i.e. p > 7/12, i.e. its power exceeds
     70, which the linear path from 50 to 100 reaches at year 0.4.
     """
-    if scenario.dynamics is None:
-        raise DurabilityError(
-            f"scenario `{scenario.id}` has no `dynamics` section: add power trajectories and war "
-            "costs for the belligerents (see docs/durability.md)"
-        )
-    sides = _sides(scenario)
-    horizon = scenario.dynamics.horizon
-    tables = utility_tables(scenario)
-    index = Space.of(scenario).index_of(package)[None, :]
+    _require_dynamics(problem)
+    assert problem.dynamics is not None
+    sides = _sides(problem)
+    horizon = problem.dynamics.horizon
+    tables = problem.tables_of(0)
+    index = problem.space.index_of(package)[None, :]
     deal = utilities(tables, index)[:, 0]
-    clean = {issue.id: package[issue.id] for issue in scenario.issues}
-    first, p_holds, values = _evaluate(
-        scenario, sides, clean, deal, horizon, draws=draws, seed=seed
-    )
+    clean = {issue: package[issue] for issue in problem.space.issue_ids}
+    first, p_holds, values = _evaluate(problem, sides, clean, deal, horizon, draws=draws, seed=seed)
     restoring: list[Restoration] = []
     if first is not None:
-        restoring = _restoring(scenario, sides, clean, tables, horizon)
+        restoring = _restoring(problem, sides, clean, tables, horizon)
     return Durability(
         package=clean,
         horizon=horizon,
@@ -192,21 +193,22 @@ def durability(
 
 
 def _restoring(
-    scenario: Scenario,
+    problem: Problem,
     sides: Sequence[_Side],
     package: dict[str, str],
     tables: list[NDArray[np.float64]],
     horizon: float,
 ) -> list[Restoration]:
-    dynamics = scenario.dynamics
+    dynamics = problem.dynamics
     assert dynamics is not None
-    veto = [a for a, actor in enumerate(scenario.actors) if actor.veto]
-    batna = np.array([scenario.actors[a].batna or 0.0 for a in veto])
+    veto = problem.veto_index
+    batna = problem.batna[0, veto]
+    issues = problem.space.issue_ids
     candidates = sorted(
         {(e.issue, e.option) for e in dynamics.effects if package.get(e.issue) != e.option},
         key=lambda c: (
-            [i.id for i in scenario.issues].index(c[0]),
-            [o.id for o in scenario.issue(c[0]).options].index(c[1]),
+            issues.index(c[0]),
+            problem.space.option_ids[issues.index(c[0])].index(c[1]),
         ),
     )
     found: list[Restoration] = []
@@ -216,8 +218,8 @@ def _restoring(
                 continue
             change = dict(combo)
             changed = {**package, **change}
-            deal = utilities(tables, Space.of(scenario).index_of(changed)[None, :])[:, 0]
-            first, _, _ = _evaluate(scenario, sides, changed, deal, horizon)
+            deal = utilities(tables, problem.space.index_of(changed)[None, :])[:, 0]
+            first, _, _ = _evaluate(problem, sides, changed, deal, horizon)
             if first is None:
                 found.append(Restoration(change, bool(np.all(deal[veto] > batna))))
         if found:
@@ -225,13 +227,13 @@ def _restoring(
     return found
 
 
-def default_package(scenario: Scenario) -> dict[str, str] | None:
+def default_package(problem: Problem) -> dict[str, str] | None:
     """The Nash package of the settlement analysis, or None when the ratified ZOPA is empty."""
-    nash = analyze_space(scenario).solutions["nash"]
+    nash = analyze_space(problem).solutions["nash"]
     return None if nash is None else dict(nash.package)
 
 
-def complete_package(scenario: Scenario, partial: Mapping[str, str]) -> dict[str, str]:
+def complete_package(problem: Problem, partial: Mapping[str, str]) -> dict[str, str]:
     """A full package from a partial one, the other issues taken from the Nash package.
 
     Raises
@@ -240,7 +242,7 @@ def complete_package(scenario: Scenario, partial: Mapping[str, str]) -> dict[str
         If an issue or option is unknown, or issues are missing and there is
         no Nash package to take them from.
     """
-    issues = {issue.id: [o.id for o in issue.options] for issue in scenario.issues}
+    issues = dict(zip(problem.space.issue_ids, problem.space.option_ids, strict=True))
     for issue_id, option_id in partial.items():
         if issue_id not in issues:
             raise DurabilityError(f"unknown issue `{issue_id}`; issues: {', '.join(issues)}")
@@ -252,7 +254,7 @@ def complete_package(scenario: Scenario, partial: Mapping[str, str]) -> dict[str
     missing = [i for i in issues if i not in partial]
     if not missing:
         return {i: partial[i] for i in issues}
-    nash = default_package(scenario)
+    nash = default_package(problem)
     if nash is None:
         raise DurabilityError(
             "the ratified ZOPA is empty, so there is no Nash package to assess or to complete "

@@ -14,8 +14,9 @@ from numpy.typing import NDArray
 
 from offramp.durability.results import Breach
 from offramp.errors import OfframpError
+from offramp.problem import Problem
 from offramp.scenario.distributions import distribution_of
-from offramp.scenario.schema import ActorDynamics, Scenario
+from offramp.scenario.schema import ActorDynamics
 
 __all__ = ["YEARS", "DurabilityError", "power_at", "war_value"]
 
@@ -100,19 +101,19 @@ class _Side:
     p0: float
 
 
-def _sides(scenario: Scenario) -> list[_Side]:
-    dynamics = scenario.dynamics
+def _sides(problem: Problem) -> list[_Side]:
+    dynamics = problem.dynamics
     assert dynamics is not None
     entries = {e.actor: e for e in dynamics.actors}
-    ids = [a.id for a in scenario.actors]
+    ids = list(problem.actor_ids)
+    power, batnas = problem.power[0], problem.batna[0]
     sides = []
     zero = np.zeros(1)
     for entry in dynamics.actors:
-        actor = scenario.actor(entry.actor)
-        opponent = scenario.actor(entry.against)
+        me, them = ids.index(entry.actor), ids.index(entry.against)
         other = entries.get(entry.against)
-        mine = float(power_at(entry, actor.power, zero)[0, 0])
-        theirs = float(power_at(other, opponent.power, zero)[0, 0])
+        mine = float(power_at(entry, float(power[me]), zero)[0, 0])
+        theirs = float(power_at(other, float(power[them]), zero)[0, 0])
         p0 = mine / (mine + theirs) if mine + theirs > 0 else 0.0
         cost = float(entry.war_cost)
         if entry.win_value is not None:
@@ -123,27 +124,27 @@ def _sides(scenario: Scenario) -> list[_Side]:
                 "calibrated from its batna; give `win_value` in its dynamics entry"
             )
         else:
-            win = ((actor.batna or 0.0) + cost) / p0
+            win = (float(batnas[me]) + cost) / p0
         sides.append(
             _Side(
                 entry.actor,
-                ids.index(entry.actor),
+                me,
                 entry,
                 other,
-                actor.power,
-                opponent.power,
+                float(power[me]),
+                float(power[them]),
                 win,
                 cost,
-                float(actor.batna or 0.0),
+                float(batnas[me]),
                 p0,
             )
         )
     return sides
 
 
-def _shifts(scenario: Scenario, package: Mapping[str, str]) -> dict[str, tuple[float, float]]:
+def _shifts(problem: Problem, package: Mapping[str, str]) -> dict[str, tuple[float, float]]:
     """Summed (prospects, cost) effects of the package's options on each actor."""
-    dynamics = scenario.dynamics
+    dynamics = problem.dynamics
     assert dynamics is not None
     out: dict[str, tuple[float, float]] = {}
     for effect in dynamics.effects:
@@ -177,7 +178,7 @@ def _draws_of(value: float | None, draws: int, rng: np.random.Generator) -> NDAr
 
 
 def _evaluate(
-    scenario: Scenario,
+    problem: Problem,
     sides: Sequence[_Side],
     package: Mapping[str, str],
     deal: NDArray[np.float64],
@@ -187,7 +188,7 @@ def _evaluate(
     seed: int = 0,
 ) -> tuple[Breach | None, dict[str, float], dict[str, tuple[float, float]]]:
     """First breach (base case), p_holds over draws, and (war now, war at horizon)."""
-    shifts = _shifts(scenario, package)
+    shifts = _shifts(problem, package)
     end = max(horizon, float(max(YEARS)))
     grid = np.linspace(0.0, end, round(end * _STEPS_PER_YEAR) + 1)
     first: Breach | None = None

@@ -1,4 +1,9 @@
-"""Forecast models on a scenario: per-issue arrays in, typed per-issue forecasts out.
+"""Forecast models on a compiled scenario: the one forecast path of every face.
+
+The CLI (``offramp forecast``), ``offramp analyze``, the report and the web
+app's ``/forecast`` all call :func:`forecast_problem` on the same
+:class:`~offramp.problem.Problem` with the same parameters, so a model's
+forecast is the same number wherever it is shown.
 
 A scenario states, for every actor, a capability (``power``, or a stance's own
 ``power`` on one issue), and for every issue it has a stance on, a position
@@ -24,6 +29,13 @@ Interpretive choices
   important issue has salience 1.  This keeps the actor's own priorities,
   makes actors comparable whatever scale they were written on, and stays in
   [0, 1].
+* **The spatial model of politics** (``smp``, KTAB) needs every actor's
+  position on every issue and a positive capability: it runs over the
+  actors with positive ``power`` and some salience, on the issues where at
+  least one of them has a stance; an actor without a stance on an issue sits
+  at the mean position of the stance holders with salience 0 there, and
+  saliences are fractions of each actor's attention (divided by their sum),
+  as KTAB reads them.
 * **Uncertain inputs** enter at their central value (the number written
   beside the distribution); Monte Carlo draws belong to
   :mod:`offramp.uncertainty`.
@@ -33,7 +45,8 @@ Interpretive choices
 References
 ----------
 See the model modules: :mod:`offramp.forecast.compromise`,
-:mod:`offramp.forecast.eu`, :mod:`offramp.forecast.exchange`.
+:mod:`offramp.forecast.eu`, :mod:`offramp.forecast.exchange`,
+:mod:`offramp.forecast.smp`.
 """
 
 from __future__ import annotations
@@ -48,11 +61,12 @@ from offramp.forecast._common import FloatArray, ForecastInputError, ForecastTra
 from offramp.forecast.compromise import compromise, median
 from offramp.forecast.eu import expected_utility
 from offramp.forecast.exchange import exchange
-from offramp.scenario.rules import compile_rules
-from offramp.scenario.schema import Scenario
-from offramp.settle.space import Space, utilities, utility_tables
+from offramp.forecast.smp import smp
+from offramp.problem import Problem
+from offramp.settle.space import utilities
 
 __all__ = [
+    "FORECAST_MODELS",
     "SCENARIO_MODELS",
     "IssueForecast",
     "IssueInputs",
@@ -60,13 +74,17 @@ __all__ = [
     "PackageVeto",
     "ScenarioForecast",
     "check_package",
-    "forecast_scenario",
+    "forecast_problem",
     "forecasts",
     "issue_inputs",
+    "played_rounds",
 ]
 
-SCENARIO_MODELS = ("compromise", "median", "eu", "exchange")
-"""Models :func:`forecast_scenario` runs (``offramp analyze`` reports all four)."""
+FORECAST_MODELS = ("compromise", "median", "eu", "exchange", "smp")
+"""Models :func:`forecast_problem` runs (the choices of ``offramp forecast --model``)."""
+
+SCENARIO_MODELS = FORECAST_MODELS[:4]
+"""Models ``offramp analyze`` reports (every model but ``smp``, which is slow on big scenarios)."""
 
 
 @dataclass(frozen=True)
@@ -93,19 +111,13 @@ class IssueInputs:
     salience: FloatArray
 
 
-def _at(scenario: Scenario, issue: str, position: float | str) -> float:
-    if isinstance(position, str):
-        options = next(i for i in scenario.issues if i.id == issue).options
-        return float(next(o.at for o in options if o.id == position))
-    return float(position)
-
-
-def issue_inputs(scenario: Scenario) -> tuple[IssueInputs, ...]:
+def issue_inputs(problem: Problem) -> tuple[IssueInputs, ...]:
     """Per-issue arrays of the actors' positions, capabilities and saliences.
 
     Parameters
     ----------
-    scenario : Scenario
+    problem : Problem
+        A batch of one.
 
     Returns
     -------
@@ -114,6 +126,7 @@ def issue_inputs(scenario: Scenario) -> tuple[IssueInputs, ...]:
 
     Examples
     --------
+    >>> from offramp.problem import compile_problem
     >>> from offramp.scenario import load_scenario_text
     >>> s = load_scenario_text('''
     ... id: t
@@ -133,30 +146,23 @@ def issue_inputs(scenario: Scenario) -> tuple[IssueInputs, ...]:
     ...       - {issue: j, position: 10, salience: 1, power: 5}
     ...   - {id: y, label: y, power: 1, stances: [{issue: i, position: 20, salience: 3}]}
     ... ''')
-    >>> first, second = issue_inputs(s)
+    >>> first, second = issue_inputs(compile_problem(s))
     >>> first.actors, first.position.tolist(), first.salience.tolist()
     (('x', 'y'), [80.0, 20.0], [1.0, 1.0])
     >>> second.actors, second.capability.tolist(), second.salience.tolist()
     (('x',), [5.0], [0.25])
     """
-    rows: dict[str, list[tuple[str, float, float, float]]] = {i.id: [] for i in scenario.issues}
-    for actor in scenario.actors:
-        top = max((float(st.salience) for st in actor.stances), default=0.0)
-        for stance in actor.stances:
-            power = float(actor.power if stance.power is None else stance.power)
-            salience = float(stance.salience) / top if top > 0 else 0.0
-            position = _at(scenario, stance.issue, stance.position)
-            rows[stance.issue].append((actor.id, position, power, salience))
+    scaled = problem.attention[0]
     out = []
-    for issue in scenario.issues:
-        data = rows[issue.id]
+    for i, issue in enumerate(problem.space.issue_ids):
+        rows = np.flatnonzero(problem.stance[:, i])
         out.append(
             IssueInputs(
-                issue=issue.id,
-                actors=tuple(r[0] for r in data),
-                position=np.array([r[1] for r in data], dtype=np.float64),
-                capability=np.array([r[2] for r in data], dtype=np.float64),
-                salience=np.array([r[3] for r in data], dtype=np.float64),
+                issue=issue,
+                actors=tuple(problem.actor_ids[a] for a in rows),
+                position=problem.position[0, rows, i].astype(np.float64),
+                capability=problem.capability[0, rows, i].astype(np.float64),
+                salience=scaled[rows, i].astype(np.float64),
             )
         )
     return tuple(out)
@@ -193,17 +199,18 @@ class PackageCheck:
         return self.in_zopa and self.ratified
 
 
-def check_package(scenario: Scenario, package: Mapping[str, str]) -> PackageCheck:
+def check_package(problem: Problem, package: Mapping[str, str]) -> PackageCheck:
     """Evaluate one package against the veto actors' batnas and the publics' rules.
 
-    Uses the same utilities (:func:`offramp.settle.space.utility_tables`, rounded as
-    in the analysis) and rules (:func:`offramp.scenario.rules.compile_rules`) as
-    :func:`offramp.settle.analysis.analyze_space`, so a package is in the ratified ZOPA here
-    exactly when the analysis counts it there.
+    Uses the same utilities (:attr:`offramp.problem.Problem.tables`, rounded as
+    in the analysis) and rules as :func:`offramp.settle.analysis.analyze_space`,
+    so a package is in the ratified ZOPA here exactly when the analysis counts
+    it there.
 
     Parameters
     ----------
-    scenario : Scenario
+    problem : Problem
+        A batch of one.
     package : Mapping[str, str]
         An option id for every issue.
 
@@ -219,29 +226,32 @@ def check_package(scenario: Scenario, package: Mapping[str, str]) -> PackageChec
     Examples
     --------
     >>> from pathlib import Path
+    >>> from offramp.problem import compile_problem
     >>> from offramp.scenario import load_scenario
     >>> path = Path(__file__).parents[3] / "scenarios" / "textbook-two-party.yaml"
-    >>> s = load_scenario(path)
+    >>> p = compile_problem(load_scenario(path))
     >>> pkg = {"border": "split", "prisoners": "all_for_all", "sanctions": "lifted"}
-    >>> check_package(s, pkg).in_ratified_zopa
+    >>> check_package(p, pkg).in_ratified_zopa
     True
     """
-    picked = Space.of(scenario).index_of(package)[None, :]
-    utility = utilities(utility_tables(scenario), picked)[:, 0]
+    picked = problem.space.index_of(package)[None, :]
+    utility = utilities(problem.tables_of(0), picked)[:, 0]
     blockers: list[PackageVeto] = []
-    for a, actor in enumerate(scenario.actors):
-        if actor.veto:
-            batna = float(actor.batna or 0.0)
-            if utility[a] <= batna:
-                blockers.append(
-                    PackageVeto(actor.id, "actor", actor.label, float(utility[a]), batna)
-                )
-    in_zopa = not blockers
-    for public in scenario.publics:
-        reject = float(compile_rules(public, scenario.issues)[0].lookup(picked)[0])
-        if reject >= public.threshold:
+    for a in problem.veto_index:
+        batna = float(problem.batna[0, a])
+        if utility[a] <= batna:
             blockers.append(
-                PackageVeto(public.id, "public", public.label, reject, float(public.threshold))
+                PackageVeto(
+                    problem.actor_ids[a], "actor", problem.actor_labels[a], float(utility[a]), batna
+                )
+            )
+    in_zopa = not blockers
+    reject = problem.rejection(picked)[0, :, 0]
+    for p, public in enumerate(problem.public_ids):
+        threshold = float(problem.threshold[0, p])
+        if reject[p] >= threshold:
+            blockers.append(
+                PackageVeto(public, "public", problem.public_labels[p], float(reject[p]), threshold)
             )
     ratified = all(b.kind != "public" for b in blockers)
     return PackageCheck(dict(package), in_zopa, ratified, tuple(blockers))
@@ -265,6 +275,30 @@ class IssueForecast:
     trace: ForecastTrace | None = field(repr=False, compare=False)
     column: int | None = None
     """Index of this issue on the trace's issue axis (several-issue models), else ``None``."""
+    rounds: int = 0
+    """Rounds played (the spatial model of politics stops when positions converge)."""
+
+    def history(self) -> list[dict[str, Any]]:
+        """Round by round (round 0 first): positions, forecast, mean and median.
+
+        The ``rounds`` of ``offramp forecast --json``; empty without a trace.
+        """
+        t, d = self.trace, self.column
+        if t is None:
+            return []
+        rows = []
+        for r in range(self.rounds + 1):
+            pos = t.positions[0, r] if d is None else t.positions[0, r, :, d]
+            at = (0, r) if d is None else (0, r, d)
+            rows.append(
+                {
+                    "positions": {a: float(x) for a, x in zip(self.actors, pos, strict=True)},
+                    "forecast": float(t.forecast[at]),
+                    "mean": float(t.mean[at]),
+                    "median": float(t.median[at]),
+                }
+            )
+        return rows
 
 
 @dataclass(frozen=True)
@@ -275,6 +309,20 @@ class ScenarioForecast:
     issues: tuple[IssueForecast, ...]
     check: PackageCheck | None
     """``None`` when some issue has no forecast (so there is no package)."""
+
+    def issues_dict(self) -> dict[str, dict[str, Any]]:
+        """Per issue with a forecast: ``forecast``, ``rounds`` (:meth:`IssueForecast.history`)
+        and ``option``, the ``issues`` of ``offramp forecast --json`` and of ``report.json``."""
+        out: dict[str, dict[str, Any]] = {}
+        for f in self.issues:
+            if f.trace is None:
+                continue
+            rounds = f.history()
+            entry: dict[str, Any] = {"forecast": rounds[-1]["forecast"], "rounds": rounds}
+            if f.option is not None:
+                entry["option"] = f.option
+            out[f.issue] = entry
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (the ``forecasts.<model>`` entry of ``result.json``)."""
@@ -294,10 +342,17 @@ class ScenarioForecast:
         }
 
 
-def _nearest(scenario: Scenario, issue: str, x: float) -> str:
-    options = next(i for i in scenario.issues if i.id == issue).options
-    gaps = [abs(o.at - x) for o in options]
-    return options[int(np.argmin(gaps))].id
+def _nearest(problem: Problem, issue: int, x: float) -> str:
+    k = problem.space.sizes[issue]
+    gaps = np.abs(problem.at[issue, :k] - x)
+    return problem.space.option_ids[issue][int(np.argmin(gaps))]
+
+
+def played_rounds(trace: ForecastTrace) -> int:
+    """Rounds a trace played: the spatial model of politics records when it converged."""
+    if trace.model == "smp" and "rounds" in trace.events:
+        return int(trace.events["rounds"][0])
+    return trace.rounds
 
 
 def _one_issue(model: str, data: IssueInputs, params: Mapping[str, Any]) -> ForecastTrace | None:
@@ -311,35 +366,61 @@ def _one_issue(model: str, data: IssueInputs, params: Mapping[str, Any]) -> Fore
 
 
 def _exchange(
-    scenario: Scenario, inputs: tuple[IssueInputs, ...], params: Mapping[str, Any]
-) -> dict[str, tuple[ForecastTrace, int]]:
+    problem: Problem, inputs: tuple[IssueInputs, ...], params: Mapping[str, Any]
+) -> tuple[tuple[str, ...], dict[str, tuple[ForecastTrace, int]]]:
     live = [d for d in inputs if d.actors and float(np.sum(d.capability * d.salience)) > 0]
+    actors = problem.actor_ids
     if not live:
-        return {}
-    actors = [a.id for a in scenario.actors]
+        return actors, {}
     index = {a: k for k, a in enumerate(actors)}
     n, m = len(actors), len(live)
     x, c, s = np.zeros((n, m)), np.zeros((n, m)), np.zeros((n, m))
     for d, data in enumerate(live):
         w = data.capability * data.salience
         x[:, d] = float(np.sum(w * data.position) / np.sum(w))
-        c[:, d] = [float(a.power) for a in scenario.actors]
+        c[:, d] = problem.power[0]
         for k, actor in enumerate(data.actors):
             x[index[actor], d] = data.position[k]
             c[index[actor], d] = data.capability[k]
             s[index[actor], d] = data.salience[k]
     trace = exchange(x, c, s, **params)
-    return {data.issue: (trace, d) for d, data in enumerate(live)}
+    return actors, {data.issue: (trace, d) for d, data in enumerate(live)}
 
 
-def forecast_scenario(scenario: Scenario, model: str, **params: Any) -> ScenarioForecast:
-    """Run one forecast model on every issue of a scenario.
+def _smp(
+    problem: Problem, inputs: tuple[IssueInputs, ...], params: Mapping[str, Any]
+) -> tuple[tuple[str, ...], dict[str, tuple[ForecastTrace, int]]]:
+    # KTAB needs capability > 0: actors without power or salience take no part
+    power, salience = problem.power[0], problem.salience[0]
+    taking = [a for a in range(len(problem.actor_ids)) if power[a] > 0 and salience[a].sum() > 0]
+    ids = tuple(problem.actor_ids[a] for a in taking)
+    live = [d for d in inputs if set(ids) & set(d.actors)]
+    if not live or not taking:
+        raise ForecastInputError("no actor has a stance: there is nothing to forecast")
+    index = {a: k for k, a in enumerate(ids)}
+    n, m = len(ids), len(live)
+    x, s = np.zeros((n, m)), np.zeros((n, m))
+    for d, data in enumerate(live):
+        x[:, d] = float(np.mean(data.position))
+        for k, actor in enumerate(data.actors):
+            if actor in index:
+                x[index[actor], d] = data.position[k]
+                s[index[actor], d] = data.salience[k]
+    s = s / s.sum(axis=1, keepdims=True)  # KTAB: fractions of attention
+    trace = smp(x, power[taking].astype(np.float64), s, **params)
+    return ids, {data.issue: (trace, d) for d, data in enumerate(live)}
+
+
+def forecast_problem(problem: Problem, model: str, **params: Any) -> ScenarioForecast:
+    """Run one forecast model on every issue of a compiled scenario.
 
     Parameters
     ----------
-    scenario : Scenario
-    model : {"compromise", "median", "eu", "exchange"}
-        ``"exchange"`` runs once over all issues; the others issue by issue.
+    problem : Problem
+        A batch of one.
+    model : {"compromise", "median", "eu", "exchange", "smp"}
+        ``"exchange"`` and ``"smp"`` run once over all issues; the others
+        issue by issue.
     **params
         Passed to the model (e.g. ``rounds``; see :func:`offramp.forecast.run`).
 
@@ -350,63 +431,66 @@ def forecast_scenario(scenario: Scenario, model: str, **params: Any) -> Scenario
     Raises
     ------
     ForecastInputError
-        For an unknown model or bad parameters.
+        For an unknown model or bad parameters, or when ``smp`` finds no actor to run on.
 
     Examples
     --------
     >>> from pathlib import Path
+    >>> from offramp.problem import compile_problem
     >>> from offramp.scenario import load_scenario
     >>> path = Path(__file__).parents[3] / "scenarios" / "textbook-two-party.yaml"
-    >>> result = forecast_scenario(load_scenario(path), "compromise")
+    >>> result = forecast_problem(compile_problem(load_scenario(path)), "compromise")
     >>> [(f.issue, f.option) for f in result.issues][:1]
     [('border', 'split')]
     """
-    if model not in SCENARIO_MODELS:
+    if model not in FORECAST_MODELS:
         raise ForecastInputError(
             f"unknown forecast model {model!r} for a scenario; choose one of "
-            f"{', '.join(SCENARIO_MODELS)}"
+            f"{', '.join(FORECAST_MODELS)}"
         )
-    inputs = issue_inputs(scenario)
+    inputs = issue_inputs(problem)
     results: list[IssueForecast] = []
     try:
-        if model == "exchange":
-            traces = _exchange(scenario, inputs, params)
-            for data in inputs:
+        if model in ("exchange", "smp"):
+            actors, traces = (_exchange if model == "exchange" else _smp)(problem, inputs, params)
+            for i, data in enumerate(inputs):
                 if data.issue not in traces:
                     results.append(IssueForecast(data.issue, None, None, data.actors, None))
                     continue
                 trace, d = traces[data.issue]
-                value = float(trace.final[0, d])
+                played = played_rounds(trace)
+                value = float(trace.forecast[0, played, d])
                 results.append(
                     IssueForecast(
-                        data.issue,
-                        value,
-                        _nearest(scenario, data.issue, value),
-                        tuple(a.id for a in scenario.actors),
-                        trace,
-                        d,
+                        data.issue, value, _nearest(problem, i, value), actors, trace, d, played
                     )
                 )
         else:
-            for data in inputs:
+            for i, data in enumerate(inputs):
                 one = _one_issue(model, data, params)
                 if one is None:
                     results.append(IssueForecast(data.issue, None, None, data.actors, None))
                     continue
                 found = float(one.final[0])
-                option = _nearest(scenario, data.issue, found)
-                results.append(IssueForecast(data.issue, found, option, data.actors, one))
+                option = _nearest(problem, i, found)
+                results.append(
+                    IssueForecast(
+                        data.issue, found, option, data.actors, one, None, played_rounds(one)
+                    )
+                )
     except TypeError as err:
         raise ForecastInputError(f"bad parameters for model {model!r}: {err}") from err
     package = {f.issue: f.option for f in results}
     check = None
     if all(option is not None for option in package.values()):
-        check = check_package(scenario, {k: v for k, v in package.items() if v is not None})
+        check = check_package(problem, {k: v for k, v in package.items() if v is not None})
     return ScenarioForecast(model, tuple(results), check)
 
 
-def forecasts(scenario: Scenario) -> dict[str, dict[str, Any]] | None:
-    """Every model of :data:`SCENARIO_MODELS` at its defaults, as JSON-ready dicts.
+def forecasts(
+    problem: Problem, models: tuple[str, ...] = SCENARIO_MODELS
+) -> dict[str, dict[str, Any]] | None:
+    """Every model of ``models`` at its defaults, as JSON-ready dicts.
 
     This is the ``forecasts`` entry of ``result.json`` (see docs/forecast.md):
     per model, ``issues`` (``{issue: {forecast, option}}``), ``package``,
@@ -420,11 +504,12 @@ def forecasts(scenario: Scenario) -> dict[str, dict[str, Any]] | None:
     Examples
     --------
     >>> from pathlib import Path
+    >>> from offramp.problem import compile_problem
     >>> from offramp.scenario import load_scenario
     >>> path = Path(__file__).parents[3] / "scenarios" / "textbook-two-party.yaml"
-    >>> sorted(forecasts(load_scenario(path)))
+    >>> sorted(forecasts(compile_problem(load_scenario(path))))
     ['compromise', 'eu', 'exchange', 'median']
     """
-    if not any(actor.stances for actor in scenario.actors):
+    if not problem.stance.any():
         return None
-    return {model: forecast_scenario(scenario, model).to_dict() for model in SCENARIO_MODELS}
+    return {model: forecast_problem(problem, model).to_dict() for model in models}

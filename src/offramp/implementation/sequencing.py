@@ -121,8 +121,9 @@ from offramp.implementation.orders import (
     solve,
 )
 from offramp.implementation.results import Break, Need, OrderResult, Sequencing
+from offramp.problem import Problem
 from offramp.scenario.schema import Scenario
-from offramp.settle.space import Space, utilities, utility_tables
+from offramp.settle.space import utilities
 
 __all__ = [
     "EXACT_STEPS",
@@ -147,7 +148,7 @@ def _years(scenario: Scenario, due: float | dt.date) -> float:
     return float(due) / 365.25
 
 
-def sequence_package(scenario: Scenario, given: Mapping[str, str] | None = None) -> dict[str, str]:
+def sequence_package(problem: Problem, given: Mapping[str, str] | None = None) -> dict[str, str]:
     """The package the steps carry out: their options, then ``given``, then the Nash package.
 
     Raises
@@ -156,6 +157,7 @@ def sequence_package(scenario: Scenario, given: Mapping[str, str] | None = None)
         If ``given`` contradicts a step's option, or issues are missing and
         there is no Nash package to take them from.
     """
+    scenario = problem.scenario
     if scenario.implementation is None:
         raise DurabilityError(
             f"scenario `{scenario.id}` has no `implementation` section: add its steps "
@@ -170,7 +172,7 @@ def sequence_package(scenario: Scenario, given: Mapping[str, str] | None = None)
                 f"--package {issue}={option} contradicts the steps, which implement "
                 f"{issue}={implied[issue]}; drop it or change the step"
             )
-    return complete_package(scenario, {**implied, **(given or {})})
+    return complete_package(problem, {**implied, **(given or {})})
 
 
 def _value(x: Any, draws: int, rng: np.random.Generator) -> NDArray[np.float64]:
@@ -181,7 +183,7 @@ def _value(x: Any, draws: int, rng: np.random.Generator) -> NDArray[np.float64]:
 
 
 def _compile(
-    scenario: Scenario,
+    problem: Problem,
     package: Mapping[str, str],
     draws: int,
     seed: int,
@@ -193,10 +195,11 @@ def _compile(
     those sets (default: all ``2^N``), e.g. the prefixes of the orders
     reported with ``p_holds``.
     """
+    scenario = problem.scenario
     implementation = scenario.implementation
-    dynamics = scenario.dynamics
+    dynamics = problem.dynamics
     assert implementation is not None and dynamics is not None
-    sides = _sides(scenario)
+    sides = _sides(problem)
     names = tuple(s.actor for s in sides)
     steps = implementation.steps
     n, b = len(steps), len(sides)
@@ -257,8 +260,7 @@ def _compile(
         p = np.divide(mine, total, out=np.zeros_like(total), where=total > 0)
         p = np.clip(p + dp[:, :, j], 0.0, 1.0)
         war[:, j, :] = war_value(p, win, cost + dc[:, :, j])
-    tables = utility_tables(scenario)
-    utility = utilities(tables, Space.of(scenario).index_of(package)[None, :])[:, 0]
+    utility = utilities(problem.tables_of(0), problem.space.index_of(package)[None, :])[:, 0]
     deal = np.array([utility[s.index] for s in sides])
     ids = [step.id for step in steps]
     pred = np.array([sum(1 << ids.index(a) for a in step.after) for step in steps], np.int64)
@@ -313,7 +315,7 @@ def _rank(
 
 
 def sequences(
-    scenario: Scenario,
+    problem: Problem,
     package: Mapping[str, str] | None = None,
     *,
     draws: int = 2000,
@@ -325,8 +327,9 @@ def sequences(
 
     Parameters
     ----------
-    scenario : Scenario
-        Must have ``implementation`` and ``dynamics`` sections.
+    problem : Problem
+        The compiled scenario (a batch of one); must have ``implementation``
+        and ``dynamics`` sections.
     package : mapping of issue id to option id, optional
         Options for issues no step implements (default: the Nash package's).
     draws : int, default 2000
@@ -380,7 +383,8 @@ def sequences(
     ...        effects: [{actor: a, power: -0.5}]}
     ...     - {id: elect, label: B holds elections, actor: b, due: 60}
     ... ''')
-    >>> r = sequences(s, draws=0)
+    >>> from offramp.problem import compile_problem
+    >>> r = sequences(compile_problem(s), draws=0)
     >>> [(o.order, o.self_enforcing) for o in r.orders]
     [(('elect', 'disarm'), True), (('disarm', 'elect'), False)]
     >>> r.worst.breaks_at.step, r.worst.breaks_at.actor, round(r.worst.needs[0].gap, 4)
@@ -390,13 +394,14 @@ def sequences(
     """
     if draws < 0:
         raise DurabilityError(f"--draws must be 0 or more; got {draws}")
+    scenario = problem.scenario
     if scenario.dynamics is None:
         raise DurabilityError(
             f"scenario `{scenario.id}` has no `dynamics` section: the steps' war values need "
             "power trajectories and war costs (see docs/durability.md)"
         )
-    chosen = sequence_package(scenario, package)
-    game = _compile(scenario, chosen, 0, seed)
+    chosen = sequence_package(problem, package)
+    game = _compile(problem, chosen, 0, seed)
     n = len(game.steps)
     wanted = [parse_order(game, order) for order in orders]
     declared = np.arange(n, dtype=np.intp)
@@ -422,7 +427,7 @@ def sequences(
         worst_order = worst_arr
         n_orders, n_holding = count(game.pred), None
     reported = [*picked, worst_order, *wanted] + ([declared] if declared_ok else [])
-    drawn = _compile(scenario, chosen, draws, seed, prefixes(np.array(reported))) if draws else None
+    drawn = _compile(problem, chosen, draws, seed, prefixes(np.array(reported))) if draws else None
 
     def holds(order: NDArray[np.intp]) -> float:
         br = solve(game if drawn is None else drawn, order[None, :])[0]

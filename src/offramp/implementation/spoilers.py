@@ -58,8 +58,9 @@ from numpy.typing import NDArray
 
 from offramp.durability import DurabilityError
 from offramp.durability.model import _draws_of
+from offramp.problem import Problem
 from offramp.scenario.schema import Actor, Faction, Scenario
-from offramp.settle.space import Space, utilities, utility_tables
+from offramp.settle.space import utilities, utility_tables
 
 __all__ = ["Inducement", "Spoiler", "Spoilers", "spoilers"]
 
@@ -160,7 +161,11 @@ def _as_actor(scenario: Scenario, faction: Faction) -> Actor:
 
 
 def _tables(scenario: Scenario) -> list[NDArray[np.float64]]:
-    """Utility tables of the actors, then of the factions (rows in that order)."""
+    """Utility tables of the actors, then of the factions (rows in that order).
+
+    Factions are not compiled into the :class:`~offramp.problem.Problem` (yet):
+    their tables are built here, with the same arithmetic.
+    """
     extended = scenario.model_copy(
         update={"actors": [*scenario.actors, *(_as_actor(scenario, f) for f in scenario.factions)]}
     )
@@ -186,13 +191,14 @@ def spoiled(
 
 
 def spoilers(
-    scenario: Scenario, package: Mapping[str, str], *, draws: int = 2000, seed: int = 0
+    problem: Problem, package: Mapping[str, str], *, draws: int = 2000, seed: int = 0
 ) -> Spoilers:
     """Which factions would spoil a package, how likely, and what would bring them in.
 
     Parameters
     ----------
-    scenario : Scenario
+    problem : Problem
+        The compiled scenario (a batch of one).
     package : mapping of issue id to option id
         One option on every issue.
     draws : int, default 2000
@@ -227,15 +233,17 @@ def spoilers(
     ...   - {id: front, label: F, aims: greedy, batna: 0.5, capability: 200, threshold: 100,
     ...      stances: [{issue: i, position: 100, salience: 1}]}
     ... ''')
-    >>> r = spoilers(s, {"i": "x"}, draws=0)
+    >>> from offramp.problem import compile_problem
+    >>> r = spoilers(compile_problem(s), {"i": "x"}, draws=0)
     >>> f = r.factions[0]
     >>> f.deal, f.spoils, f.effect, r.p_fails, f.inducements[0].change
     (0.0, True, 'fails', 1.0, {'i': 'y'})
     """
     if draws < 0:
         raise DurabilityError(f"--draws must be 0 or more; got {draws}")
-    clean = {issue.id: package[issue.id] for issue in scenario.issues if issue.id in package}
-    index = Space.of(scenario).index_of(clean)[None, :]
+    scenario = problem.scenario
+    clean = {issue: package[issue] for issue in problem.space.issue_ids if issue in package}
+    index = problem.space.index_of(clean)[None, :]
     tables = _tables(scenario)
     base = utilities(tables, index)[:, 0]
     n_actors = len(scenario.actors)
@@ -279,7 +287,7 @@ def spoilers(
                 p_rejects=float(np.mean(rejects)),
                 p_spoiled=float(np.mean(hit)),
                 inducements=tuple(
-                    _inducements(scenario, tables, clean, n_actors + f, float(faction.batna), veto)
+                    _inducements(problem, tables, clean, n_actors + f, float(faction.batna), veto)
                 )
                 if deal < float(faction.batna) - _TOL
                 else (),
@@ -296,7 +304,7 @@ def spoilers(
 
 
 def _inducements(
-    scenario: Scenario,
+    problem: Problem,
     tables: list[NDArray[np.float64]],
     package: dict[str, str],
     row: int,
@@ -304,13 +312,14 @@ def _inducements(
     veto: list[int],
 ) -> list[Inducement]:
     """Smallest changes (one option, else pairs) that give the faction its batna."""
-    batnas = np.array([float(scenario.actors[a].batna or 0.0) for a in veto])
-    now = utilities(tables, Space.of(scenario).index_of(package)[None, :])[:, 0]
+    batnas = problem.batna[0, veto]
+    space = problem.space
+    now = utilities(tables, space.index_of(package)[None, :])[:, 0]
     candidates = [
-        (issue.id, option.id)
-        for issue in scenario.issues
-        for option in issue.options
-        if package[issue.id] != option.id
+        (issue, option)
+        for issue, options in zip(space.issue_ids, space.option_ids, strict=True)
+        for option in options
+        if package[issue] != option
     ]
     found: list[Inducement] = []
     for size in (1, 2):
@@ -318,7 +327,7 @@ def _inducements(
             if len({issue for issue, _ in combo}) < size:
                 continue
             change = dict(combo)
-            u = utilities(tables, Space.of(scenario).index_of({**package, **change})[None, :])[:, 0]
+            u = utilities(tables, space.index_of({**package, **change})[None, :])[:, 0]
             if u[row] >= batna - _TOL:
                 loss = float(np.sum(now[veto] - u[veto]))
                 found.append(

@@ -1,4 +1,9 @@
-"""The scenario's timeline events as changes to the negotiation's inputs, round by round."""
+"""The scenario's timeline events as changes to the negotiation's inputs, round by round.
+
+An event's branch changes the compiled problem's arrays at their point
+values (:meth:`offramp.problem.Problem.with_changes`): no scenario is
+rebuilt or recompiled.
+"""
 
 from __future__ import annotations
 
@@ -9,98 +14,52 @@ import numpy as np
 
 from offramp.negotiate.inputs import scenario_inputs
 from offramp.negotiate.protocol import Change
-from offramp.scenario.schema import Scenario
+from offramp.problem import CompiledEvent, Problem
 
 __all__ = ["draw_branches", "event_changes"]
 
 
-def _apply(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
-    """The scenario with a branch's changes applied at their point values."""
-    from offramp.scenario.paths import parse_change, resolve
-
-    actors = list(scenario.actors)
-    publics = list(scenario.publics)
-    for path, raw in changes.items():
-        target = resolve(scenario, path)
-        kind, value = parse_change(target, raw)
-
-        def new(current: Any, target: Any = target, kind: str = kind, value: Any = value) -> Any:
-            if kind == "set":
-                return value if isinstance(value, str) else float(value)
-            if isinstance(current, str):  # a position given as an option id
-                current = dict(target.options)[current]
-            return float(np.clip(float(current) + float(value), target.low, target.high))
-
-        if target.public >= 0:
-            public = publics[target.public]
-            if target.field == "threshold":
-                publics[target.public] = public.model_copy(
-                    update={"threshold": new(public.threshold)}
-                )
-            else:
-                rules = list(public.rules)
-                rules[target.rule] = rules[target.rule].model_copy(
-                    update={"reject": new(rules[target.rule].reject)}
-                )
-                publics[target.public] = public.model_copy(update={"rules": rules})
-            continue
-        actor = actors[target.actor]
-        if target.issue < 0:
-            actors[target.actor] = actor.model_copy(
-                update={target.field: new(getattr(actor, target.field))}
-            )
-            continue
-        issue = scenario.issues[target.issue]
-        stances = list(actor.stances)
-        s = next(k for k, st in enumerate(stances) if st.issue == issue.id)
-        stance = stances[s]
-        if target.field == "value":
-            option = issue.options[target.option].id
-            values = dict(stance.values or {})
-            values[option] = new(values[option])
-            stances[s] = stance.model_copy(update={"values": values})
-        else:
-            stances[s] = stance.model_copy(
-                update={target.field: new(getattr(stance, target.field))}
-            )
-        actors[target.actor] = actor.model_copy(update={"stances": stances})
-    return scenario.model_copy(update={"actors": actors, "publics": publics})
+def _in_window(problem: Problem, days: int) -> list[CompiledEvent]:
+    """The events dated after ``as_of`` and less than ``days`` days after it, by date."""
+    dated = sorted(problem.events, key=lambda e: e.date)
+    return [e for e in dated if 0 < (e.date - problem.as_of).days < days]
 
 
-def _branch_probability(branch: Any, parent: str | None) -> float:
-    p = branch.probability
-    if isinstance(p, Mapping):
-        return float(p.get(parent, 0.0)) if parent is not None else 0.0
-    return float(p)
+def _branch_probabilities(problem: Problem, event: CompiledEvent, parent: str | None) -> Any:
+    """The event's branch probabilities, given the branch id of its parent event (or None)."""
+    if event.parent < 0:
+        return event.probability[0]
+    ids = problem.events[event.parent].branch_ids
+    if parent is None or parent not in ids:
+        return np.zeros(len(event.branch_ids))
+    return event.probability[ids.index(parent)]
 
 
 def draw_branches(
-    scenario: Scenario, days: int, runs: int, rng: np.random.Generator
+    problem: Problem, days: int, runs: int, rng: np.random.Generator
 ) -> list[tuple[tuple[str, str], ...]]:
     """For each run, the branch drawn for every event within ``days`` of ``as_of``."""
-    events = [
-        e
-        for e in sorted(getattr(scenario, "events", None) or [], key=lambda e: e.date)
-        if 0 < (e.date - scenario.as_of).days < days
-    ]
+    events = _in_window(problem, days)
     if not events:
         return [()] * runs
     picks: dict[str, list[str]] = {}
     for event in events:
         u = rng.random(runs)
+        given = problem.events[event.parent].id if event.parent >= 0 else None
         chosen = []
         for r in range(runs):
-            parent = picks[event.given][r] if event.given and event.given in picks else None
-            probs = np.array([_branch_probability(b, parent) for b in event.branches])
+            parent = picks[given][r] if given is not None and given in picks else None
+            probs = np.asarray(_branch_probabilities(problem, event, parent), dtype=np.float64)
             total = probs.sum()
             cdf = np.cumsum(probs / total) if total > 0 else np.linspace(0, 1, len(probs) + 1)[1:]
-            chosen.append(event.branches[min(int(np.searchsorted(cdf, u[r])), len(probs) - 1)].id)
+            pick = min(int(np.searchsorted(cdf, u[r])), len(probs) - 1)
+            chosen.append(event.branch_ids[pick])
         picks[event.id] = chosen
     return [tuple((e.id, picks[e.id][r]) for e in events) for r in range(runs)]
 
 
 def event_changes(
-    scenario: Scenario,
+    problem: Problem,
     rounds: int,
     round_days: int = 7,
     *,
@@ -110,7 +69,7 @@ def event_changes(
 
     Every event dated after ``as_of`` and before the end of the last round
     becomes a change at the start of round ``ceil(days / round_days)``: the
-    batnas, utilities and ratification of the scenario with that event's
+    batnas, utilities and ratification of the problem with that event's
     branch (and every earlier event's) applied at their point values. The
     branch of each event is given by ``branches`` ({event id: branch id});
     an event not listed takes its most probable branch (given the branch
@@ -124,29 +83,25 @@ def event_changes(
         get utility -1 for every actor, which no one offers or accepts.
     """
     chosen = dict(branches or {})
-    events = sorted(getattr(scenario, "events", None) or [], key=lambda e: e.date)
-    horizon = rounds * round_days
     out: list[Change] = []
-    current = scenario
-    for event in events:
-        days = (event.date - scenario.as_of).days
-        if days <= 0 or days >= horizon:
-            continue
+    current = problem
+    for event in _in_window(problem, rounds * round_days):
+        days = (event.date - problem.as_of).days
         if event.id not in chosen:
-            parent = chosen.get(event.given) if event.given else None
-            probs = [_branch_probability(b, parent) for b in event.branches]
-            chosen[event.id] = event.branches[int(np.argmax(probs))].id
-        branch = next(b for b in event.branches if b.id == chosen[event.id])
-        current = _apply(current, branch.changes)
+            given = problem.events[event.parent].id if event.parent >= 0 else None
+            probs = _branch_probabilities(problem, event, chosen.get(given) if given else None)
+            chosen[event.id] = event.branch_ids[int(np.argmax(probs))]
+        b = event.branch_ids.index(chosen[event.id])
+        current = current.with_changes(event.changes[b])
         _, veto, utility, allowed = scenario_inputs(current)
-        batna = np.array([current.actors[a].batna or 0.0 for a in veto])
+        batna = current.batna[0, veto].astype(np.float64)
         utility = np.where(allowed[None, :], utility, -1.0)
         out.append(
             Change(
                 round=-(-days // round_days),
                 batna=batna,
                 utility=utility,
-                label=f"{event.label}: {branch.label}",
+                label=f"{event.label}: {event.branch_labels[b]}",
             )
         )
     return out

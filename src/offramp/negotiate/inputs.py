@@ -11,9 +11,8 @@ from offramp.errors import SpaceTooLargeError
 from offramp.negotiate.strategies import (
     StrategyError,
 )
-from offramp.scenario.rules import compile_rules
-from offramp.scenario.schema import Scenario
-from offramp.settle.space import Space, iter_blocks, utility_tables
+from offramp.problem import Problem, Space
+from offramp.settle.space import iter_blocks
 
 __all__ = ["MAX_PACKAGES", "rounds_until", "scenario_inputs"]
 
@@ -22,7 +21,7 @@ MAX_PACKAGES = 1_000_000
 """Largest space :func:`negotiate` simulates over (every turn scans every package)."""
 
 
-def rounds_until(scenario: Scenario, deadline: dt.date, round_days: int = 7) -> int:
+def rounds_until(problem: Problem, deadline: dt.date, round_days: int = 7) -> int:
     """Rounds of ``round_days`` days from the scenario's ``as_of`` to a date (at least 1).
 
     Raises
@@ -36,31 +35,31 @@ def rounds_until(scenario: Scenario, deadline: dt.date, round_days: int = 7) -> 
     >>> rounds_until(SimpleNamespace(as_of=dt.date(2024, 9, 16)), dt.date(2025, 1, 20))
     18
     """
-    days = (deadline - scenario.as_of).days
+    days = (deadline - problem.as_of).days
     if days <= 0:
         raise StrategyError(
-            f"the deadline {deadline} is not after the scenario's date ({scenario.as_of}); "
+            f"the deadline {deadline} is not after the scenario's date ({problem.as_of}); "
             "give a later date or a number of rounds"
         )
     return max(1, -(-days // round_days))
 
 
 def scenario_inputs(
-    scenario: Scenario,
+    problem: Problem,
 ) -> tuple[Space, NDArray[np.intp], NDArray[np.float64], NDArray[np.bool_]]:
-    space = Space.of(scenario)
+    space = problem.space
     if space.size > MAX_PACKAGES:
         raise SpaceTooLargeError(
             f"the scenario has {space.size:,} packages; negotiation simulates at most "
             f"{MAX_PACKAGES:,}: merge options or split the scenario into stages"
         )
-    veto = np.array([a for a, actor in enumerate(scenario.actors) if actor.veto], dtype=np.intp)
-    tables = utility_tables(scenario)
+    veto = problem.veto_index
+    tables = problem.tables_of(0)
     utility = np.concatenate([block[veto] for _, block in iter_blocks(tables)], axis=1)
     allowed = np.ones(space.size, dtype=bool)
-    if scenario.publics:
+    if problem.public_ids:
         options = space.options_of(np.arange(space.size, dtype=np.int64))
-        for public in scenario.publics:
-            table, _ = compile_rules(public, scenario.issues)
-            allowed &= table.lookup(options) < public.threshold
+        reject = problem.rejection(options)[0]
+        for p in range(len(problem.public_ids)):
+            allowed &= reject[p] < problem.threshold[0, p]
     return space, veto, utility, allowed

@@ -18,7 +18,7 @@ from offramp.negotiate.strategies import (
     StrategyError,
     parse_strategy,
 )
-from offramp.scenario.schema import Scenario
+from offramp.problem import Problem
 from offramp.settle.solutions import pareto_filter, solve
 
 __all__ = ["negotiate"]
@@ -45,7 +45,7 @@ def _frontier_check(
 
 
 def negotiate(
-    scenario: Scenario,
+    problem: Problem,
     *,
     strategies: Mapping[str, Strategy | str] | None = None,
     deadline: int | dt.date = 20,
@@ -58,7 +58,8 @@ def negotiate(
 
     Parameters
     ----------
-    scenario : Scenario
+    problem : Problem
+        The compiled scenario (a batch of one).
     strategies : mapping of veto actor id to Strategy or name, optional
         Default ``boulware`` for every veto actor.
     deadline : int or date, default 20
@@ -86,9 +87,11 @@ def negotiate(
     Examples
     --------
     >>> from pathlib import Path
+    >>> from offramp.problem import compile_problem
     >>> from offramp.scenario import load_scenario
     >>> path = Path(__file__).parents[3] / "scenarios" / "textbook-two-party.yaml"
-    >>> n = negotiate(load_scenario(path), strategies={"north": "linear", "south": "linear"})
+    >>> p = compile_problem(load_scenario(path))
+    >>> n = negotiate(p, strategies={"north": "linear", "south": "linear"})
     >>> n.agreement, n.round, n.pareto_optimal
     ({'border': 'split', 'prisoners': 'all_for_all', 'sanctions': 'lifted'}, 11, True)
     """
@@ -97,12 +100,12 @@ def negotiate(
     if round_days < 1:
         raise StrategyError(f"a round must last at least 1 day; got {round_days}")
     rounds = (
-        rounds_until(scenario, deadline, round_days) if isinstance(deadline, dt.date) else deadline
+        rounds_until(problem, deadline, round_days) if isinstance(deadline, dt.date) else deadline
     )
     if rounds < 1:
         raise StrategyError(f"the deadline must be at least 1 round; got {rounds}")
-    space, veto, utility, allowed = scenario_inputs(scenario)
-    ids = tuple(scenario.actors[a].id for a in veto)
+    space, veto, utility, allowed = scenario_inputs(problem)
+    ids = tuple(problem.actor_ids[a] for a in veto)
     chosen: dict[str, Strategy] = {a: parse_strategy("boulware") for a in ids}
     for actor_id, strategy in (strategies or {}).items():
         if actor_id not in ids:
@@ -110,13 +113,13 @@ def negotiate(
                 f"`{actor_id}` is not a veto actor; the actors at the table are {', '.join(ids)}"
             )
         chosen[actor_id] = parse_strategy(strategy) if isinstance(strategy, str) else strategy
-    batna = np.array([scenario.actors[a].batna or 0.0 for a in veto])
+    batna = problem.batna[0, veto].astype(np.float64)
     per_year = {
-        e.actor: e.delay_cost for e in (scenario.dynamics.actors if scenario.dynamics else [])
+        e.actor: e.delay_cost for e in (problem.dynamics.actors if problem.dynamics else [])
     }
     cost = np.array([per_year.get(a, 0.0) * round_days / 365.25 for a in ids])
     plan = [chosen[a] for a in ids]
-    changes = event_changes(scenario, rounds, round_days)
+    changes = event_changes(problem, rounds, round_days)
 
     base = simulate(utility, batna, plan, rounds, cost=cost, allowed=allowed, changes=changes)
     final_u = next((c.utility for c in reversed(changes) if c.utility is not None), utility)
@@ -137,7 +140,7 @@ def negotiate(
     agreed = int(base.agreement[0])
     nash_u = None if nash_index is None else final_u[:, nash_index]
     result = Negotiation(
-        scenario=scenario.id,
+        scenario=problem.id,
         actors=ids,
         strategies={a: str(s) for a, s in chosen.items()},
         deadline=rounds,
@@ -158,7 +161,7 @@ def negotiate(
         return result
     rng = np.random.default_rng(seed)
     order = rng.permuted(np.tile(np.arange(len(ids)), (runs, 1)), axis=1)
-    draws = draw_branches(scenario, rounds * round_days, runs, rng)
+    draws = draw_branches(problem, rounds * round_days, runs, rng)
     agreement = np.full(runs, -1, dtype=np.int64)
     step = max(1, _CHUNK // max(1, space.size))
     finished = 0
@@ -167,7 +170,7 @@ def negotiate(
         group_changes = (
             changes
             if not combo
-            else event_changes(scenario, rounds, round_days, branches=dict(combo))
+            else event_changes(problem, rounds, round_days, branches=dict(combo))
         )
         for start in range(0, len(members), step):
             rows = members[start : start + step]

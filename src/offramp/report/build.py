@@ -15,11 +15,11 @@ from typing import Any, Literal
 import numpy as np
 
 from offramp._version import __version__
+from offramp.problem import Problem, Space
 from offramp.report.cloud import Cloud, package_cloud
 from offramp.report.model import Figure, Report, Section, Table
 from offramp.scenario.schema import Provenance, Scenario
 from offramp.settle.analysis import Analysis, FrontierPoint
-from offramp.settle.space import Space
 
 __all__ = ["SOLUTION_NAMES", "build_report", "frontier_figure", "inputs_table"]
 
@@ -473,7 +473,7 @@ def _frontier_caption(scenario: Scenario, analysis: Analysis, cloud: Cloud) -> s
 
 
 def build_report(
-    scenario: Scenario,
+    problem: Problem,
     analysis: Analysis,
     *,
     axes: tuple[str, str] | None = None,
@@ -481,14 +481,16 @@ def build_report(
     wired: Sequence[str] = (),
     missing: Sequence[str] = (),
     origin: str = "",
+    forecasts: dict[str, dict[str, Any]] | None = None,
 ) -> Report:
     """Assemble the report of a scenario's analysis.
 
     Parameters
     ----------
-    scenario : Scenario
+    problem : Problem
+        The compiled scenario (a batch of one).
     analysis : Analysis
-        ``analyze(scenario)``.
+        ``analyze(problem)``.
     axes : (str, str), optional
         The two actors of the settlement picture; default the first two veto actors.
     extras : sequence of Section
@@ -498,6 +500,8 @@ def build_report(
         and why (shown in the report).
     origin : str, optional
         Where the results come from, e.g. the stored run id (shown under the title).
+    forecasts : dict, optional
+        Per model, ``offramp forecast --json``'s ``issues`` (written to ``report.json``).
 
     Returns
     -------
@@ -507,14 +511,17 @@ def build_report(
     --------
     >>> from pathlib import Path
     >>> from offramp.assess import analyze
+    >>> from offramp.problem import compile_problem
     >>> from offramp.scenario import load_scenario
     >>> s = load_scenario(Path(__file__).parents[3] / "scenarios" / "textbook-two-party.yaml")
-    >>> report = build_report(s, analyze(s))
+    >>> p = compile_problem(s)
+    >>> report = build_report(p, analyze(p))
     >>> [section.id for section in report.sections]
     ['verdict', 'picture', 'glance', 'inputs']
     """
+    scenario = problem.scenario
     x, y = axes if axes is not None else (None, None)
-    cloud = package_cloud(scenario, x, y)
+    cloud = package_cloud(problem, x, y)
     picture = Section(
         "picture",
         "The settlement space",
@@ -539,4 +546,5 @@ def build_report(
         wired=tuple(wired),
         missing=tuple(missing),
         origin=origin,
+        forecasts=dict(forecasts or {}),
     )

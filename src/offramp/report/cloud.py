@@ -27,9 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from offramp.problem import Problem
 from offramp.scenario.schema import Scenario
-from offramp.settle.analysis import _blocking, _veto_batna
-from offramp.settle.space import Space
+from offramp.settle.analysis import _blocking
 
 __all__ = ["RESOLUTION", "Cloud", "CloudGroup", "default_axes", "package_cloud"]
 
@@ -94,13 +94,14 @@ def default_axes(scenario: Scenario) -> tuple[str, str]:
 
 
 def package_cloud(
-    scenario: Scenario, x: str | None = None, y: str | None = None, *, block_size: int = 1 << 18
+    problem: Problem, x: str | None = None, y: str | None = None, *, block_size: int = 1 << 18
 ) -> Cloud:
     """Every package over the utilities of actors ``x`` and ``y``, grouped by who blocks it.
 
     Parameters
     ----------
-    scenario : Scenario
+    problem : Problem
+        The compiled scenario, a batch of one.
     x, y : str, optional
         Actor ids for the two axes; default :func:`default_axes`.
     block_size : int, default 262144
@@ -118,25 +119,30 @@ def package_cloud(
     Examples
     --------
     >>> from pathlib import Path
+    >>> from offramp.problem import compile_problem
     >>> from offramp.scenario import load_scenario
     >>> path = Path(__file__).parents[3] / "scenarios" / "textbook-two-party.yaml"
-    >>> cloud = package_cloud(load_scenario(path))
+    >>> cloud = package_cloud(compile_problem(load_scenario(path)))
     >>> {g.status: g.packages for g in cloud.groups}["ratified"]
     4
     """
-    dx, dy = default_axes(scenario)
+    dx, dy = default_axes(problem.scenario)
     x, y = x or dx, y or dy
-    ids = [a.id for a in scenario.actors]
-    ax, ay = ids.index(scenario.actor(x).id), ids.index(scenario.actor(y).id)
-    veto, _ = _veto_batna(scenario)
-    blocker_ids = [f"actor:{ids[v]}" for v in veto] + [f"public:{p.id}" for p in scenario.publics]
-    labels = {f"actor:{a.id}": a.label for a in scenario.actors} | {
-        f"public:{p.id}": p.label for p in scenario.publics
-    }
+    ids = list(problem.actor_ids)
+    for who in (x, y):
+        if who not in ids:
+            raise KeyError(who)
+    ax, ay = ids.index(x), ids.index(y)
+    blocker_ids = [f"actor:{ids[v]}" for v in problem.veto_index] + [
+        f"public:{p}" for p in problem.public_ids
+    ]
+    labels = dict(zip((f"actor:{a}" for a in ids), problem.actor_labels, strict=True)) | dict(
+        zip((f"public:{p}" for p in problem.public_ids), problem.public_labels, strict=True)
+    )
     statuses = ["ratified", *blocker_ids, "several"]
     merged: dict[int, dict[tuple[int, int], list[int]]] = {s: {} for s in range(len(statuses))}
     steps = round(1 / RESOLUTION)
-    for index, utility, refuses, rejects in _blocking(scenario, Space.of(scenario), block_size):
+    for index, utility, refuses, rejects in _blocking(problem, block_size):
         blocks = np.concatenate([refuses, rejects])
         n_blocking = blocks.sum(axis=0)
         status = np.where(

@@ -8,14 +8,12 @@ there, so a missing engine leaves a note ("not included") rather than an
 error.
 
 Forecasts
-    Every issue is a separate one-dimensional problem for the forecast models:
-    the actors with a stance on the issue take part, at their position
-    (an option's ``at`` on the 0-100 scale, or the number given), with their
-    ``power`` as capability and their salience normalized over their own
-    stances (so it lies in [0, 1], which the expected-utility model reads as a
-    probability). Actors with no stance on an issue stay out of it. The
-    exchange model, which trades across issues, runs over the actors that have
-    a stance on every issue.
+    Every model of :data:`offramp.forecast.scenario.FORECAST_MODELS` runs
+    through :func:`offramp.forecast.scenario.forecast_problem`, the function
+    ``offramp forecast`` and the web app's ``/forecast`` call, on the same
+    compiled scenario and at the same (default) parameters: the report shows
+    the CLI's numbers, and ``report.json`` holds them in the shape of
+    ``offramp forecast --json``'s ``issues``.
 """
 
 from __future__ import annotations
@@ -23,26 +21,25 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
-
+from offramp.forecast import MODELS, ForecastInputError
+from offramp.forecast.scenario import FORECAST_MODELS, ScenarioForecast, forecast_problem
+from offramp.problem import Problem
 from offramp.report.model import Figure, Section, Table
 from offramp.scenario.schema import Scenario
 
 __all__ = [
     "ENGINES",
-    "ForecastInputs",
-    "IssueForecast",
     "available_engines",
     "durability_section",
-    "forecast_inputs",
     "forecast_section",
+    "forecasts_json",
     "model_options",
     "model_title",
     "run_forecasts",
+    "scale_notes",
+    "trajectories",
 ]
 
 ENGINES = {
@@ -68,169 +65,52 @@ def available_engines() -> dict[str, bool]:
     return found
 
 
-@dataclass(frozen=True)
-class ForecastInputs:
-    """One issue as a one-dimensional forecast problem.
+def run_forecasts(problem: Problem) -> tuple[dict[str, ScenarioForecast], dict[str, str]]:
+    """Run every model of :data:`~offramp.forecast.scenario.FORECAST_MODELS` on a scenario.
 
-    ``actors`` are the ids of the actors with a stance on the issue; arrays
-    are aligned with them (shape ``(n,)``).
-    """
-
-    issue: str
-    actors: tuple[str, ...]
-    position: NDArray[np.float64]
-    capability: NDArray[np.float64]
-    salience: NDArray[np.float64]
-
-
-def forecast_inputs(scenario: Scenario) -> list[ForecastInputs]:
-    """Every issue's positions, capabilities and saliences for the forecast models.
-
-    Issues on which no actor with positive power and salience has a stance
-    are left out (no model can forecast them).
-
-    Examples
-    --------
-    >>> from pathlib import Path
-    >>> from offramp.scenario import load_scenario
-    >>> s = load_scenario(Path(__file__).parents[3] / "scenarios" / "ukraine-2024-09.yaml")
-    >>> first = forecast_inputs(s)[0]
-    >>> first.issue, first.actors[:2], first.position[:2].tolist()
-    ('territory', ('ukraine', 'russia'), [0.0, 100.0])
-    """
-    out = []
-    for issue in scenario.issues:
-        ids, pos, cap, sal = [], [], [], []
-        for actor in scenario.actors:
-            total = sum(s.salience for s in actor.stances)
-            for stance in actor.stances:
-                if stance.issue != issue.id:
-                    continue
-                position = stance.position
-                if isinstance(position, str):
-                    position = next(o.at for o in issue.options if o.id == position)
-                ids.append(actor.id)
-                pos.append(float(position))
-                cap.append(actor.power)
-                sal.append(stance.salience / total if total > 0 else 0.0)
-        weight = np.array(cap) * np.array(sal)
-        if ids and weight.sum() > 0:
-            out.append(
-                ForecastInputs(issue.id, tuple(ids), np.array(pos), np.array(cap), np.array(sal))
-            )
-    return out
-
-
-@dataclass(frozen=True)
-class IssueForecast:
-    """One model's forecast on one issue: the forecast after every round (round 0 first)."""
-
-    model: str
-    issue: str
-    trajectory: tuple[float, ...]
-
-    @property
-    def final(self) -> float:
-        """The forecast after the last round."""
-        return self.trajectory[-1]
-
-
-def _forecast_engine() -> Any:
-    try:
-        return importlib.import_module("offramp.forecast")
-    except ImportError:
-        return None
-
-
-def _exchange_inputs(
-    scenario: Scenario,
-) -> tuple[tuple[str, ...], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]] | None:
-    """Positions (n, m), capability (n,) and salience (n, m) of the actors with a stance on
-    every issue (the exchange model needs a position of every actor on every issue)."""
-    rows = []
-    for actor in scenario.actors:
-        stances = {s.issue: s for s in actor.stances}
-        if actor.power <= 0 or any(issue.id not in stances for issue in scenario.issues):
-            continue
-        total = sum(s.salience for s in actor.stances)
-        pos, sal = [], []
-        for issue in scenario.issues:
-            stance = stances[issue.id]
-            position = stance.position
-            if isinstance(position, str):
-                position = next(o.at for o in issue.options if o.id == position)
-            pos.append(float(position))
-            sal.append(stance.salience / total if total > 0 else 0.0)
-        rows.append((actor.id, actor.power, pos, sal))
-    if len(rows) < 2:
-        return None
-    return (
-        tuple(r[0] for r in rows),
-        np.array([r[2] for r in rows]),
-        np.array([r[1] for r in rows], dtype=np.float64),
-        np.array([r[3] for r in rows]),
-    )
-
-
-def run_forecasts(scenario: Scenario) -> tuple[list[IssueForecast], dict[str, str]]:
-    """Run every forecast model of :data:`offramp.forecast.MODELS` on a scenario.
-
-    A model is first run issue by issue (:func:`forecast_inputs`); a model
-    that needs several issues at once (the exchange model, the spatial model
-    of politics) runs on all issues together over the actors with a stance on
-    every issue (it needs every actor's position on every issue). A model that
-    cannot run on the scenario is skipped with its reason.
+    Each model runs through :func:`~offramp.forecast.scenario.forecast_problem`
+    at its defaults (what ``offramp forecast FILE --model MODEL`` runs); a
+    model that cannot run on the scenario is skipped with its reason.
 
     Returns
     -------
-    forecasts : list of IssueForecast
-        Model by model, issue by issue (empty when no forecast engine is installed).
+    forecasts : dict of str to ScenarioForecast
+        By model, in the order of ``FORECAST_MODELS``.
     skipped : dict of str to str
         Models that could not run, with the engine's reason.
     """
-    engine = _forecast_engine()
-    if engine is None or not hasattr(engine, "run"):
-        return [], {}
-    error_type = getattr(engine, "ForecastInputError", ValueError)
-    out: list[IssueForecast] = []
+    out: dict[str, ScenarioForecast] = {}
     skipped: dict[str, str] = {}
-    problems = forecast_inputs(scenario)
-    for model in engine.MODELS:
+    for model in FORECAST_MODELS:
         try:
-            found = [
-                IssueForecast(
-                    model,
-                    problem.issue,
-                    tuple(
-                        float(v)
-                        for v in np.asarray(
-                            engine.run(
-                                model, problem.position, problem.capability, problem.salience
-                            ).forecast,
-                            dtype=np.float64,
-                        )[0]
-                    ),
-                )
-                for problem in problems
-            ]
-        except error_type as one_issue_error:
-            inputs = _exchange_inputs(scenario)
-            if inputs is None:
-                skipped[model] = str(one_issue_error)
-                continue
-            _, x, c, w = inputs
-            try:
-                trace = engine.run(model, x, c, w)
-            except error_type as error:
-                skipped[model] = str(error)
-                continue
-            forecast = np.asarray(trace.forecast, dtype=np.float64)[0]  # (R+1, m)
-            found = [
-                IssueForecast(model, issue.id, tuple(float(v) for v in forecast[:, k]))
-                for k, issue in enumerate(scenario.issues)
-            ]
-        out.extend(found)
+            result = forecast_problem(problem, model)
+        except ForecastInputError as error:
+            skipped[model] = str(error)
+            continue
+        if any(f.trace is not None for f in result.issues):
+            out[model] = result
     return out, skipped
+
+
+def forecasts_json(forecasts: Mapping[str, ScenarioForecast]) -> dict[str, dict[str, Any]]:
+    """``{model: {issue: {forecast, rounds, option}}}``: per model, ``offramp forecast --json``'s
+    ``issues`` (the ``forecasts`` of ``report.json`` and of the web app's ``/forecast``)."""
+    return {model: result.issues_dict() for model, result in forecasts.items()}
+
+
+def scale_notes(scenario: Scenario) -> list[str]:
+    """What 0 and 100 mean on each issue, in the scenario's own words.
+
+    The options at the two ends of each issue's scale, and the issue's
+    ``notes`` when it has some.
+    """
+    out = []
+    for issue in scenario.issues:
+        low = min(issue.options, key=lambda o: o.at)
+        high = max(issue.options, key=lambda o: o.at)
+        text = f"{issue.label}: {low.at:g} is “{low.label}”, {high.at:g} is “{high.label}”"
+        out.append(text + (f" ({issue.notes})" if issue.notes else ""))
+    return out
 
 
 _MODEL_NAMES = {
@@ -255,8 +135,7 @@ def model_options(model: str) -> str:
     >>> model_options("compromise")
     ''
     """
-    engine = _forecast_engine()
-    func = getattr(engine, "MODELS", {}).get(model) if engine is not None else None
+    func = MODELS.get(model)
     if func is None:
         return ""
     parts = []
@@ -276,35 +155,45 @@ def model_title(model: str) -> str:
     return f"{name}, {options}" if options else name
 
 
-def _nearest(scenario: Scenario, issue: str, value: float) -> str:
-    options = scenario.issue(issue).options
-    best = min(options, key=lambda o: abs(o.at - value))
-    return best.label
+def _option_label(scenario: Scenario, issue: str, option: str | None) -> str:
+    return next((o.label for o in scenario.issue(issue).options if o.id == option), "")
+
+
+def trajectories(forecasts: Mapping[str, ScenarioForecast]) -> dict[tuple[str, str], list[float]]:
+    """``{(model, issue): forecast after every round}`` (round 0 first) of every issue forecast."""
+    return {
+        (model, f.issue): [row["forecast"] for row in f.history()]
+        for model, result in forecasts.items()
+        for f in result.issues
+        if f.trace is not None
+    }
 
 
 def forecast_section(
     scenario: Scenario,
-    forecasts: list[IssueForecast],
+    forecasts: Mapping[str, ScenarioForecast],
     skipped: Mapping[str, str] | None = None,
 ) -> Section | None:
     """The forecasts: a table of every model's final forecast and each dynamic model's rounds.
 
     Returns None when there are no forecasts.
     """
-    if not forecasts:
+    by = trajectories(forecasts)
+    if not by:
         return None
     skipped = skipped or {}
-    models = list(dict.fromkeys(f.model for f in forecasts))
-    issues = list(dict.fromkeys(f.issue for f in forecasts))
-    by = {(f.model, f.issue): f for f in forecasts}
+    models = list(dict.fromkeys(m for m, _ in by))
+    issues = [i.id for i in scenario.issues if any((m, i.id) in by for m in models)]
+    options = {
+        (model, f.issue): f.option for model, result in forecasts.items() for f in result.issues
+    }
     rows = []
     for issue in issues:
         cells = [scenario.issue(issue).label]
         for model in models:
-            f = by.get((model, issue))
-            cells.append(
-                "" if f is None else f"{f.final:.0f} ({_nearest(scenario, issue, f.final)})"
-            )
+            t = by.get((model, issue))
+            label = _option_label(scenario, issue, options.get((model, issue)))
+            cells.append("" if t is None else f"{t[-1]:.0f} ({label})")
         rows.append(tuple(cells))
     table = Table(
         columns=("issue", *(_MODEL_NAMES.get(m, m) for m in models)),
@@ -313,26 +202,26 @@ def forecast_section(
     )
     figures = []
     for model in models:
-        traces = [by[(model, i)] for i in issues if (model, i) in by]
-        if max(len(t.trajectory) for t in traces) < 2:
+        traces = [(i, by[(model, i)]) for i in issues if (model, i) in by]
+        if max(len(t) for _, t in traces) < 2:
             continue
         figures.append(
             Figure(
                 id=f"forecast-{model}",
                 title=f"{model_title(model)}: round by round",
-                caption="The forecast on each issue after every round of bargaining "
-                "(0 and 100 are the ends of each issue's scale, as the scenario places "
-                "its options).",
+                caption="The forecast on each issue after every round of bargaining, on the "
+                "issue's 0–100 scale (what the ends of each scale mean is listed below "
+                "the table).",
                 spec={
                     "data": [
                         {
                             "type": "scatter",
                             "mode": "lines+markers",
-                            "name": scenario.issue(t.issue).label,
-                            "x": list(range(len(t.trajectory))),
-                            "y": list(t.trajectory),
+                            "name": scenario.issue(i).label,
+                            "x": list(range(len(t))),
+                            "y": list(t),
                         }
-                        for t in traces
+                        for i, t in traces
                     ],
                     "layout": {
                         "xaxis": {"title": {"text": "round"}, "dtick": 1},
@@ -347,7 +236,7 @@ def forecast_section(
         )
     words = []
     for issue in issues[:3]:
-        finals = [by[(m, issue)].final for m in models if (m, issue) in by]
+        finals = [by[(m, issue)][-1] for m in models if (m, issue) in by]
         words.append(
             f"on {scenario.issue(issue).label} the models forecast between "
             f"{min(finals):.0f} and {max(finals):.0f}"
@@ -363,7 +252,10 @@ def forecast_section(
         f"{_MODEL_NAMES.get(m, m)} could not run on this scenario: {why}"
         for m, why in skipped.items()
     ]
-    return Section("forecasts", "Forecasts", tuple(paragraphs), (table,), tuple(figures))
+    bullets = tuple(scale_notes(scenario))
+    return Section(
+        "forecasts", "Forecasts", tuple(paragraphs), (table,), tuple(figures), bullets=bullets
+    )
 
 
 def durability_section(scenario: Scenario, durability: Mapping[str, Any] | None) -> Section | None:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from offramp.errors import OfframpError
+from offramp.problem import Problem
 from offramp.report._labels import _GREEN, _GREY, _LAYOUT, _RED, _actor, _package, _pct
 from offramp.report.model import Figure, Section, Table
 from offramp.scenario.schema import Scenario
@@ -23,7 +24,7 @@ __all__ = ["implementation_results", "implementation_section"]
 
 
 def implementation_results(
-    scenario: Scenario, *, draws: int = 500, seed: int = 0
+    problem: Problem, *, draws: int = 500, seed: int = 0
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, str]:
     """Sequencing and spoilers of the scenario's steps (JSON forms), or why there are none.
 
@@ -33,14 +34,14 @@ def implementation_results(
         ``sequences`` and ``spoilers`` are None (and ``why_not`` says why) when
         the scenario has no ``implementation`` or its package cannot be made.
     """
-    if scenario.implementation is None:
+    if problem.scenario.implementation is None:
         return None, None, "the scenario has no `implementation` section (docs/implementation.md)"
     from offramp.implementation import sequence_package, sequences, spoilers
 
     try:
-        package = sequence_package(scenario)
-        found = sequences(scenario, package, draws=draws, seed=seed)
-        spoiling = spoilers(scenario, package, draws=draws, seed=seed)
+        package = sequence_package(problem)
+        found = sequences(problem, package, draws=draws, seed=seed)
+        spoiling = spoilers(problem, package, draws=draws, seed=seed)
     except OfframpError as error:
         return None, None, str(error)
     return found.to_dict(), spoiling.to_dict(), ""

@@ -70,6 +70,19 @@ class Report:
     wired: tuple[str, ...] = field(default=())
     missing: tuple[str, ...] = field(default=())
     origin: str = ""
+    forecasts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per forecast model, ``offramp forecast --json``'s ``issues`` (see ``report.json``)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """``report.json``: the headline facts and every forecast, as the CLI writes them."""
+        return {
+            "scenario": self.scenario,
+            "scenario_hash": self.scenario_hash,
+            "offramp_version": self.version,
+            "verdict": self.verdict,
+            "settled": self.settled,
+            "forecasts": self.forecasts,
+        }
 
 
 @dataclass(frozen=True)

@@ -87,9 +87,11 @@ def render_html(report: Report) -> str:
     >>> from pathlib import Path
     >>> from offramp.assess import analyze
     >>> from offramp.report.build import build_report
+    >>> from offramp.problem import compile_problem
     >>> from offramp.scenario import load_scenario
-    >>> s = load_scenario(Path(__file__).parents[3] / "scenarios" / "textbook-two-party.yaml")
-    >>> html = render_html(build_report(s, analyze(s)))
+    >>> p = compile_problem(load_scenario(Path(__file__).parents[3] / "scenarios"
+    ...                                   / "textbook-two-party.yaml"))
+    >>> html = render_html(build_report(p, analyze(p)))
     >>> html.startswith("<!DOCTYPE html>"), "<script src=" in html
     (True, False)
     """
@@ -127,9 +129,11 @@ def render_markdown(report: Report) -> str:
     >>> from pathlib import Path
     >>> from offramp.assess import analyze
     >>> from offramp.report.build import build_report
+    >>> from offramp.problem import compile_problem
     >>> from offramp.scenario import load_scenario
-    >>> s = load_scenario(Path(__file__).parents[3] / "scenarios" / "textbook-two-party.yaml")
-    >>> render_markdown(build_report(s, analyze(s))).splitlines()[0]
+    >>> p = compile_problem(load_scenario(Path(__file__).parents[3] / "scenarios"
+    ...                                   / "textbook-two-party.yaml"))
+    >>> render_markdown(build_report(p, analyze(p))).splitlines()[0]
     '# Textbook: a cease-fire between North and South after a border war'
     """
     lines = [

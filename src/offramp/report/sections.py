@@ -70,9 +70,10 @@ def sweep_section(
     --------
     >>> from pathlib import Path
     >>> from offramp.scenario import load_scenario
-    >>> from offramp.uncertainty import compile_model, sweep
+    >>> from offramp.problem import compile_problem
+    >>> from offramp.uncertainty import sweep
     >>> s = load_scenario(Path(__file__).parents[3] / "scenarios" / "textbook-two-party.yaml")
-    >>> summary, _ = sweep(compile_model(s), draws=50, seed=0)
+    >>> summary, _ = sweep(compile_problem(s), draws=50, seed=0)
     >>> section = sweep_section(s, summary.to_dict(), origin="a test")
     >>> section.paragraphs[0][:60]
     'Across 50 draws of every uncertain input and event (seed 0; '

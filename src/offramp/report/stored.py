@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from offramp.assess import analyze
+from offramp.problem import compile_problem
 from offramp.report.model import Report, StoredResults
 from offramp.scenario import load_scenario_text
 from offramp.scenario.load import content_hash
@@ -142,7 +143,8 @@ def report_for_run(
             f"draws can still be exported with `offramp runs export {run['id']}`"
         )
     scenario = scenario_of_run(run)
-    analysis = analyze(scenario)
+    problem = compile_problem(scenario)
+    analysis = analyze(problem)
     results = stored_results(
         store,
         str(run["scenario_hash"]),
@@ -162,5 +164,5 @@ def report_for_run(
         )
     from offramp.report.write import report_for
 
-    report = report_for(scenario, analysis, axes=axes, stored=results, origin=origin + ".")
+    report = report_for(problem, analysis, axes=axes, stored=results, origin=origin + ".")
     return report, scenario

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Literal
 
@@ -9,11 +10,13 @@ import numpy as np
 
 from offramp.assess import analyze
 from offramp.errors import OfframpError
+from offramp.problem import Problem
 from offramp.report.build import build_report
 from offramp.report.extras import (
     available_engines,
     durability_section,
     forecast_section,
+    forecasts_json,
     run_forecasts,
 )
 from offramp.report.implementation import implementation_results, implementation_section
@@ -21,7 +24,6 @@ from offramp.report.model import Report, Section, StoredResults
 from offramp.report.render import render_html, render_markdown
 from offramp.report.sections import sensitivity_section, sweep_section
 from offramp.report.talks import negotiation_section, war_path_section
-from offramp.scenario.schema import Scenario
 from offramp.settle.analysis import Analysis
 
 __all__ = ["QUICK_SWEEP_DRAWS", "report_for", "write_report"]
@@ -30,22 +32,22 @@ QUICK_SWEEP_DRAWS = 1000
 """Draws of the sweep ``offramp report FILE`` runs when the run store has none for the scenario."""
 
 
-def _quick_sweep(scenario: Scenario, draws: int, seed: int) -> dict[str, Any] | None:
+def _quick_sweep(problem: Problem, draws: int, seed: int) -> dict[str, Any] | None:
     """A small in-process sweep (no forecasts); None when nothing in the scenario is uncertain."""
-    from offramp.uncertainty import compile_model, sweep
+    from offramp.uncertainty import sweep
 
-    model = compile_model(scenario)
-    if model.streams == 0:
+    if problem.streams == 0:
         return None
-    summary, _ = sweep(model, draws=draws, seed=seed)
+    summary, _ = sweep(problem, draws=draws, seed=seed)
     return summary.to_dict()
 
 
 def _durability_over_time(
-    scenario: Scenario, analysis: Analysis, agreement: dict[str, str] | None
+    problem: Problem, analysis: Analysis, agreement: dict[str, str] | None
 ) -> tuple[Section | None, str]:
     """The war-against-deal chart for the Nash package (or else the negotiated agreement)."""
-    if scenario.dynamics is None:
+    scenario = problem.scenario
+    if problem.dynamics is None:
         return None, "the scenario has no `dynamics` section (see docs/durability.md)"
     from offramp.durability import durability, war_paths
 
@@ -55,7 +57,7 @@ def _durability_over_time(
         package, result, which = dict(nash.package), found["nash"], "the Nash package"
     elif agreement is not None:
         package, which = agreement, "the negotiated agreement"
-        result = durability(scenario, package).to_dict()
+        result = durability(problem, package).to_dict()
     else:
         return None, (
             "no package settles the base case and the simulated talks reach no agreement, so "
@@ -63,12 +65,12 @@ def _durability_over_time(
             "ISSUE=OPTION ...` assesses any package"
         )
     years = np.linspace(0.0, float(result["horizon"]), 61)
-    paths = {a: v.tolist() for a, v in war_paths(scenario, package, years).items()}
+    paths = {a: v.tolist() for a, v in war_paths(problem, package, years).items()}
     return war_path_section(scenario, result, paths, years.tolist(), which=which), ""
 
 
 def report_for(
-    scenario: Scenario,
+    problem: Problem,
     analysis: Analysis | None = None,
     *,
     axes: tuple[str, str] | None = None,
@@ -81,9 +83,15 @@ def report_for(
 ) -> Report:
     """The report of a scenario: its analysis plus every optional engine's section.
 
+    Every engine runs on ``problem``, compiled once by the caller; the
+    forecasts are :func:`offramp.report.extras.run_forecasts`'s, the numbers
+    ``offramp forecast`` prints, and go to the report's ``forecasts`` (its
+    ``report.json``) too.
+
     Parameters
     ----------
-    scenario : Scenario
+    problem : Problem
+        The compiled scenario (:func:`offramp.problem.compile_problem`), a batch of one.
     analysis : Analysis, optional
         Computed with :func:`offramp.assess.analyze` when not given.
     axes : (str, str), optional
@@ -107,7 +115,8 @@ def report_for(
     -------
     Report
     """
-    analysis = analysis if analysis is not None else analyze(scenario)
+    scenario = problem.scenario
+    analysis = analysis if analysis is not None else analyze(problem)
     stored = stored or StoredResults()
     engines = available_engines()
     extras: list[Section] = []
@@ -123,7 +132,7 @@ def report_for(
 
     summary, sweep_origin = stored.sweep, stored.sweep_origin
     if summary is None and sweep_draws > 0:
-        summary = _quick_sweep(scenario, sweep_draws, seed)
+        summary = _quick_sweep(problem, sweep_draws, seed)
         sweep_origin = (
             "a quick sweep run for this report and not stored; `offramp sweep` records a "
             "larger one, which later reports show instead"
@@ -142,34 +151,38 @@ def report_for(
         else sensitivity_section(scenario, stored.sensitivity, origin=stored.sensitivity_origin),
         "no stored sensitivity run for this scenario (`offramp sensitivity FILE` records one)",
     )
+    by_model: dict[str, dict[str, Any]] = {}
     if forecasts and engines["forecasts"]:
-        add("forecasts", forecast_section(scenario, *run_forecasts(scenario)), "")
+        found, skipped = run_forecasts(problem)
+        by_model = forecasts_json(found)
+        add("forecasts", forecast_section(scenario, found, skipped), "")
     agreement: dict[str, str] | None = None
     if negotiation and engines["negotiation"]:
         from offramp.negotiate import negotiate
 
         try:
-            talks = negotiate(scenario).to_dict()
+            talks = negotiate(problem).to_dict()
         except OfframpError as error:
             add("negotiation", None, str(error))
         else:
             agreement = talks.get("agreement")
             add("negotiation", negotiation_section(scenario, talks), "")
     add("durability", durability_section(scenario, getattr(analysis, "durability", None)), "")
-    over_time, why = _durability_over_time(scenario, analysis, agreement)
+    over_time, why = _durability_over_time(problem, analysis, agreement)
     add("durability over time", over_time, why)
     if scenario.implementation is not None:
-        steps, spoiling, why = implementation_results(scenario, seed=seed)
-        found = None if steps is None else implementation_section(scenario, steps, spoiling)
-        add("implementation", found, why)
+        steps, spoiling, why = implementation_results(problem, seed=seed)
+        section = None if steps is None else implementation_section(scenario, steps, spoiling)
+        add("implementation", section, why)
     return build_report(
-        scenario,
+        problem,
         analysis,
         axes=axes,
         extras=extras,
         wired=wired,
         missing=missing,
         origin=origin,
+        forecasts=by_model,
     )
 
 
@@ -178,7 +191,11 @@ def write_report(
     out_dir: Path,
     formats: tuple[Literal["html", "md"], ...] = ("html", "md"),
 ) -> list[Path]:
-    """Write ``OUT/<scenario id>/report.html`` and/or ``report.md``; return the paths written.
+    """Write ``OUT/<scenario id>/report.html`` and/or ``report.md``, and ``report.json``.
+
+    ``report.json`` (:meth:`offramp.report.model.Report.to_dict`) is always
+    written: the verdict and every forecast model's ``issues`` in the shape
+    of ``offramp forecast --json``. Returns the paths written.
 
     Raises
     ------
@@ -196,4 +213,7 @@ def write_report(
         path = target / "report.md"
         path.write_text(render_markdown(report), encoding="utf-8")
         written.append(path)
+    path = target / "report.json"
+    path.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", "utf-8")
+    written.append(path)
     return written

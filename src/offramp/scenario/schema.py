@@ -118,6 +118,11 @@ class Issue(_Frozen):
     id: Id
     label: str
     description: str | None = None
+    notes: str | None = Field(
+        default=None,
+        description="What the ends of the issue's 0-100 scale mean, in words "
+        "(shown beside the forecasts, which are on that scale).",
+    )
     options: list[Option] = Field(min_length=2, description="Ordered; `at` must increase.")
 
 

@@ -1,6 +1,7 @@
 """Settlement engines: the space of packages and what every side would sign.
 
-- :mod:`~offramp.settle.space`: packages, additive utility tables, enumeration in blocks;
+- :mod:`~offramp.settle.space`: additive utility tables, enumeration in blocks (the
+  packages' index map is :class:`offramp.problem.Space`);
 - :mod:`~offramp.settle.solutions`: the Pareto filter and the bargaining solutions;
 - :mod:`~offramp.settle.merge`: the exact frontier of huge spaces by merging issues;
 - :mod:`~offramp.settle.count`: counting ZOPA and ratified packages without enumerating;
@@ -17,7 +18,7 @@ from offramp.settle.analysis import Analysis, Blocker, FrontierPoint, analyze_sp
 from offramp.settle.count import Count, count_packages
 from offramp.settle.merge import Frontier, merge_frontier
 from offramp.settle.solutions import SOLUTIONS, pareto_filter, solve
-from offramp.settle.space import Space, iter_blocks, utilities, utility_tables
+from offramp.settle.space import iter_blocks, utilities, utility_tables
 
 __all__ = [
     "SOLUTIONS",
@@ -26,7 +27,6 @@ __all__ = [
     "Count",
     "Frontier",
     "FrontierPoint",
-    "Space",
     "analyze_space",
     "count_packages",
     "iter_blocks",

@@ -32,14 +32,12 @@ from numpy.typing import NDArray
 
 from offramp._version import __version__
 from offramp.errors import SpaceTooLargeError
-from offramp.scenario.load import content_hash
-from offramp.scenario.rules import compile_rules
-from offramp.scenario.schema import Scenario
+from offramp.problem import Problem, Space
 from offramp.settle.count import Count, count_packages
 from offramp.settle.explain import Tally, explain, explain_empty, merged
 from offramp.settle.merge import MAX_POINTS
 from offramp.settle.solutions import SOLUTIONS, pareto_filter, solve
-from offramp.settle.space import Space, iter_blocks, utility_tables
+from offramp.settle.space import iter_blocks
 
 __all__ = [
     "ENUMERATION_MAX",
@@ -184,14 +182,14 @@ def _frontier(
     return index[keep], utility[:, keep]
 
 
-def _veto_batna(scenario: Scenario) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+def _veto_batna(problem: Problem) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
     """Positions of the veto actors among the actors, and their batnas (0.0 when unset)."""
-    veto = np.array([a for a, actor in enumerate(scenario.actors) if actor.veto], dtype=np.intp)
-    return veto, np.array([scenario.actors[a].batna or 0.0 for a in veto], dtype=np.float64)
+    veto = problem.veto_index
+    return veto, problem.batna[0, veto].astype(np.float64)
 
 
 def _blocking(
-    scenario: Scenario, space: Space, block_size: int
+    problem: Problem, block_size: int
 ) -> Iterator[tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_]]]:
     """Every package's utilities and who blocks it, in blocks of consecutive packages.
 
@@ -208,31 +206,30 @@ def _blocking(
     rejects : ndarray of bool, shape (n_publics, m)
         Whether each public's predicted rejection is not below its threshold.
     """
-    veto, batna = _veto_batna(scenario)
-    publics = [(compile_rules(p, scenario.issues)[0], p.threshold) for p in scenario.publics]
-    for start, utility in iter_blocks(utility_tables(scenario), block_size):
+    veto, batna = _veto_batna(problem)
+    threshold = problem.threshold[0][:, None]
+    for start, utility in iter_blocks(problem.tables_of(0), block_size):
         m = utility.shape[-1]
         index = np.arange(start, start + m, dtype=np.int64)
         refuses = utility[veto] <= batna[:, None]
-        if publics:
-            options = space.options_of(index)
-            rejects = np.stack([table.lookup(options) >= t for table, t in publics])
+        if problem.rules:
+            options = problem.space.options_of(index)
+            rejects = problem.rejection(options)[0] >= threshold
         else:
             rejects = np.zeros((0, m), dtype=bool)
         yield index, utility, refuses, rejects
 
 
-def analyze_space(
-    scenario: Scenario, *, block_size: int = 1 << 18, method: str = "auto"
-) -> Analysis:
-    """Analyze a scenario's settlement space, by enumeration or by merging issues.
+def analyze_space(problem: Problem, *, block_size: int = 1 << 18, method: str = "auto") -> Analysis:
+    """Analyze a compiled scenario's settlement space, by enumeration or by merging issues.
 
     The result's ``forecasts`` and ``durability`` are left empty: the whole
     analysis, with those, is :func:`offramp.assess.analyze`.
 
     Parameters
     ----------
-    scenario : Scenario
+    problem : Problem
+        The compiled scenario (:func:`offramp.problem.compile_problem`), a batch of one.
     block_size : int, default 262144
         Packages per block of enumeration; bounds memory, does not change results.
     method : {"auto", "enumeration", "merge"}, default "auto"
@@ -254,26 +251,27 @@ def analyze_space(
     Examples
     --------
     >>> from pathlib import Path
+    >>> from offramp.problem import compile_problem
     >>> from offramp.scenario import load_scenario
     >>> path = Path(__file__).parents[3] / "scenarios" / "textbook-two-party.yaml"
-    >>> a = analyze_space(load_scenario(path))
+    >>> a = analyze_space(compile_problem(load_scenario(path)))
     >>> a.zopa_count, a.ratified_count, a.solutions["nash"].package
     (5, 4, {'border': 'split', 'prisoners': 'all_for_all', 'sanctions': 'lifted'})
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
-    space = Space.of(scenario)
+    space = problem.space
     if method == "merge" or (method == "auto" and space.size > ENUMERATION_MAX):
-        return _analyze_by_merging(scenario, space)
+        return _analyze_by_merging(problem, space)
     if space.size > MAX_PACKAGES:
         raise SpaceTooLargeError(
             f"the scenario has {space.size:,} packages; exact enumeration handles at most "
             f"{MAX_PACKAGES:,}: use method='merge' (the default for large spaces)"
         )
-    veto, batna = _veto_batna(scenario)
-    tally = Tally(len(veto), len(veto) + len(scenario.publics))
+    veto, batna = _veto_batna(problem)
+    tally = Tally(len(veto), len(veto) + len(problem.public_ids))
 
-    for index, utility, refuses, rejects in _blocking(scenario, space, block_size):
+    for index, utility, refuses, rejects in _blocking(problem, block_size):
         blocks = np.concatenate([refuses, rejects])
         n_blocking = blocks.sum(axis=0)
         tally.blocked += blocks.sum(axis=1)
@@ -302,11 +300,11 @@ def analyze_space(
     else:
         front_index, front_utility = (
             np.empty(0, dtype=np.int64),
-            np.empty((len(scenario.actors), 0)),
+            np.empty((len(problem.actor_ids), 0)),
         )
     order = np.argsort(front_index)
     front_index, front_utility = front_index[order], front_utility[:, order]
-    actor_ids = [actor.id for actor in scenario.actors]
+    actor_ids = list(problem.actor_ids)
     frontier = tuple(
         FrontierPoint(
             int(i),
@@ -320,17 +318,15 @@ def analyze_space(
         name: (None if (row := rows[name]) is None else frontier[row]) for name in SOLUTIONS
     }
 
-    labels = [(a.id, "actor", a.label) for a in scenario.actors if a.veto] + [
-        (p.id, "public", p.label) for p in scenario.publics
-    ]
+    labels = _blocker_labels(problem)
     blockers = tuple(
         Blocker(who, kind, label, int(tally.blocked[k]), int(tally.sole[k]))  # type: ignore[arg-type]
         for k, (who, kind, label) in enumerate(labels)
     )
-    verdict, reasons = explain(scenario, space, tally, batna, _nash(solutions))
+    verdict, reasons = explain(problem, tally, batna, _nash(solutions))
     return Analysis(
-        scenario=scenario.id,
-        scenario_hash=content_hash(scenario),
+        scenario=problem.id,
+        scenario_hash=problem.scenario_hash,
         method="enumeration",
         packages=space.size,
         issues=space.issue_ids,
@@ -351,16 +347,26 @@ def _nash(solutions: dict[str, FrontierPoint | None]) -> dict[str, str] | None:
     return None if nash is None else nash.package
 
 
+def _blocker_labels(problem: Problem) -> list[tuple[str, str, str]]:
+    """``(id, kind, label)`` of the veto actors, then the publics (blocker order)."""
+    return [
+        (problem.actor_ids[a], "actor", problem.actor_labels[a]) for a in problem.veto_index
+    ] + [
+        (p, "public", label)
+        for p, label in zip(problem.public_ids, problem.public_labels, strict=True)
+    ]
+
+
 def _bounds(count: Count) -> tuple[int, int] | None:
     return None if count.exact else (count.lower, count.upper)
 
 
-def _analyze_by_merging(scenario: Scenario, space: Space) -> Analysis:
+def _analyze_by_merging(problem: Problem, space: Space) -> Analysis:
     """The analysis without enumeration: frontier by merging, counts by meeting in the middle."""
-    veto, batna = _veto_batna(scenario)
-    actor_ids = [actor.id for actor in scenario.actors]
-    front = merged(scenario)
-    counts = count_packages(scenario)
+    veto, batna = _veto_batna(problem)
+    actor_ids = list(problem.actor_ids)
+    front = merged(problem)
+    counts = count_packages(problem)
     utility = front.utility
     weights = _weights(space.sizes)
     rows_of = front.options.tolist()
@@ -392,19 +398,17 @@ def _analyze_by_merging(scenario: Scenario, space: Space) -> Analysis:
         ratified = Count(0, 0)
     ratified = Count(max(ratified.lower, len(frontier)), ratified.upper)
     zopa = Count(max(zopa.lower, ratified.lower), zopa.upper)
-    tally = Tally(len(veto), len(veto) + len(scenario.publics))
+    tally = Tally(len(veto), len(veto) + len(problem.public_ids))
     if not frontier:
-        zopa = explain_empty(scenario, veto, tally, zopa)
+        zopa = explain_empty(problem, veto, tally, zopa)
     tally.zopa, tally.ratified = zopa.lower, ratified.lower
-    labels = [(a.id, "actor", a.label) for a in scenario.actors if a.veto] + [
-        (p.id, "public", p.label) for p in scenario.publics
-    ]
+    labels = _blocker_labels(problem)
     blockers = tuple(
         Blocker(who, kind, label, b.lower, s.lower, _bounds(s))  # type: ignore[arg-type]
         for (who, kind, label), b, s in zip(labels, counts.blocked, counts.sole, strict=True)
     )
     verdict, reasons = explain(
-        scenario, space, tally, batna, _nash(solutions), _bounds(zopa), _bounds(ratified)
+        problem, tally, batna, _nash(solutions), _bounds(zopa), _bounds(ratified)
     )
     if not front.exact:
         reasons.append(
@@ -414,8 +418,8 @@ def _analyze_by_merging(scenario: Scenario, space: Space) -> Analysis:
             "actor, of a package of the approximate frontier before the batna filter)."
         )
     return Analysis(
-        scenario=scenario.id,
-        scenario_hash=content_hash(scenario),
+        scenario=problem.id,
+        scenario_hash=problem.scenario_hash,
         method="merge",
         packages=space.size,
         issues=space.issue_ids,

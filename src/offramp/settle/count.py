@@ -52,10 +52,8 @@ from math import isqrt, prod
 import numpy as np
 from numpy.typing import NDArray
 
-from offramp.scenario.rules import compile_rules
-from offramp.scenario.schema import Scenario
+from offramp.problem import Problem
 from offramp.settle.merge import quantize, threshold_of
-from offramp.settle.space import utility_tables
 
 __all__ = ["MAX_QUERIES", "MAX_SIDE", "Count", "Counts", "count_packages"]
 
@@ -161,13 +159,14 @@ def _bounds(
 
 
 def count_packages(
-    scenario: Scenario, *, max_side: int = MAX_SIDE, max_queries: int = MAX_QUERIES
+    problem: Problem, *, max_side: int = MAX_SIDE, max_queries: int = MAX_QUERIES
 ) -> Counts:
     """Count the ZOPA, the ratified ZOPA and the blocked packages without enumerating them.
 
     Parameters
     ----------
-    scenario : Scenario
+    problem : Problem
+        The compiled scenario, a batch of one.
     max_side : int, default MAX_SIDE
         Most packages on the indexed side (memory: about 170 bytes each per
         pair of veto actors).
@@ -183,20 +182,22 @@ def count_packages(
     Examples
     --------
     >>> from pathlib import Path
+    >>> from offramp.problem import compile_problem
     >>> from offramp.scenario import load_scenario
     >>> path = Path(__file__).parents[3] / "scenarios" / "textbook-two-party.yaml"
-    >>> c = count_packages(load_scenario(path))
+    >>> c = count_packages(compile_problem(load_scenario(path)))
     >>> c.zopa, c.ratified
     (Count(lower=5, upper=5), Count(lower=4, upper=4))
     """
-    qtables = quantize(utility_tables(scenario))
+    qtables = quantize(problem.tables_of(0))
     sizes = [t.shape[1] for t in qtables]
     total = prod(sizes)
-    veto = [a for a, actor in enumerate(scenario.actors) if actor.veto]
+    veto = problem.veto_index.tolist()
     k = len(veto)
-    thresholds = np.array([threshold_of(scenario.actors[a].batna or 0.0) for a in veto])
-    publics = [(compile_rules(p, scenario.issues)[0], p.threshold) for p in scenario.publics]
-    mentioned = sorted({i for table, _ in publics for i in table.issues})
+    thresholds = np.array([threshold_of(float(problem.batna[0, a])) for a in veto])
+    n_pub = len(problem.public_ids)
+    threshold = problem.threshold[0]
+    mentioned = sorted({i for table in problem.rules for i in table.issues})
 
     # side B: issues not mentioned by any rule, largest first, up to about sqrt(total)
     target = min(max_side, isqrt(total) + 1)
@@ -208,14 +209,14 @@ def count_packages(
             n_b *= sizes[i]
     side_a = mentioned + [i for i in range(len(sizes)) if i not in mentioned and i not in side_b]
     n_a = prod(sizes[i] for i in side_a)
-    n_pub = len(publics)
 
     if n_a > max_queries:
         unknown = Count(0, total)
         by_public = []
-        for table, threshold in publics:
-            rejected = int(np.count_nonzero(table.reject >= threshold))
-            n = rejected * (total // len(table.reject))
+        for p in range(n_pub):
+            combos = problem.rule_rejection(p)
+            rejected = int(np.count_nonzero(combos >= threshold[p]))
+            n = rejected * (total // len(combos))
             by_public.append(Count(n, n))
         blocked = tuple([unknown] * k) + tuple(by_public)
         return Counts(unknown, unknown, blocked, tuple([unknown] * (k + n_pub)))
@@ -254,7 +255,7 @@ def count_packages(
         if n_pub:
             full = np.zeros((m, len(sizes)), dtype=np.intp)
             full[:, side_a] = a_options
-            rejects = np.stack([t.lookup(full) >= th for t, th in publics])
+            rejects = problem.rejection(full)[0] >= threshold[:, None]
         else:
             rejects = np.zeros((0, m), dtype=bool)
         n_rejecting = rejects.sum(axis=0)

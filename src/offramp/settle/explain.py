@@ -14,10 +14,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from offramp.scenario.schema import Scenario
+from offramp.problem import Problem
 from offramp.settle.count import Count
 from offramp.settle.merge import FrontierTooLargeError, merge_frontier
-from offramp.settle.space import Space
 
 __all__ = ["Tally", "explain", "explain_empty", "merged"]
 
@@ -47,15 +46,15 @@ class Tally:
         self.others_ok = np.zeros(self.n_veto, dtype=np.int64)
 
 
-def merged(scenario: Scenario, **kwargs: Any) -> Any:
+def merged(problem: Problem, **kwargs: Any) -> Any:
     """The merged frontier, or its ε-approximation when the exact one exceeds the budget."""
     try:
-        return merge_frontier(scenario, **kwargs)
+        return merge_frontier(problem, **kwargs)
     except FrontierTooLargeError:
-        return merge_frontier(scenario, approximate=True, **kwargs)
+        return merge_frontier(problem, approximate=True, **kwargs)
 
 
-def explain_empty(scenario: Scenario, veto: NDArray[np.intp], tally: Tally, zopa: Count) -> Count:
+def explain_empty(problem: Problem, veto: NDArray[np.intp], tally: Tally, zopa: Count) -> Count:
     """What the verdict needs when the ratified ZOPA is empty, found by merging.
 
     For each veto actor, the best utility among packages every other veto
@@ -64,23 +63,19 @@ def explain_empty(scenario: Scenario, veto: NDArray[np.intp], tally: Tally, zopa
     count is tightened with it); whether each public rejects every ZOPA
     package.
     """
-    veto_ids = [scenario.actors[v].id for v in veto]
+    veto_ids = [problem.actor_ids[v] for v in veto]
     for k, v in enumerate(veto):
         others = [a for a in veto_ids if a != veto_ids[k]]
-        front = merged(scenario, batna=others)
+        front = merged(problem, batna=others)
         tally.others_ok[k] = len(front.options)
         if len(front.options):
             tally.best_if_others[k] = float(front.utility[v].max())
-    in_zopa = len(merged(scenario, ratify=False).options)
+    in_zopa = len(merged(problem, ratify=False).options)
     zopa = Count(0, 0) if not in_zopa else Count(max(zopa.lower, in_zopa), zopa.upper)
-    for p, public in enumerate(scenario.publics):
-        passed = len(merged(scenario, ratify=[public.id]).options)
+    for p, public in enumerate(problem.public_ids):
+        passed = len(merged(problem, ratify=[public]).options)
         tally.zopa_rejected[p] = zopa.lower if passed == 0 else -1
     return zopa
-
-
-def _option_label(scenario: Scenario, issue_id: str, option_id: str) -> str:
-    return next(o.label for o in scenario.issue(issue_id).options if o.id == option_id)
 
 
 def _join(words: list[str]) -> str:
@@ -90,8 +85,7 @@ def _join(words: list[str]) -> str:
 
 
 def explain(
-    scenario: Scenario,
-    space: Space,
+    problem: Problem,
     tally: Tally,
     batna: NDArray[np.float64],
     nash: Mapping[str, str] | None,
@@ -102,15 +96,22 @@ def explain(
 
     ``nash`` is the Nash package, needed when the ratified ZOPA is not empty.
     """
-    veto_actors = [a for a in scenario.actors if a.veto]
-    publics = scenario.publics
+    space = problem.space
+    veto_labels = [problem.actor_labels[a] for a in problem.veto_index]
+    publics = problem.public_labels
     total = f"{space.size:,}"
     zopa_words = f"{tally.zopa:,}" if zopa_bounds is None else f"At least {tally.zopa:,}"
     if tally.ratified:
         assert nash is not None
         labelled = ", ".join(
-            f"{issue.label}: {_option_label(scenario, issue.id, nash[issue.id])}"
-            for issue in scenario.issues
+            f"{label}: {options[ids.index(nash[issue])]}"
+            for issue, label, ids, options in zip(
+                space.issue_ids,
+                problem.issue_labels,
+                space.option_ids,
+                problem.option_labels,
+                strict=True,
+            )
         )
         share = tally.ratified / space.size
         many = f"{tally.ratified:,} of {total} packages ({share:.1%})"
@@ -125,31 +126,31 @@ def explain(
         return verdict, [verdict]
 
     reasons: list[str] = []
-    ratified_by = f"ratified by {_join([p.label for p in publics])}" if publics else ""
-    for v, actor in enumerate(veto_actors):
+    ratified_by = f"ratified by {_join(list(publics))}" if publics else ""
+    for v, label in enumerate(veto_labels):
         if tally.others_ok[v] == 0:
             continue
-        others = [a.label for a in veto_actors if a.id != actor.id]
+        others = [x for u, x in enumerate(veto_labels) if u != v]
         clauses = ([f"acceptable to {_join(others)}"] if others else []) + (
             [ratified_by] if ratified_by else []
         )
         which = f"every package {' and '.join(clauses)}" if clauses else "every package"
         reasons.append(
-            f"{which} gives {actor.label} at most {tally.best_if_others[v]:.2f}, "
+            f"{which} gives {label} at most {tally.best_if_others[v]:.2f}, "
             f"below its batna of {batna[v]:.2f}"
         )
     if tally.zopa and not reasons:
         for p, public in enumerate(publics):
             if tally.zopa_rejected[p] == tally.zopa:
                 reasons.append(
-                    f"{zopa_words} packages beat every veto actor's batna, but {public.label} "
+                    f"{zopa_words} packages beat every veto actor's batna, but {public} "
                     "would reject all of them "
-                    f"(predicted rejection at least {public.threshold:.0%})"
+                    f"(predicted rejection at least {float(problem.threshold[0, p]):.0%})"
                 )
         if not reasons:
             reasons.append(
                 f"{zopa_words} packages beat every veto actor's batna, but each is rejected by "
-                f"at least one of {_join([p.label for p in publics])}"
+                f"at least one of {_join(list(publics))}"
             )
     if not reasons:
         reasons.append(

@@ -76,10 +76,9 @@ from math import prod
 import numpy as np
 from numpy.typing import NDArray
 
-from offramp.scenario.rules import compile_rules
-from offramp.scenario.schema import Scenario
+from offramp.problem import Problem
 from offramp.settle.solutions import _nondominated, pareto_filter
-from offramp.settle.space import DECIMALS, utility_tables
+from offramp.settle.space import DECIMALS
 
 __all__ = [
     "MARGIN",
@@ -127,7 +126,7 @@ def quantize(tables: list[NDArray[np.float64]]) -> list[NDArray[np.int64]]:
     Parameters
     ----------
     tables : list of ndarray of float64, each of shape (n_actors, n_options_i)
-        From :func:`offramp.settle.space.utility_tables`.
+        From :meth:`offramp.problem.Problem.tables_of`.
 
     Returns
     -------
@@ -368,7 +367,7 @@ def _final(
 
 
 def merge_frontier(
-    scenario: Scenario,
+    problem: Problem,
     *,
     batna: bool | Collection[str] = True,
     ratify: bool | Collection[str] = True,
@@ -380,7 +379,8 @@ def merge_frontier(
 
     Parameters
     ----------
-    scenario : Scenario
+    problem : Problem
+        The compiled scenario, a batch of one.
     batna : bool or collection of str, default True
         Keep only packages every veto actor strictly prefers to its batna
         (or only those the named veto actors do).
@@ -409,29 +409,30 @@ def merge_frontier(
     Examples
     --------
     >>> from pathlib import Path
+    >>> from offramp.problem import compile_problem
     >>> from offramp.scenario import load_scenario
     >>> path = Path(__file__).parents[3] / "scenarios" / "textbook-two-party.yaml"
-    >>> f = merge_frontier(load_scenario(path))
+    >>> f = merge_frontier(compile_problem(load_scenario(path)))
     >>> f.exact, f.options.shape[0], f.utility.shape[0]
     (True, 2, 2)
     """
-    tables = quantize(utility_tables(scenario))
-    veto = np.array([a for a, actor in enumerate(scenario.actors) if actor.veto], dtype=np.intp)
+    tables = quantize(problem.tables_of(0))
+    veto = problem.veto_index
     thresholds: list[int | None] = [
-        threshold_of(scenario.actors[a].batna or 0.0)
-        if (batna is True or (batna is not False and scenario.actors[a].id in batna))
+        threshold_of(float(problem.batna[0, a]))
+        if (batna is True or (batna is not False and problem.actor_ids[a] in batna))
         else None
         for a in veto
     ]
     chosen = [
         p
-        for p, public in enumerate(scenario.publics)
-        if ratify is True or (ratify is not False and public.id in ratify)
+        for p, public in enumerate(problem.public_ids)
+        if ratify is True or (ratify is not False and public in ratify)
     ]
-    mentioned, allowed = ratified_combos(scenario, chosen)
+    mentioned, allowed = ratified_combos(problem, chosen)
     if allowed is not None and not allowed.any():
         empty = np.zeros((0, len(tables)), np.int16)
-        return Frontier(empty, np.zeros((len(scenario.actors), 0), np.int64), True, 0.0, (), ())
+        return Frontier(empty, np.zeros((len(problem.actor_ids), 0), np.int64), True, 0.0, (), ())
     groups = groups_of(tables, mentioned, allowed if mentioned else None)
     options, _, exact, eps, sizes, used = _merge_engine(
         groups,
@@ -447,13 +448,14 @@ def merge_frontier(
 
 
 def ratified_combos(
-    scenario: Scenario, publics: list[int] | None = None
+    problem: Problem, publics: list[int] | None = None
 ) -> tuple[tuple[int, ...], NDArray[np.bool_] | None]:
     """The issues the publics' rules mention, and which of their combinations every public ratifies.
 
     Parameters
     ----------
-    scenario : Scenario
+    problem : Problem
+        A batch of one.
     publics : list of int, optional
         Which publics (indices); all when omitted.
 
@@ -471,15 +473,11 @@ def ratified_combos(
     ValueError
         When the mentioned issues have more than :data:`MAX_RULE_COMBOS` combinations.
     """
-    chosen = list(range(len(scenario.publics))) if publics is None else publics
+    chosen = list(range(len(problem.public_ids))) if publics is None else publics
     if not chosen:
         return (), None
-    compiled = [
-        (compile_rules(scenario.publics[p], scenario.issues)[0], scenario.publics[p].threshold)
-        for p in chosen
-    ]
-    mentioned = tuple(sorted({i for table, _ in compiled for i in table.issues}))
-    sizes = [len(scenario.issues[i].options) for i in mentioned]
+    mentioned = tuple(sorted({i for p in chosen for i in problem.rules[p].issues}))
+    sizes = [problem.space.sizes[i] for i in mentioned]
     total = prod(sizes)
     if total > MAX_RULE_COMBOS:
         raise ValueError(
@@ -488,11 +486,10 @@ def ratified_combos(
         )
     grid = np.stack(np.unravel_index(np.arange(total), sizes), axis=1) if sizes else None
     allowed = np.ones(total, dtype=bool)
-    for table, threshold in compiled:
-        if grid is None:
-            allowed &= table.reject[0] < threshold
-            continue
-        full = np.zeros((total, len(scenario.issues)), dtype=np.intp)
+    full = np.zeros((max(1, total), len(problem.space.sizes)), dtype=np.intp)
+    if grid is not None:
         full[:, list(mentioned)] = grid
-        allowed &= table.lookup(full) < threshold
+    reject = problem.rejection(full)[0]  # (P, total)
+    for p in chosen:
+        allowed &= reject[p] < problem.threshold[0, p]
     return mentioned, allowed

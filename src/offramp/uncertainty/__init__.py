@@ -1,7 +1,8 @@
 """Uncertainty: Monte Carlo draws, event branches, sensitivity, distributed sweeps.
 
-* :mod:`~offramp.uncertainty.model` compiles a scenario to arrays and draws
-  its uncertain inputs and events from uniform numbers (counter-based seeds);
+* :mod:`~offramp.uncertainty.model` draws a compiled scenario's
+  (:class:`~offramp.problem.Problem`'s) uncertain inputs and events from
+  uniform numbers (counter-based seeds), as one batched Problem;
 * :mod:`~offramp.uncertainty.kernel` runs the settlement analysis on a
   batch of draws at once;
 * :mod:`~offramp.uncertainty.sweep` chunks, runs and summarizes a sweep;
@@ -15,19 +16,17 @@ the figures.
 from __future__ import annotations
 
 from offramp.uncertainty.kernel import Settlement, settle
-from offramp.uncertainty.model import Inputs, Model, compile_model, draw_inputs, uniforms
+from offramp.uncertainty.model import Drawn, draw, uniforms
 from offramp.uncertainty.sensitivity import Sensitivity, sensitivity
 from offramp.uncertainty.sweep import Draws, SweepSummary, run_chunk, sweep
 
 __all__ = [
+    "Drawn",
     "Draws",
-    "Inputs",
-    "Model",
     "Sensitivity",
     "Settlement",
     "SweepSummary",
-    "compile_model",
-    "draw_inputs",
+    "draw",
     "run_chunk",
     "sensitivity",
     "settle",

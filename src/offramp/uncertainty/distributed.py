@@ -21,7 +21,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from offramp.errors import OfframpError
-from offramp.uncertainty.model import Model
+from offramp.problem import Problem
 from offramp.uncertainty.sweep import Draws, run_chunk
 
 __all__ = ["ENV_SCHEDULER", "dask_backend"]
@@ -73,13 +73,13 @@ def dask_backend(scheduler: str | None = None, workers: int | None = None) -> An
     Returns
     -------
     callable
-        ``backend(model, seed, ranges, at, models)`` yielding :class:`Draws`
+        ``backend(problem, seed, ranges, at, models)`` yielding :class:`Draws`
         as chunks finish.
     """
     address = scheduler or (None if workers else os.environ.get(ENV_SCHEDULER))
 
     def backend(
-        model: Model,
+        problem: Problem,
         seed: int,
         ranges: list[tuple[int, int]],
         at: dt.date | None,
@@ -90,7 +90,7 @@ def dask_backend(scheduler: str | None = None, workers: int | None = None) -> An
         as_completed: Any = distributed.as_completed
         with ExitStack() as stack:
             client = _client(stack, address, workers)
-            shared = client.scatter(model, broadcast=True)
+            shared = client.scatter(problem, broadcast=True)
             futures = [
                 client.submit(run_chunk, shared, seed, a, b, at, tuple(models), pure=False)
                 for a, b in ranges

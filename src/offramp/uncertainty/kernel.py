@@ -1,15 +1,16 @@
 """The settlement analysis batched over draws: ZOPA, ratification, Nash package, blockers.
 
-For a batch of drawn inputs (:class:`~offramp.uncertainty.model.Inputs`)
-this computes, per draw, exactly what :func:`offramp.settle.analysis.analyze_space`
-computes for one scenario, with the same definitions and the same floating
+For a batch of problems (a :class:`~offramp.problem.Problem` whose batch
+axis holds a sweep's draws, :func:`offramp.uncertainty.model.draw`) this
+computes, per draw, exactly what :func:`offramp.settle.analysis.analyze_space` computes
+for one scenario, with the same definitions and the same floating
 point operations (so a draw of point values reproduces ``analyze``
 bit for bit; see tests/test_uncertainty.py):
 
 * utilities of the veto actors summed in the order of
   :func:`offramp.settle.space.iter_blocks` (laid out packages-first, see
-  :func:`_blocks`) over batched utility tables built as
-  :func:`offramp.settle.space.utility_tables` does;
+  :func:`_blocks`) over the Problem's batched utility tables
+  (:attr:`offramp.problem.Problem.tables`);
 * ZOPA: packages every veto actor strictly prefers to its batna; ratified:
   those every public's predicted rejection is below its threshold;
 * the Nash package (Nash 1950, https://doi.org/10.2307/1907266): the
@@ -27,7 +28,7 @@ Interpretive choices
   (utility 0 everywhere) instead of dividing by zero.
 * When a space needs several blocks of packages (more than
   ``block_size``), Nash ties within 1e-12 across blocks keep the earlier
-  block's package; the Ukraine scenario (5,184 packages) is one block.
+  block's package; a space of up to ``block_size`` packages is one block.
 """
 
 from __future__ import annotations
@@ -40,10 +41,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from offramp.problem import Problem
 from offramp.settle.space import DECIMALS
-from offramp.uncertainty.model import Inputs, Model
 
-__all__ = ["Settlement", "batched_tables", "settle"]
+__all__ = ["Settlement", "settle"]
 
 _REL_TIE = 1e-12
 
@@ -67,35 +68,6 @@ class Settlement:
     nash: NDArray[np.int64]
     blocked: NDArray[np.int64]
     sole: NDArray[np.int64]
-
-
-def batched_tables(model: Model, inputs: Inputs) -> list[NDArray[np.float64]]:
-    """Weighted option values of the veto actors, one array (B, V, K_i) per issue.
-
-    The same arithmetic as :func:`offramp.settle.space.utility_tables`, per draw.
-    """
-    n = inputs.salience.shape[0]
-    sizes = model.space.sizes
-    tables = [np.zeros((n, len(model.veto), k)) for k in sizes]
-    for v, a in enumerate(model.veto):
-        order = model.stance_order[a]
-        if not order:
-            continue
-        sal = inputs.salience[:, a, :]
-        total = sal[:, order[0]].copy()
-        for i in order[1:]:
-            total = total + sal[:, i]
-        safe = np.where(total > 0, total, 1.0)
-        for i in order:
-            k = sizes[i]
-            if model.explicit[a, i]:
-                values = inputs.values[:, a, i, :k]
-            else:
-                at = model.at[i, :k]
-                values = 1.0 - np.abs(at[None, :] - inputs.position[:, a, i, None]) / 100.0
-            w = np.where(total > 0, sal[:, i] / safe, 0.0)
-            tables[i][:, v, :] = w[:, None] * values
-    return tables
 
 
 def _blocks(
@@ -138,14 +110,13 @@ def _blocks(
         yield p0 * n_trailing, block
 
 
-def settle(model: Model, inputs: Inputs, block_size: int = 1 << 18) -> Settlement:
-    """The settlement analysis of every draw in a batch.
+def settle(problem: Problem, block_size: int = 1 << 18) -> Settlement:
+    """The settlement analysis of every problem in a batch.
 
     Parameters
     ----------
-    model : Model
-    inputs : Inputs
-        A batch of B draws.
+    problem : Problem
+        A batch of B problems (draws).
     block_size : int
         Packages per block, as in :func:`offramp.settle.analysis.analyze_space` (results
         do not depend on it except for the cross-block tie rule above).
@@ -154,12 +125,13 @@ def settle(model: Model, inputs: Inputs, block_size: int = 1 << 18) -> Settlemen
     -------
     Settlement
     """
-    n = inputs.salience.shape[0]
-    n_v, n_p = len(model.veto), len(model.rules)
-    batna = np.ascontiguousarray(inputs.batna[:, model.veto].T)  # (V, B)
-    tables = [np.ascontiguousarray(t.transpose(2, 1, 0)) for t in batched_tables(model, inputs)]
-    reject_t = [np.ascontiguousarray(inputs.reject[:, p, :].T) for p in range(n_p)]  # (R, B)
-    threshold = inputs.threshold.T  # (P, B)
+    n = problem.batch
+    veto = problem.veto_index
+    n_v, n_p = len(veto), len(problem.rules)
+    batna = np.ascontiguousarray(problem.batna[:, veto].T)  # (V, B)
+    tables = [np.ascontiguousarray(t.transpose(2, 1, 0)) for t in problem.tables_for(veto)]
+    reject_t = [np.ascontiguousarray(problem.reject[:, p, :].T) for p in range(n_p)]  # (R, B)
+    threshold = problem.threshold.T  # (P, B)
     zopa = np.zeros(n, dtype=np.int64)
     ratified_n = np.zeros(n, dtype=np.int64)
     blocked = np.zeros((n_v + n_p, n), dtype=np.int64)
@@ -171,8 +143,8 @@ def settle(model: Model, inputs: Inputs, block_size: int = 1 << 18) -> Settlemen
         refuses = utility <= batna[None]  # (m, V, B)
         masks = [refuses[:, v, :] for v in range(n_v)]
         if n_p:
-            options = model.space.options_of(np.arange(start, start + m, dtype=np.int64))
-            for p, table in enumerate(model.rules):
+            options = problem.space.options_of(np.arange(start, start + m, dtype=np.int64))
+            for p, table in enumerate(problem.rules):
                 if table.issues:
                     flat = np.ravel_multi_index(
                         tuple(options[:, i] for i in table.issues), table.sizes

@@ -1,10 +1,11 @@
-"""A scenario compiled to arrays, and the draws of its uncertain inputs and events.
+"""Draws of a Problem's uncertain inputs and events: one batched Problem per batch of draws.
 
-:func:`compile_model` turns a :class:`~offramp.scenario.Scenario` into a
-:class:`Model`: the point values of every numeric input as arrays, the list
-of uncertain inputs (each a distribution and the array slot it fills), and
-the events (branch probabilities and the changes of every branch).
-:func:`draw_inputs` maps uniform numbers in [0, 1) to a batch of inputs.
+:func:`offramp.problem.compile_problem` compiles a scenario once: the point
+values of every numeric input as arrays, the uncertain inputs (each a
+distribution and the array slot it fills) and the events (branch
+probabilities and the changes of every branch). :func:`draw` maps uniform
+numbers in [0, 1) to a batch of problems: a :class:`~offramp.problem.Problem`
+whose batch axis holds the draws.
 
 Every draw is a deterministic function of one row of uniform numbers, one
 column ("stream") per uncertain input, per event and per distribution in a
@@ -27,271 +28,34 @@ Interpretive choices
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from offramp.scenario.distributions import Distribution, distribution_of
-from offramp.scenario.load import content_hash
-from offramp.scenario.paths import Target, parse_change, resolve
-from offramp.scenario.rules import RuleTable, compile_rules
-from offramp.scenario.schema import Scenario
-from offramp.settle.space import Space
+from offramp.problem import BATCHED, Problem
 
-__all__ = [
-    "Change",
-    "CompiledEvent",
-    "Inputs",
-    "Model",
-    "UncertainInput",
-    "compile_model",
-    "draw_inputs",
-    "uniforms",
-]
-
-Slot = tuple[str, tuple[int, ...]]
+__all__ = ["Drawn", "draw", "uniforms"]
 
 
 @dataclass(frozen=True)
-class UncertainInput:
-    """One uncertain input: its dotted path, distribution, and array slot."""
+class Drawn:
+    """A batch of draws (leading axis B).
 
-    name: str
-    slot: Slot
-    distribution: Distribution
-    resolve: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Change:
-    """What a branch does to one input: set it to, or add, a number or a draw."""
-
-    path: str
-    slot: Slot
-    op: str
-    value: float
-    distribution: Distribution | None
-    stream: int
-    low: float
-    high: float
-    resolve: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class CompiledEvent:
-    """An event: date, parent event index (-1), probabilities, changes per branch.
-
-    ``probability`` has shape (number of parent branches or 1, number of branches).
+    Attributes
+    ----------
+    problem : Problem
+        The drawn problems, a batch of B.
+    branch : ndarray of int16, shape (B, E)
+        Branch of every event (-1: the event does not happen by ``at``).
+    drawn : ndarray of float64, shape (B, n_inputs)
+        The uncertain inputs' base draws (before events change them).
     """
 
-    id: str
-    date: dt.date
-    parent: int
-    branch_ids: tuple[str, ...]
-    probability: NDArray[np.float64]
-    changes: tuple[tuple[Change, ...], ...]
-    stream: int
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """A batch of drawn inputs (leading axis B: draws).
-
-    Shapes: ``position``, ``salience`` (B, A, I); ``values`` (B, A, I, K);
-    ``power``, ``batna`` (B, A); ``threshold`` (B, P); ``reject`` (B, P, R);
-    ``branch`` (B, E) int (-1: the event does not happen by ``at``);
-    ``drawn`` (B, n_inputs) the uncertain inputs' base draws.
-    """
-
-    position: NDArray[np.float64]
-    salience: NDArray[np.float64]
-    values: NDArray[np.float64]
-    power: NDArray[np.float64]
-    batna: NDArray[np.float64]
-    threshold: NDArray[np.float64]
-    reject: NDArray[np.float64]
+    problem: Problem
     branch: NDArray[np.int16]
     drawn: NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class Model:
-    """A scenario compiled to arrays (see the module docstring)."""
-
-    scenario: str
-    scenario_hash: str
-    space: Space
-    actor_ids: tuple[str, ...]
-    public_ids: tuple[str, ...]
-    veto: NDArray[np.intp]
-    at: NDArray[np.float64]
-    stance_order: tuple[tuple[int, ...], ...]
-    explicit: NDArray[np.bool_]
-    base: dict[str, NDArray[np.float64]]
-    rules: tuple[RuleTable, ...]
-    inputs: tuple[UncertainInput, ...]
-    events: tuple[CompiledEvent, ...]
-    streams: int
-
-    @property
-    def input_names(self) -> tuple[str, ...]:
-        """Dotted paths of the uncertain inputs, in stream order."""
-        return tuple(i.name for i in self.inputs)
-
-
-def _slot(target: Target) -> Slot:
-    f = target.field
-    if f in ("power", "batna"):
-        return f, (target.actor,)
-    if f in ("position", "salience"):
-        return f, (target.actor, target.issue)
-    if f == "value":
-        return "values", (target.actor, target.issue, target.option)
-    if f == "threshold":
-        return f, (target.public,)
-    return "reject", (target.public, target.rule)
-
-
-def _limits(target: Target) -> tuple[float, float]:
-    return target.low, target.high
-
-
-def compile_model(scenario: Scenario) -> Model:
-    """Compile a validated scenario to a :class:`Model`.
-
-    Examples
-    --------
-    >>> from pathlib import Path
-    >>> from offramp.scenario import load_scenario
-    >>> m = compile_model(load_scenario(Path(__file__).parents[3] / "scenarios"
-    ...                                 / "ukraine-2024-09.yaml"))
-    >>> m.base["batna"][list(m.actor_ids).index("russia")]
-    np.float64(0.7)
-    """
-    issues, actors, publics = scenario.issues, scenario.actors, scenario.publics
-    n_i, n_a, n_p = len(issues), len(actors), len(publics)
-    k_max = max(len(i.options) for i in issues)
-    r_max = max([len(p.rules) for p in publics], default=1)
-    at = np.full((n_i, k_max), np.nan)
-    for i, issue in enumerate(issues):
-        at[i, : len(issue.options)] = [o.at for o in issue.options]
-    issue_index = {issue.id: i for i, issue in enumerate(issues)}
-    base = {
-        "position": np.zeros((n_a, n_i)),
-        "salience": np.zeros((n_a, n_i)),
-        "values": np.zeros((n_a, n_i, k_max)),
-        "power": np.array([float(a.power) for a in actors]),
-        "batna": np.array([np.nan if a.batna is None else float(a.batna) for a in actors]),
-        "threshold": np.array([float(p.threshold) for p in publics]),
-        "reject": np.ones((n_p, r_max)),
-    }
-    explicit = np.zeros((n_a, n_i), dtype=bool)
-    order: list[tuple[int, ...]] = []
-    inputs: list[UncertainInput] = []
-
-    def note(name: str, slot: Slot, value: object, resolve_ids: dict[str, float]) -> None:
-        dist = distribution_of(value)
-        if dist is not None:
-            inputs.append(UncertainInput(name, slot, dist, resolve_ids))
-
-    for a, actor in enumerate(actors):
-        note(f"actors.{actor.id}.power", ("power", (a,)), actor.power, {})
-        note(f"actors.{actor.id}.batna", ("batna", (a,)), actor.batna, {})
-        stances = []
-        for stance in actor.stances:
-            i = issue_index[stance.issue]
-            stances.append(i)
-            issue = issues[i]
-            ats = {o.id: o.at for o in issue.options}
-            pos = stance.position
-            base["position"][a, i] = ats[pos] if isinstance(pos, str) else float(pos)
-            base["salience"][a, i] = float(stance.salience)
-            prefix = f"actors.{actor.id}.stances.{issue.id}"
-            note(f"{prefix}.position", ("position", (a, i)), pos, ats)
-            note(f"{prefix}.salience", ("salience", (a, i)), stance.salience, {})
-            if stance.values is not None:
-                explicit[a, i] = True
-                for k, option in enumerate(issue.options):
-                    value = stance.values[option.id]
-                    base["values"][a, i, k] = float(value)
-                    note(f"{prefix}.values.{option.id}", ("values", (a, i, k)), value, {})
-        order.append(tuple(stances))
-    for p, public in enumerate(publics):
-        note(f"publics.{public.id}.threshold", ("threshold", (p,)), public.threshold, {})
-        for r, rule in enumerate(public.rules):
-            base["reject"][p, r] = float(rule.reject)
-            note(f"publics.{public.id}.rules.{r}.reject", ("reject", (p, r)), rule.reject, {})
-
-    stream = len(inputs)
-    events: list[CompiledEvent] = []
-    event_index: dict[str, int] = {}
-    change_streams: list[list[list[Any]]] = []
-    for event in scenario.events:
-        parent = -1 if event.given is None else event_index[event.given]
-        if parent >= 0:
-            parent_ids = events[parent].branch_ids
-            prob = np.array(
-                [[float(b.probability[pid]) for b in event.branches] for pid in parent_ids]  # type: ignore[index]
-            )
-        else:
-            prob = np.array([[float(b.probability) for b in event.branches]])  # type: ignore[arg-type]
-        events.append(
-            CompiledEvent(
-                event.id, event.date, parent, tuple(b.id for b in event.branches), prob, (), stream
-            )
-        )
-        stream += 1
-        event_index[event.id] = len(events) - 1
-        change_streams.append([list(b.changes.items()) for b in event.branches])
-    compiled: list[CompiledEvent] = []
-    for ev, raw in zip(events, change_streams, strict=True):
-        per_branch: list[tuple[Change, ...]] = []
-        for items in raw:
-            changes: list[Change] = []
-            for key, value in items:
-                target = resolve(scenario, key)
-                op, parsed = parse_change(target, value)
-                resolve_ids = dict(target.options)
-                dist = distribution_of(parsed)
-                s = -1
-                if dist is not None:
-                    s = stream
-                    stream += 1
-                number = resolve_ids[parsed] if isinstance(parsed, str) else float(parsed)
-                low, high = _limits(target)
-                changes.append(
-                    Change(key, _slot(target), op, number, dist, s, low, high, resolve_ids)
-                )
-            per_branch.append(tuple(changes))
-        compiled.append(
-            CompiledEvent(
-                ev.id,
-                ev.date,
-                ev.parent,
-                ev.branch_ids,
-                ev.probability,
-                tuple(per_branch),
-                ev.stream,
-            )
-        )
-    return Model(
-        scenario=scenario.id,
-        scenario_hash=content_hash(scenario),
-        space=Space.of(scenario),
-        actor_ids=tuple(a.id for a in actors),
-        public_ids=tuple(p.id for p in publics),
-        veto=np.array([a for a, actor in enumerate(actors) if actor.veto], dtype=np.intp),
-        at=at,
-        stance_order=tuple(order),
-        explicit=explicit,
-        base=base,
-        rules=tuple(compile_rules(p, issues)[0] for p in publics),
-        inputs=tuple(inputs),
-        events=tuple(compiled),
-        streams=stream,
-    )
 
 
 def uniforms(seed: int, start: int, stop: int, streams: int) -> NDArray[np.float64]:
@@ -317,30 +81,42 @@ def uniforms(seed: int, start: int, stop: int, streams: int) -> NDArray[np.float
     return out[:, :streams]
 
 
-def draw_inputs(model: Model, u: NDArray[np.float64], at: dt.date | None = None) -> Inputs:
-    """Inputs for a batch of uniform rows.
+def draw(problem: Problem, u: NDArray[np.float64], at: dt.date | None = None) -> Drawn:
+    """Problems for a batch of uniform rows.
 
     Parameters
     ----------
-    model : Model
-    u : ndarray of float64, shape (B, model.streams)
+    problem : Problem
+        A batch of one (the compiled scenario).
+    u : ndarray of float64, shape (B, problem.streams)
     at : date, optional
         Events dated after it do not happen; None: every event happens.
 
     Returns
     -------
-    Inputs
+    Drawn
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from offramp.problem import compile_problem
+    >>> from offramp.scenario import load_scenario
+    >>> p = compile_problem(load_scenario(Path(__file__).parents[3] / "scenarios"
+    ...                                   / "ukraine-2024-09.yaml"))
+    >>> d = draw(p, uniforms(1, 0, 8, p.streams))
+    >>> d.problem.batch, d.branch.shape[0], [t.shape[0] for t in d.problem.tables][:2]
+    (8, 8, [8, 8])
     """
     n = u.shape[0]
-    arrays = {k: np.repeat(v[None], n, axis=0) for k, v in model.base.items()}
-    drawn = np.empty((n, len(model.inputs)))
-    for k, inp in enumerate(model.inputs):
+    arrays = {k: np.repeat(getattr(problem, k)[:1], n, axis=0) for k in BATCHED}
+    drawn = np.empty((n, len(problem.inputs)))
+    for k, inp in enumerate(problem.inputs):
         name, index = inp.slot
         x = inp.distribution.ppf(u[:, k], inp.resolve)
         arrays[name][(slice(None), *index)] = x  # type: ignore[index]
         drawn[:, k] = x
-    branch = np.full((n, len(model.events)), -1, dtype=np.int16)
-    for e, event in enumerate(model.events):
+    branch = np.full((n, len(problem.events)), -1, dtype=np.int16)
+    for e, event in enumerate(problem.events):
         if at is not None and event.date > at:
             continue
         if event.parent >= 0:
@@ -364,14 +140,4 @@ def draw_inputs(model: Model, u: NDArray[np.float64], at: dt.date | None = None)
                 if change.op == "add":
                     value = np.clip(arrays[name][where] + value, change.low, change.high)
                 arrays[name][where] = value
-    return Inputs(
-        position=arrays["position"],
-        salience=arrays["salience"],
-        values=arrays["values"],
-        power=arrays["power"],
-        batna=arrays["batna"],
-        threshold=arrays["threshold"],
-        reject=arrays["reject"],
-        branch=branch,
-        drawn=drawn,
-    )
+    return Drawn(problem.with_inputs(**arrays), branch, drawn)

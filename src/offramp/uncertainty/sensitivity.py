@@ -41,8 +41,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from offramp.errors import OfframpError
+from offramp.problem import Problem
 from offramp.uncertainty.kernel import settle
-from offramp.uncertainty.model import Model, draw_inputs
+from offramp.uncertainty.model import draw
 from offramp.uncertainty.sweep import _batch, _forecast
 
 __all__ = ["SOBOL_MAX_FACTORS", "Sensitivity", "factor_names", "sensitivity"]
@@ -88,10 +89,10 @@ class Sensitivity:
         }
 
 
-def factor_names(model: Model) -> list[str]:
+def factor_names(problem: Problem) -> list[str]:
     """One name per stream: input paths, ``event:<id>``, then ``<event>.<branch>:<path>``."""
-    names = list(model.input_names) + [f"event:{e.id}" for e in model.events]
-    for event in model.events:
+    names = list(problem.input_names) + [f"event:{e.id}" for e in problem.events]
+    for event in problem.events:
         for b, changes in enumerate(event.changes):
             for change in changes:
                 if change.distribution is not None:
@@ -100,26 +101,26 @@ def factor_names(model: Model) -> list[str]:
 
 
 def _evaluate(
-    model: Model,
+    problem: Problem,
     u: NDArray[np.float64],
     at: dt.date | None,
     models: Sequence[str],
     on_progress: Callable[[int, int], None] | None = None,
 ) -> NDArray[np.float64]:
     outs = []
-    step = _batch(model)
+    step = _batch(problem)
     for b0 in range(0, u.shape[0], step):
-        inputs = draw_inputs(model, u[b0 : b0 + step], at)
-        result = settle(model, inputs)
-        f = _forecast(model, inputs, models).reshape(inputs.salience.shape[0], -1)
+        drawn = draw(problem, u[b0 : b0 + step], at).problem
+        result = settle(drawn)
+        f = _forecast(drawn, models).reshape(drawn.batch, -1)
         outs.append(np.column_stack([(result.ratified > 0).astype(float), f]))
         if on_progress is not None:
-            on_progress(b0 + inputs.salience.shape[0], u.shape[0])
+            on_progress(b0 + drawn.batch, u.shape[0])
     return np.concatenate(outs)
 
 
 def sensitivity(
-    model: Model,
+    problem: Problem,
     *,
     method: str = "auto",
     samples: int = 256,
@@ -132,7 +133,8 @@ def sensitivity(
 
     Parameters
     ----------
-    model : Model
+    problem : Problem
+        From :func:`~offramp.problem.compile_problem` (a batch of one).
     method : {"auto", "sobol", "morris"}
     samples : int
         Sobol: base sample size N (a power of 2); Morris: trajectories r.
@@ -154,10 +156,10 @@ def sensitivity(
     from SALib.sample import morris as morris_sample
     from SALib.sample import sobol as sobol_sample
 
-    names = factor_names(model)
+    names = factor_names(problem)
     if not names:
         raise OfframpError(
-            f"`{model.scenario}` has no uncertain input or event: give some input a "
+            f"`{problem.id}` has no uncertain input or event: give some input a "
             "distribution (e.g. `batna: {triangular: [0.3, 0.4, 0.6]}`) or add events"
         )
     if method == "auto":
@@ -165,14 +167,14 @@ def sensitivity(
     if method not in ("sobol", "morris"):
         raise OfframpError(f"unknown method `{method}`; use auto, sobol or morris")
     d = len(names)
-    problem = {"num_vars": d, "names": names, "bounds": [[0.0, 1.0 - 1e-12]] * d}
+    spec = {"num_vars": d, "names": names, "bounds": [[0.0, 1.0 - 1e-12]] * d}
     if method == "sobol":
-        x = sobol_sample.sample(problem, samples, calc_second_order=False, seed=seed)
+        x = sobol_sample.sample(spec, samples, calc_second_order=False, seed=seed)
     else:
-        x = morris_sample.sample(problem, samples, num_levels=4, seed=seed)
-    y = _evaluate(model, np.ascontiguousarray(x), at, models, on_progress)
+        x = morris_sample.sample(spec, samples, num_levels=4, seed=seed)
+    y = _evaluate(problem, np.ascontiguousarray(x), at, models, on_progress)
     outputs = ["p_agreement"] + [
-        f"{name}:{issue}" for name in models for issue in model.space.issue_ids
+        f"{name}:{issue}" for name in models for issue in problem.space.issue_ids
     ]
     indices: dict[str, dict[str, dict[str, float]]] = {}
     ranking: dict[str, list[str]] = {}
@@ -188,12 +190,12 @@ def sensitivity(
                 res = {key: np.zeros(d) for key in ("S1", "S1_conf", "ST", "ST_conf")}
             else:
                 res = sobol_analyze.analyze(
-                    problem, col, calc_second_order=False, seed=seed, print_to_console=False
+                    spec, col, calc_second_order=False, seed=seed, print_to_console=False
                 )
             keys: tuple[str, ...] = ("S1", "S1_conf", "ST", "ST_conf")
             rank_key = "ST"
         else:
-            res = morris_analyze.analyze(problem, x, col, num_levels=4, seed=seed)
+            res = morris_analyze.analyze(spec, x, col, num_levels=4, seed=seed)
             keys, rank_key = ("mu_star", "mu_star_conf", "sigma"), "mu_star"
         indices[output] = {
             name: {key: float(np.nan_to_num(res[key][j])) for key in keys}
@@ -201,7 +203,7 @@ def sensitivity(
         }
         ranking[output] = sorted(names, key=lambda n: -indices[output][n][rank_key])
     return Sensitivity(
-        scenario=model.scenario,
+        scenario=problem.id,
         method=method,
         samples=samples,
         runs=int(x.shape[0]),

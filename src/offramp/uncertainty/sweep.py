@@ -5,7 +5,7 @@ with :func:`run_chunk` (in-process, or on a Dask cluster through
 :mod:`offramp.uncertainty.distributed`), and summarizes the per-draw results
 (:class:`Draws`) into a :class:`SweepSummary`.
 
-Reproducibility: draw ``d`` is a pure function of the compiled scenario,
+Reproducibility: draw ``d`` is a pure function of the compiled Problem,
 the seed, ``d`` and ``at`` (its uniform numbers come from the counter-based
 generator :func:`offramp.uncertainty.model.uniforms`, and each draw is
 analyzed independently of the others), so the same scenario, seed and
@@ -32,8 +32,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from offramp._version import __version__
+from offramp.problem import Problem
 from offramp.uncertainty.kernel import settle
-from offramp.uncertainty.model import Model, draw_inputs, uniforms
+from offramp.uncertainty.model import draw, uniforms
 
 __all__ = [
     "DEFAULT_FORECASTS",
@@ -124,30 +125,28 @@ class Draws:
         )
 
 
-def _batch(model: Model) -> int:
-    m = min(model.space.size, 1 << 18)
-    return int(min(1024, max(16, (1 << 21) // max(1, m * max(1, len(model.veto))))))
+def _batch(problem: Problem) -> int:
+    m = min(problem.space.size, 1 << 18)
+    return int(min(1024, max(16, (1 << 21) // max(1, m * max(1, len(problem.veto_index))))))
 
 
-def _forecast(model: Model, inputs: Any, models: Sequence[str]) -> NDArray[np.float64]:
-    n = inputs.salience.shape[0]
-    n_i = model.at.shape[0]
+def _forecast(inputs: Problem, models: Sequence[str]) -> NDArray[np.float64]:
+    n = inputs.batch
+    n_i = inputs.at.shape[0]
     out = np.full((n, len(models), n_i), np.nan)
     if not models:
         return out
     from offramp.forecast import run
 
-    total = inputs.salience.sum(axis=2)  # (B, A)
-    weight = np.where(
-        total[:, :, None] > 0, inputs.salience / np.where(total > 0, total, 1)[:, :, None], 0.0
-    )
+    # the inputs of offramp.forecast.scenario.issue_inputs, per draw: the numbers
+    # `offramp forecast` uses, so a draw of point values forecasts what it does
     for i in range(n_i):
-        actors = [a for a, order in enumerate(model.stance_order) if i in order]
-        if not actors:
+        actors = np.flatnonzero(inputs.stance[:, i])
+        if not len(actors):
             continue
         x = inputs.position[:, actors, i]
-        c = inputs.power[:, actors]
-        s = weight[:, actors, i]
+        c = inputs.capability[:, actors, i]
+        s = inputs.attention[:, actors, i]
         ok = (c * s).sum(axis=1) > 0
         if not ok.any():
             continue
@@ -157,7 +156,7 @@ def _forecast(model: Model, inputs: Any, models: Sequence[str]) -> NDArray[np.fl
 
 
 def run_chunk(
-    model: Model,
+    problem: Problem,
     seed: int,
     start: int,
     stop: int,
@@ -170,31 +169,31 @@ def run_chunk(
     --------
     >>> from pathlib import Path
     >>> from offramp.scenario import load_scenario
-    >>> from offramp.uncertainty.model import compile_model
-    >>> m = compile_model(load_scenario(Path(__file__).parents[3] / "scenarios"
-    ...                                 / "textbook-two-party.yaml"))
-    >>> d = run_chunk(m, seed=1, start=0, stop=3)
+    >>> from offramp.problem import compile_problem
+    >>> p = compile_problem(load_scenario(Path(__file__).parents[3] / "scenarios"
+    ...                                   / "textbook-two-party.yaml"))
+    >>> d = run_chunk(p, seed=1, start=0, stop=3)
     >>> d.ratified.tolist(), d.nash.tolist()
     ([4, 4, 4], [5, 5, 5])
     """
-    width = max(1, model.streams)
-    step = _batch(model)
+    width = max(1, problem.streams)
+    step = _batch(problem)
     parts = []
     for b0 in range(start, stop, step):
         b1 = min(stop, b0 + step)
-        inputs = draw_inputs(model, uniforms(seed, b0, b1, width), at)
-        result = settle(model, inputs)
+        drawn = draw(problem, uniforms(seed, b0, b1, width), at)
+        result = settle(drawn.problem)
         parts.append(
             Draws(
                 b0,
-                inputs.branch,
-                inputs.drawn,
+                drawn.branch,
+                drawn.drawn,
                 result.zopa,
                 result.ratified,
                 result.nash,
                 result.blocked,
                 result.sole,
-                _forecast(model, inputs, models),
+                _forecast(drawn.problem, models),
             )
         )
     return Draws.concat(parts)
@@ -267,7 +266,7 @@ class SweepSummary:
 
 
 def summarize(
-    model: Model,
+    problem: Problem,
     results: Draws,
     seed: int,
     at: dt.date | None,
@@ -286,7 +285,7 @@ def summarize(
     agree = results.ratified > 0
     k = int(agree.sum())
     by_branch: dict[str, dict[str, dict[str, float | int]]] = {}
-    for e, event in enumerate(model.events):
+    for e, event in enumerate(problem.events):
         column = results.branch[:, e]
         if not (column >= 0).any():
             continue
@@ -300,11 +299,11 @@ def summarize(
             }
     counts = Counter(results.nash[agree].tolist())
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-    nash = [{"package": model.space.package(idx), "share": c / k} for idx, c in ranked]
+    nash = [{"package": problem.space.package(idx), "share": c / k} for idx, c in ranked]
     forecasts: dict[str, dict[str, dict[str, float]]] = {}
     for m_i, name in enumerate(models):
         forecasts[name] = {}
-        for i, issue in enumerate(model.space.issue_ids):
+        for i, issue in enumerate(problem.space.issue_ids):
             col = results.forecasts[:, m_i, i]
             col = col[np.isfinite(col)]
             if col.size == 0:
@@ -315,13 +314,13 @@ def summarize(
                 "p5": float(p5),
                 "p95": float(p95),
             }
-    labels = [model.actor_ids[v] for v in model.veto] + list(model.public_ids)
-    size = model.space.size
+    labels = [problem.actor_ids[v] for v in problem.veto_index] + list(problem.public_ids)
+    size = problem.space.size
     blockers = {who: float(results.sole[:, j].mean() / size) for j, who in enumerate(labels)}
     low, high = wilson(k, n)
     return SweepSummary(
-        scenario=model.scenario,
-        scenario_hash=model.scenario_hash,
+        scenario=problem.id,
+        scenario_hash=problem.scenario_hash,
         seed=seed,
         draws=n,
         at=None if at is None else at.isoformat(),
@@ -336,13 +335,13 @@ def summarize(
 
 
 Backend = Callable[
-    [Model, int, list[tuple[int, int]], dt.date | None, Sequence[str]], Iterable[Draws]
+    [Problem, int, list[tuple[int, int]], dt.date | None, Sequence[str]], Iterable[Draws]
 ]
 """Runs chunks and yields their :class:`Draws` as they finish (any order)."""
 
 
 def in_process(
-    model: Model,
+    problem: Problem,
     seed: int,
     ranges: list[tuple[int, int]],
     at: dt.date | None,
@@ -350,11 +349,11 @@ def in_process(
 ) -> Iterable[Draws]:
     """The default backend: chunks one after another in this process."""
     for start, stop in ranges:
-        yield run_chunk(model, seed, start, stop, at, models)
+        yield run_chunk(problem, seed, start, stop, at, models)
 
 
 def sweep(
-    model: Model,
+    problem: Problem,
     *,
     draws: int,
     seed: int,
@@ -368,8 +367,8 @@ def sweep(
 
     Parameters
     ----------
-    model : Model
-        From :func:`~offramp.uncertainty.model.compile_model`.
+    problem : Problem
+        From :func:`~offramp.problem.compile_problem` (a batch of one).
     draws : int
         Number of draws (>= 1).
     seed : int
@@ -398,10 +397,10 @@ def sweep(
     --------
     >>> from pathlib import Path
     >>> from offramp.scenario import load_scenario
-    >>> from offramp.uncertainty.model import compile_model
-    >>> m = compile_model(load_scenario(Path(__file__).parents[3] / "scenarios"
-    ...                                 / "ukraine-2024-09.yaml"))
-    >>> summary, _ = sweep(m, draws=200, seed=1)
+    >>> from offramp.problem import compile_problem
+    >>> p = compile_problem(load_scenario(Path(__file__).parents[3] / "scenarios"
+    ...                                   / "ukraine-2024-09.yaml"))
+    >>> summary, _ = sweep(p, draws=200, seed=1)
     >>> 0.0 <= summary.p_agreement <= 1.0, summary.draws
     (True, 200)
     """
@@ -411,9 +410,9 @@ def sweep(
         raise ValueError(f"seed must be in [0, 2**63); got {seed}")
     run = backend or in_process
     parts = []
-    for part in run(model, seed, chunks(draws, max(1, chunk_size)), at, tuple(models)):
+    for part in run(problem, seed, chunks(draws, max(1, chunk_size)), at, tuple(models)):
         parts.append(part)
         if on_chunk is not None:
             on_chunk(part)
     results = Draws.concat(parts)
-    return summarize(model, results, seed, at, models), results
+    return summarize(problem, results, seed, at, models), results

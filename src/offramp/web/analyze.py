@@ -9,14 +9,17 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from offramp.assess import analyze
+from offramp.problem import compile_problem
 from offramp.report.build import frontier_figure
 from offramp.report.cloud import package_cloud
 from offramp.report.extras import (
     available_engines,
     forecast_section,
+    forecasts_json,
     model_options,
     model_title,
     run_forecasts,
+    trajectories,
 )
 from offramp.report.render import render_html
 from offramp.report.stored import stored_results
@@ -96,8 +99,9 @@ def add_analysis_routes(app: FastAPI, ctx: Context) -> None:
             if value is not None and value not in ids:
                 raise Refused(422, f"unknown actor {value!r}; one of: {', '.join(ids)}", file, axis)
         # the UI asks /forecast for forecasts; durability is in the report only
-        analysis = analyze(scenario, forecasts=False, durability=False)
-        cloud = package_cloud(scenario, body.x, body.y)
+        problem = compile_problem(scenario)
+        analysis = analyze(problem, forecasts=False, durability=False)
+        cloud = package_cloud(problem, body.x, body.y)
         figure = frontier_figure(scenario, analysis, cloud, hover="index")
         return {
             "result": analysis.to_dict(),
@@ -113,14 +117,15 @@ def add_analysis_routes(app: FastAPI, ctx: Context) -> None:
         started = time.perf_counter()
         scenario, _ = ctx.load(body)
         available = available_engines()["forecasts"]
-        forecasts, skipped = run_forecasts(scenario) if available else ([], {})
-        section = forecast_section(scenario, forecasts, skipped)
+        found, skipped = run_forecasts(compile_problem(scenario)) if available else ({}, {})
+        section = forecast_section(scenario, found, skipped)
         return {
             "available": available,
             "forecasts": [
-                {"model": f.model, "issue": f.issue, "trajectory": list(f.trajectory)}
-                for f in forecasts
+                {"model": model, "issue": issue, "trajectory": trajectory}
+                for (model, issue), trajectory in trajectories(found).items()
             ],
+            "by_model": forecasts_json(found),
             "table": None
             if section is None
             else {"columns": section.tables[0].columns, "rows": section.tables[0].rows},
@@ -151,7 +156,7 @@ def add_analysis_routes(app: FastAPI, ctx: Context) -> None:
     def report(body: ScenarioIn) -> HTMLResponse:
         scenario, _ = ctx.load(body)
         results = ctx.stored(lambda s: stored_results(s, content_hash(scenario)), None)
-        built = report_for(scenario, stored=results, sweep_draws=QUICK_SWEEP_DRAWS)
+        built = report_for(compile_problem(scenario), stored=results, sweep_draws=QUICK_SWEEP_DRAWS)
         return HTMLResponse(
             render_html(built),
             headers={"Content-Disposition": f'attachment; filename="{scenario.id}-report.html"'},

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from pydantic import Field
 
 from offramp.implementation import sequence_package, sequences, spoilers
+from offramp.problem import compile_problem
 from offramp.report.implementation import implementation_section
 from offramp.web.context import Context, Refused
 from offramp.web.schemas import ERRORS, ScenarioIn
@@ -48,11 +49,12 @@ def add_implementation_routes(app: FastAPI, ctx: Context) -> None:
                 file,
                 "implementation",
             )
-        package = sequence_package(scenario, body.package)
+        problem = compile_problem(scenario)
+        package = sequence_package(problem, body.package)
         found = sequences(
-            scenario, package, draws=body.draws, seed=body.seed, orders=body.orders
+            problem, package, draws=body.draws, seed=body.seed, orders=body.orders
         ).to_dict()
-        spoiling = spoilers(scenario, package, draws=body.draws, seed=body.seed).to_dict()
+        spoiling = spoilers(problem, package, draws=body.draws, seed=body.seed).to_dict()
         section = implementation_section(scenario, found, spoiling)
         figure = section.figures[0]
         return {

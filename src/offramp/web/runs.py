@@ -9,8 +9,8 @@ from fastapi import FastAPI
 
 from offramp.assess import analyze
 from offramp.errors import InputError
+from offramp.problem import compile_problem
 from offramp.report.sections import sweep_section
-from offramp.uncertainty.model import compile_model
 from offramp.uncertainty.sweep import Draws
 from offramp.uncertainty.sweep import sweep as run_sweep
 from offramp.web.context import Context, Refused
@@ -58,7 +58,7 @@ def add_run_routes(app: FastAPI, ctx: Context) -> None:
     )
     def sweep_endpoint(body: SweepIn) -> RunOut:
         scenario, file = ctx.load(body)
-        model = compile_model(scenario)
+        model = compile_problem(scenario)
         if model.streams == 0:
             raise Refused(
                 422,
@@ -133,7 +133,7 @@ def add_run_routes(app: FastAPI, ctx: Context) -> None:
                 except InputError as error:
                     rows.append({"value": value, "error": str(error)})
                     continue
-                a = analyze(scenario, forecasts=False, durability=False)
+                a = analyze(compile_problem(scenario), forecasts=False, durability=False)
                 rows.append(
                     {
                         "value": value,
