@@ -47,6 +47,8 @@ from typing import TYPE_CHECKING, Any
 from offramp.errors import OfframpError
 
 if TYPE_CHECKING:
+    import duckdb
+
     from offramp.problem import Problem
     from offramp.settle.analysis import Analysis
     from offramp.uncertainty.sweep import Draws
