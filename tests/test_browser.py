@@ -149,9 +149,10 @@ def test_event_probability_slider_and_monte_carlo_sweep(
 
 def test_report_draws_every_figure_offline(browser: Any, tmp_path: Path) -> None:
     """The compact report (gzip'd plotly.js, packed hover texts) draws in a browser, offline."""
+    from offramp.problem import compile_problem
     from offramp.report import render_html, report_for
 
-    report = report_for(load_scenario(SCENARIOS / "ukraine-2024-09.yaml"))
+    report = report_for(compile_problem(load_scenario(SCENARIOS / "ukraine-2024-09.yaml")))
     path = tmp_path / "report.html"
     path.write_text(render_html(report), encoding="utf-8")
     page = browser.new_page(viewport={"width": 1280, "height": 900})

@@ -69,7 +69,7 @@ def test_html_is_under_3_mb_with_plotly_js_and_every_figure(ukraine_html: str) -
     assert inline is not None
     bundle = gzip.decompress(base64.b64decode(inline.group(1))).decode("utf-8")
     assert bundle == plotly_js_path().read_text(encoding="utf-8")
-    report = report_for(load_scenario(UKRAINE))
+    report = report_for(compile_problem(load_scenario(UKRAINE)))
     figures = [f for section in report.sections for f in section.figures]
     assert len(figures) >= 2
     for figure in figures:
