@@ -145,3 +145,31 @@ def test_event_probability_slider_and_monte_carlo_sweep(
     page.locator("#mc-card").screenshot(path=str(ARTIFACTS / "workbench-monte-carlo.png"))
     assert not errors, errors
     page.close()
+
+
+def test_report_draws_every_figure_offline(browser: Any, tmp_path: Path) -> None:
+    """The compact report (gzip'd plotly.js, packed hover texts) draws in a browser, offline."""
+    from offramp.problem import compile_problem
+    from offramp.report import render_html, report_for
+
+    report = report_for(compile_problem(load_scenario(SCENARIOS / "ukraine-2024-09.yaml")))
+    path = tmp_path / "report.html"
+    path.write_text(render_html(report), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri())
+    page.wait_for_function(
+        "document.querySelectorAll('div.plot').length > 0 && "
+        "document.querySelectorAll('div.plot .main-svg').length >= "
+        "document.querySelectorAll('div.plot').length",
+        timeout=60_000,
+    )
+    figures = [f for section in report.sections for f in section.figures]
+    frontier = next(f for f in figures if f.id.startswith("frontier"))
+    drawn = page.evaluate(f"document.getElementById('plot-{frontier.id}').data.map(t => t.text)")
+    assert drawn == [t.get("text") for t in frontier.spec["data"]]
+    assert not errors, errors
+    assert all(r.startswith("file://") for r in requests), requests

@@ -139,3 +139,38 @@ def test_table_with_a_missing_row_warns_and_forecasts(tmp_path: Path) -> None:
     for model in ("eu", "exchange", "smp"):
         code, _, stderr = forecast(str(path), "--model", model)
         assert code == 0, (model, stderr)
+
+
+def test_several_files_in_one_call() -> None:
+    """Several files: ``{"model", "files": [each file's own JSON, in order]}``, one run each."""
+    xml = ROOT / "tests" / "data" / "ktab" / "dummyData_3Dim.xml"
+    scenario = SCENARIOS / "textbook-two-party.yaml"
+    singles = []
+    for path in (EMISSION, scenario):
+        code, stdout, _ = forecast(str(path), "--model", "median", "--json", "-")
+        assert code == 0
+        singles.append(json.loads(stdout))
+    assert set(singles[0]) == {"model", "source", "issues"}  # one file: today's keys
+    code, stdout, _ = forecast(str(EMISSION), str(scenario), "--model", "median", "--json", "-")
+    assert code == 0
+    assert json.loads(stdout) == {"model": "median", "files": singles}
+    from offramp.store import RunStore
+
+    with RunStore(STORE[0], read_only=True) as runs:
+        rows = runs.con.execute("SELECT count(*) FROM runs WHERE kind = 'forecast'").fetchone()
+    assert rows == (4,)  # two single runs, then one run per file of the batch
+    code, stdout, _ = forecast(str(xml), str(xml), "--model", "smp", "--rounds", "2", "--json", "-")
+    assert code == 0
+    first, second = json.loads(stdout)["files"]
+    assert first == second  # the same file twice: the same answer, kept in order
+
+
+def test_several_files_report_every_bad_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("actor,capability,position\nA,1,2\n", encoding="utf-8")
+    worse = tmp_path / "worse.csv"
+    worse.write_text("actor,capability,salience\nA,1,2\n", encoding="utf-8")
+    code, _, stderr = forecast(str(bad), str(EMISSION), str(worse), "--model", "compromise")
+    assert code == 1
+    assert f"{bad}:1: salience: missing column" in stderr
+    assert f"{worse}:1: position: missing column" in stderr

@@ -51,8 +51,42 @@ def test_html_is_self_contained(ukraine_html: str) -> None:
     assert not re.search(r"<link[^>]*\bhref\s*=", ukraine_html, re.I)
     assert not re.search(r"<(img|iframe)[^>]*\bsrc\s*=\s*[\"']?https?:", ukraine_html, re.I)
     assert not re.search(r"@import|url\(\s*[\"']?https?:", ukraine_html, re.I)
-    # plotly.js is inlined (its bundle is megabytes) and every figure is drawn from inline JSON
-    assert "Plotly.newPlot" in ukraine_html and len(ukraine_html) > 3_000_000
+    # plotly.js is inlined (gzip-compressed) and every figure is drawn from inline JSON
+    assert "Plotly.newPlot" in ukraine_html and 'id="plotly-js"' in ukraine_html
+
+
+def test_html_is_under_3_mb_with_plotly_js_and_every_figure(ukraine_html: str) -> None:
+    import base64
+    import gzip
+
+    from offramp.report.compact import DIGITS, unpack_spec
+    from offramp.report.render import plotly_js_path
+
+    assert len(ukraine_html.encode("utf-8")) < 3_000_000
+    inline = re.search(
+        r'<script type="application/gzip\+base64" id="plotly-js">([^<]*)<', ukraine_html
+    )
+    assert inline is not None
+    bundle = gzip.decompress(base64.b64decode(inline.group(1))).decode("utf-8")
+    assert bundle == plotly_js_path().read_text(encoding="utf-8")
+    report = report_for(compile_problem(load_scenario(UKRAINE)))
+    figures = [f for section in report.sections for f in section.figures]
+    assert len(figures) >= 2
+    for figure in figures:
+        found = re.search(
+            rf'<script type="application/json" id="spec-{re.escape(figure.id)}">([^<]*)<',
+            ukraine_html,
+        )
+        assert found is not None
+        shown = unpack_spec(json.loads(found.group(1)))
+        assert shown["layout"] == json.loads(json.dumps(figure.spec["layout"]))
+        for got, want in zip(shown["data"], figure.spec["data"], strict=True):
+            assert got.get("text") == want.get("text")
+            for key in ("x", "y"):
+                if isinstance(want.get(key), list) and want[key]:
+                    assert got[key] == pytest.approx(want[key], rel=10 ** (1 - DIGITS))
+        if figure.id.startswith("frontier"):  # the big one: its hover texts are packed
+            assert any("textpack" in t for t in json.loads(found.group(1))["data"])
 
 
 def test_html_states_verdict_reasons_and_blockers(ukraine_html: str) -> None:
@@ -215,7 +249,7 @@ def test_cli_report_writes_html_and_md(tmp_path: Path) -> None:
     done = run_cli("report", str(UKRAINE), "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
     folder = tmp_path / "ukraine-2024-09"
-    assert (folder / "report.html").stat().st_size > 3_000_000
+    assert 1_000_000 < (folder / "report.html").stat().st_size < 3_000_000  # plotly.js inlined
     assert "No settlement" in (folder / "report.md").read_text()
     assert "No settlement" in done.stdout
 

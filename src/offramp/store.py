@@ -44,13 +44,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-import numpy as np
-
-from offramp._version import __version__
 from offramp.errors import OfframpError
 
 if TYPE_CHECKING:
+    import duckdb
+
     from offramp.problem import Problem
     from offramp.settle.analysis import Analysis
     from offramp.uncertainty.sweep import Draws
@@ -105,6 +103,8 @@ class RunStore:
     """
 
     def __init__(self, path: str | Path = DEFAULT_STORE, *, read_only: bool = False) -> None:
+        import duckdb  # here, not at the top: ``offramp --help`` need not load it
+
         self.path = Path(path)
         try:
             if not read_only:
@@ -153,6 +153,8 @@ class RunStore:
         ``scenario_text`` is the scenario file's text, kept so that the run's
         report can be rebuilt later (``offramp report RUN_ID``).
         """
+        from offramp._version import __version__
+
         now = dt.datetime.now()
         run_id = f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
         self.con.execute(
@@ -183,6 +185,8 @@ class RunStore:
 
     def add_draws(self, run_id: str, problem: Problem, draws: Draws, models: Sequence[str]) -> None:
         """Append one chunk of sweep draws in one transaction."""
+        import numpy as np
+
         n = draws.n
         cols: dict[str, Any] = {
             "draw": np.arange(draws.start, draws.start + n, dtype=np.int64),
@@ -350,6 +354,8 @@ class RunStore:
         fills in. Parquet is written by DuckDB itself; pandas reads it back
         with pyarrow, a dependency of offramp.
         """
+        import duckdb
+
         if fmt not in ("parquet", "csv"):
             raise StoreError(f"unknown format `{fmt}`; use parquet or csv")
         run = self.get(run_id)
@@ -406,6 +412,8 @@ def _frontier_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
 
     The rows are registered as the view ``export_frontier`` for the query.
     """
+    import numpy as np
+
     found = con.execute(
         "SELECT package, options, utility FROM frontier WHERE run_id = ? ORDER BY package",
         [run_id],

@@ -14,7 +14,6 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
-from offramp._version import __version__
 from offramp.errors import Diagnostic, InputError, OfframpError
 
 __all__ = ["app", "err", "fail", "guard", "out", "write_json"]
@@ -87,6 +86,8 @@ def write_json(text: str, json_path: str | None, *, parents: bool = False) -> Co
 
 def _version(value: bool) -> None:
     if value:
+        from offramp._version import __version__  # importlib.metadata is slow to import
+
         out.print(f"offramp {__version__}")
         raise typer.Exit()
 

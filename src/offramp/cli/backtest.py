@@ -14,18 +14,17 @@ import hashlib
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from offramp.backtest import MODEL_NAMES, DeuBacktest, backtest_deu, deu_problem
-from offramp.backtest.capability import RULES
 from offramp.cli._app import app, err, guard, write_json
-from offramp.cli._render import show_table
-from offramp.io.deu import read_deu
 from offramp.store import DEFAULT_STORE, RunStore, StoreError
+
+if TYPE_CHECKING:
+    from offramp.backtest import DeuBacktest
 
 __all__ = ["backtest_app", "deu_command", "render_backtest"]
 
@@ -38,6 +37,8 @@ app.add_typer(backtest_app)
 
 
 def _models(text: str | None) -> list[str]:
+    from offramp.backtest import MODEL_NAMES
+
     if text is None:
         return list(MODEL_NAMES)
     names = [m.strip() for m in text.split(",") if m.strip()]
@@ -69,6 +70,8 @@ def _fmt(value: float | None, spec: str) -> str:
 
 def render_backtest(data: dict[str, Any], console: Console) -> None:
     """Print the scores table of a backtest's JSON."""
+    from offramp.cli._render import show_table
+
     table = Table(
         title=f"DEU backtest: {data['dataset']} ({data['issues']} issues scored,"
         f" capability {data['capability']})",
@@ -137,6 +140,9 @@ def _run(
     boot: int,
     seed: int,
 ) -> DeuBacktest:
+    from offramp.backtest import backtest_deu, deu_problem
+    from offramp.io.deu import read_deu
+
     rule: Any = capability
     problem = deu_problem(read_deu(file), rule)
     cal = deu_problem(read_deu(calibrate), rule) if calibrate is not None else None
@@ -160,7 +166,9 @@ def deu_command(
     ] = "council",
     models: Annotated[
         str | None,
-        typer.Option("--models", help=f"Comma-separated, default all: {','.join(MODEL_NAMES)}."),
+        typer.Option(
+            "--models", help="Comma-separated, default all (an unknown name lists the choices)."
+        ),
     ] = None,
     calibrate: Annotated[
         Path | None,
@@ -184,6 +192,8 @@ def deu_command(
     ] = DEFAULT_STORE,
 ) -> None:
     """Score every forecast model on DEU III issues, with 80% intervals."""
+    from offramp.backtest.capability import RULES
+
     if capability not in RULES:
         err.print(
             f"[bold red]error:[/] unknown --capability {capability!r};"

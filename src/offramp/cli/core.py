@@ -5,21 +5,19 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from offramp.assess import analyze
 from offramp.cli._app import app, err, fail, guard, out
 from offramp.cli._render import show_panel, show_table
 from offramp.errors import Diagnostic
-from offramp.problem import compile_problem
-from offramp.scenario import Scenario, load_scenario
-from offramp.scenario.checks import undocumented
-from offramp.scenario.load import line_of
-from offramp.settle.analysis import Analysis
+
+if TYPE_CHECKING:
+    from offramp.scenario import Scenario
+    from offramp.settle.analysis import Analysis
 
 __all__ = ["analyze_command", "check", "schema"]
 
@@ -75,6 +73,10 @@ def check(
     ] = False,
 ) -> None:
     """Validate a scenario and summarize its actors, issues and publics."""
+    from offramp.scenario import load_scenario
+    from offramp.scenario.checks import undocumented
+    from offramp.scenario.load import line_of
+
     scenario = guard(lambda: load_scenario(file))
     _summary(scenario)
     missing = undocumented(scenario)
@@ -194,6 +196,10 @@ def analyze_command(
     ] = Path("offramp-out"),
 ) -> None:
     """Analyze the settlement space: ZOPA, ratification, frontier, solutions, blockers."""
+    from offramp.assess import analyze
+    from offramp.problem import compile_problem
+    from offramp.scenario import load_scenario
+
     scenario = guard(lambda: load_scenario(file))
     analysis = guard(lambda: analyze(compile_problem(scenario)))
     data = analysis.to_dict()
@@ -219,4 +225,6 @@ def analyze_command(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario format (for editor completion)."""
+    from offramp.scenario import Scenario
+
     sys.stdout.write(json.dumps(Scenario.model_json_schema(), indent=2) + "\n")

@@ -1,13 +1,15 @@
 """The ``forecast`` command: where bargaining lands, by a published forecast model.
 
-``offramp forecast FILE --model compromise|median|eu|exchange|smp [--rounds N]
+``offramp forecast FILE... --model compromise|median|eu|exchange|smp [--rounds N]
 [--json PATH|-]`` reads a scenario (YAML), an actor table (CSV:
 ``actor,capability,position,salience`` for one issue or
 ``actor,issue,position,salience,capability`` for several), or for
 ``--model smp`` also a KTAB scenario (CSV or XML), runs the model, prints a
 table per issue and optionally writes the JSON
-``{"model", "issues": {issue: {"forecast", "rounds": [{"positions", "forecast",
-"mean", "median"}]}}}``.  Positions are reported on the input's scale.
+``{"model", "source", "issues": {issue: {"forecast", "rounds": [{"positions",
+"forecast", "mean", "median"}]}}}``.  Positions are reported on the input's scale.
+Several files run in one process (start-up paid once); their JSON is
+``{"model", "files": [one file's JSON, in the order given]}``.
 
 This module also renders the ``forecasts`` part of ``offramp analyze``
 (:func:`render_forecasts`).
@@ -19,9 +21,8 @@ import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -29,17 +30,17 @@ from rich.table import Table
 from offramp.cli._app import app, err, guard, out, write_json
 from offramp.cli._render import show_table
 from offramp.errors import Diagnostic, InputError
-from offramp.forecast import MODELS, ForecastInputError, ForecastTrace, read_table, run
-from offramp.forecast.scenario import (
-    IssueForecast,
-    ScenarioForecast,
-    forecast_problem,
-    played_rounds,
-)
-from offramp.problem import Problem as Compiled
-from offramp.problem import compile_problem
-from offramp.scenario import Scenario, content_hash, load_scenario
 from offramp.store import DEFAULT_STORE, RunStore, StoreError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from offramp.forecast import ForecastTrace
+    from offramp.forecast.scenario import (
+        IssueForecast,
+    )
+    from offramp.problem import Problem as Compiled
+    from offramp.scenario import Scenario
 
 __all__ = ["forecast_command", "render_forecasts"]
 
@@ -51,12 +52,16 @@ def _issue(
     issue: str, actors: tuple[str, ...], trace: ForecastTrace, column: int | None
 ) -> IssueForecast:
     """An actor table's or KTAB file's forecast of one issue (no options: no nearest option)."""
+    from offramp.forecast.scenario import IssueForecast, played_rounds
+
     played = played_rounds(trace)
     at = (0, played) if column is None else (0, played, column)
     return IssueForecast(issue, float(trace.forecast[at]), None, actors, trace, column, played)
 
 
 def _json(model: str, items: list[IssueForecast], source: str) -> dict[str, Any]:
+    from offramp.forecast.scenario import ScenarioForecast
+
     issues = ScenarioForecast(model, tuple(items), None).issues_dict()
     return {"model": model, "source": source, "issues": issues}
 
@@ -117,11 +122,17 @@ def _parse_params(items: list[str]) -> dict[str, Any]:
 
 
 def _from_problem(problem: Compiled, model: str, params: dict[str, Any]) -> list[IssueForecast]:
+    from offramp.forecast.scenario import forecast_problem
+
     result = forecast_problem(problem, model, **params)
     return [f for f in result.issues if f.trace is not None]
 
 
 def _from_table(path: Path, model: str, params: dict[str, Any]) -> list[IssueForecast]:
+    import numpy as np
+
+    from offramp.forecast import read_table, run
+
     table = read_table(path)
     for warning in table.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
@@ -150,6 +161,8 @@ def _from_table(path: Path, model: str, params: dict[str, Any]) -> list[IssueFor
 
 
 def _from_ktab(path: Path, params: dict[str, Any]) -> list[IssueForecast]:
+    from offramp.forecast import ForecastInputError, run
+
     try:
         from offramp.io.ktab import load_ktab_csv
     except ImportError as error:  # pragma: no cover - the KTAB reader ships with offramp
@@ -176,6 +189,9 @@ def _load(
     file: Path, model: str, params: dict[str, Any]
 ) -> tuple[list[IssueForecast], Scenario | None]:
     """The forecast of every issue, and the scenario when the input is one."""
+    from offramp.problem import compile_problem
+    from offramp.scenario import load_scenario
+
     suffix = file.suffix.lower()
     if suffix in (".yaml", ".yml"):
         scenario = load_scenario(file)
@@ -233,9 +249,13 @@ def _render(model: str, items: list[IssueForecast], console: Console) -> None:
 
 @app.command(name="forecast")
 def forecast_command(
-    file: Annotated[
-        Path,
-        typer.Argument(help="Scenario (YAML), actor table (CSV), or KTAB scenario for smp."),
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Scenario (YAML), actor table (CSV), or KTAB scenario for smp; several files"
+            " run in one process.",
+            show_default=False,
+        ),
     ],
     model: Annotated[
         str,
@@ -265,6 +285,8 @@ def forecast_command(
     ] = DEFAULT_STORE,
 ) -> None:
     """Forecast where bargaining lands, issue by issue, with a published model."""
+    from offramp.forecast import MODELS
+
     if model not in _CHOICES or model not in MODELS:
         err.print(
             f"[bold red]error:[/] unknown model {model!r}; choose one of {', '.join(_CHOICES)}",
@@ -272,48 +294,71 @@ def forecast_command(
         )
         raise typer.Exit(1)
     params = _params(model, rounds) | _parse_params(param or [])
-    items, scenario = guard(lambda: _load(file, model, params))
-    data = _json(model, items, str(file))
+    loaded = guard(lambda: _load_all(files, model, params))
+    datas = [_json(model, items, str(file)) for file, (items, _) in zip(files, loaded, strict=True)]
+    data: dict[str, Any] = datas[0] if len(files) == 1 else {"model": model, "files": datas}
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    _record(file, scenario, model, params, data, store)
+    _record(files, [scenario for _, scenario in loaded], model, params, datas, store)
     console = write_json(text, json_path)
-    _render(model, items, console)
+    for file, (items, _) in zip(files, loaded, strict=True):
+        if len(files) > 1:
+            console.rule(str(file), style="cyan")
+        _render(model, items, console)
     if json_path not in (None, "-"):
         out.print(f"Wrote {json_path}")
 
 
+def _load_all(
+    files: list[Path], model: str, params: dict[str, Any]
+) -> list[tuple[list[IssueForecast], Scenario | None]]:
+    """Load and run every file; the problems of all the files that fail, together."""
+    loaded: list[tuple[list[IssueForecast], Scenario | None]] = []
+    problems: list[Diagnostic] = []
+    for file in files:
+        try:
+            loaded.append(_load(file, model, params))
+        except InputError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise InputError(problems)
+    return loaded
+
+
 def _record(
-    file: Path,
-    scenario: Scenario | None,
+    files: list[Path],
+    scenarios: list[Scenario | None],
     model: str,
     params: dict[str, Any],
-    data: dict[str, Any],
+    datas: list[dict[str, Any]],
     path: Path,
 ) -> None:
-    """Record the run in the run store (a store that cannot be written only warns).
+    """Record one run per file in the run store (a store that cannot be written only warns).
 
     A scenario is identified by its id and content hash (as ``analyze`` runs
     are) and its text is kept; other inputs by their file name and the SHA-256
-    of their bytes.
+    of their bytes. The store is opened once for all the files.
     """
-    try:
-        raw = file.read_bytes()
-    except OSError:
-        return
-    name, digest, text = file.stem, hashlib.sha256(raw).hexdigest(), None
-    if scenario is not None:  # identified as analyze identifies it
-        name, digest, text = scenario.id, content_hash(scenario), raw.decode("utf-8")
+    from offramp.scenario import content_hash
+
     try:
         with RunStore(path) as runs:
-            run_id = runs.start(
-                "forecast",
-                scenario=name,
-                scenario_hash=digest,
-                source=str(file),
-                params={"model": model, **{k: str(v) for k, v in params.items()}},
-                scenario_text=text,
-            )
-            runs.finish(run_id, data)
+            for file, scenario, data in zip(files, scenarios, datas, strict=True):
+                try:
+                    raw = file.read_bytes()
+                except OSError:
+                    continue
+                name, digest, text = file.stem, hashlib.sha256(raw).hexdigest(), None
+                if scenario is not None:  # identified as analyze identifies it
+                    name, digest, text = scenario.id, content_hash(scenario), raw.decode("utf-8")
+                run_id = runs.start(
+                    "forecast",
+                    scenario=name,
+                    scenario_hash=digest,
+                    source=str(file),
+                    params={"model": model, **{k: str(v) for k, v in params.items()}},
+                    scenario_text=text,
+                )
+                runs.finish(run_id, data)
     except StoreError as error:
         err.print(f"[yellow]warning:[/] run not recorded: {error}", highlight=False)
 

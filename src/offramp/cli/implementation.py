@@ -7,11 +7,13 @@ The command itself lives with ``durability``; this module only renders
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.table import Table
 
-from offramp.cli._render import show_table
-from offramp.implementation import OrderResult, Sequencing, Spoilers
+if TYPE_CHECKING:
+    from offramp.implementation import OrderResult, Sequencing, Spoilers
 
 __all__ = ["render_sequences"]
 
@@ -50,6 +52,8 @@ def _print_orders(rows: list[tuple[str, OrderResult]], console: Console) -> None
 
 def render_sequences(result: Sequencing, spoilers: Spoilers, console: Console) -> None:
     """Print the best and worst orders, where they break, and the spoiler table."""
+    from offramp.cli._render import show_table
+
     holding = (
         f"{result.n_self_enforcing} self-enforcing"
         if result.n_self_enforcing is not None

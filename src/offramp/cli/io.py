@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.error import YAMLError
 
 from offramp.cli._app import app, err, fail, guard, out
 from offramp.errors import Diagnostic, OfframpError
-from offramp.io import FORMATS, Format, Imported
-from offramp.io.table import write_template
-from offramp.scenario import load_scenario, load_scenario_text
-from offramp.scenario.dump import dump_document, dump_scenario, load_document, update_document
+
+if TYPE_CHECKING:
+    from offramp.io import Format, Imported
 
 __all__ = ["export_command", "import_command", "template"]
 
@@ -28,6 +25,8 @@ _KEEP = ("source", "quote", "assumed", "description", "sources", "publics")
 
 
 def _format(name: str, want: str) -> Format:
+    from offramp.io import FORMATS
+
     fmt = FORMATS.get(name)
     if fmt is None or getattr(fmt, want) is None:
         able = [n for n, f in sorted(FORMATS.items()) if getattr(f, want) is not None]
@@ -40,6 +39,12 @@ def _format(name: str, want: str) -> Format:
 
 def _merged(target: Path, imported: Imported, header: str) -> str:
     """The imported scenario applied to an existing scenario file, keeping its comments."""
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import YAMLError
+
+    from offramp.scenario import load_scenario_text
+    from offramp.scenario.dump import dump_document, dump_scenario, load_document, update_document
+
     try:
         document = load_document(target.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, YAMLError, ValueError, IndexError):
@@ -66,6 +71,8 @@ def import_command(
     ] = None,
 ) -> None:
     """Import a peer format into a scenario; print what could not be mapped."""
+    from offramp.scenario.dump import dump_scenario
+
     reader = guard(lambda: _format(fmt, "read")).read
     assert reader is not None
     imported = guard(lambda: reader(files))
@@ -110,6 +117,8 @@ def export_command(
     ] = None,
 ) -> None:
     """Export a scenario to a peer format."""
+    from offramp.scenario import load_scenario
+
     writer = guard(lambda: _format(fmt, "write")).write
     assert writer is not None
     scenario = guard(lambda: load_scenario(file))
@@ -132,6 +141,8 @@ def template(
     actors: Annotated[int, typer.Option(min=2, max=500, help="Number of actors.")] = 5,
 ) -> None:
     """Write a starter actor table to fill in, then `offramp import table FILE`."""
+    from offramp.io.table import write_template
+
     if output.suffix.lower() not in (".xlsx", ".csv"):
         fail(
             [Diagnostic(str(output), None, "", "use a .xlsx or .csv file name")], "1 problem found:"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -13,17 +13,19 @@ from rich.table import Table
 
 from offramp.cli._app import app, err, guard, write_json
 from offramp.cli._render import progress, show_table
-from offramp.cli.implementation import render_sequences
-from offramp.durability import Durability, DurabilityError, complete_package, durability
-from offramp.implementation import Sequencing, Spoilers, sequence_package, sequences, spoilers
-from offramp.negotiate import Negotiation, StrategyError, negotiate
-from offramp.problem import compile_problem
-from offramp.scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    from offramp.durability import Durability
+    from offramp.implementation import Sequencing, Spoilers
+    from offramp.negotiate import Negotiation
+    from offramp.scenario import Scenario
 
 __all__ = ["durability_command", "negotiate_command"]
 
 
 def _pairs(items: list[str], what: str, example: str) -> dict[str, str]:
+    from offramp.negotiate import StrategyError
+
     out: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("=")
@@ -34,6 +36,8 @@ def _pairs(items: list[str], what: str, example: str) -> dict[str, str]:
 
 
 def _deadline(text: str | None) -> int | dt.date:
+    from offramp.negotiate import StrategyError
+
     if text is None:
         return 20
     try:
@@ -182,6 +186,10 @@ def negotiate_command(
     ] = False,
 ) -> None:
     """Simulate negotiation among the veto actors: stacked alternating offers with a deadline."""
+    from offramp.negotiate import negotiate
+    from offramp.problem import compile_problem
+    from offramp.scenario import load_scenario
+
     scenario = guard(lambda: load_scenario(file))
     problem = compile_problem(scenario)
     strategies = guard(lambda: _pairs(strategy or [], "--strategy", "ACTOR=NAME"))
@@ -273,6 +281,12 @@ def durability_command(
     ] = None,
 ) -> None:
     """Whether a package would hold: the commitment problem (Fearon 1995, Powell 2006)."""
+    from offramp.cli.implementation import render_sequences
+    from offramp.durability import DurabilityError, complete_package, durability
+    from offramp.implementation import sequence_package, sequences, spoilers
+    from offramp.problem import compile_problem
+    from offramp.scenario import load_scenario
+
     scenario = guard(lambda: load_scenario(file))
     problem = compile_problem(scenario)
 

@@ -5,21 +5,23 @@ from __future__ import annotations
 import ipaddress
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from offramp.cli._app import app, err, guard, out
 from offramp.errors import Diagnostic, InputError
-from offramp.problem import compile_problem
-from offramp.report.model import StoredResults
-from offramp.report.stored import scenario_of_run
-from offramp.report.write import QUICK_SWEEP_DRAWS
-from offramp.scenario import load_scenario
-from offramp.scenario.schema import Scenario
 from offramp.store import DEFAULT_STORE, RunStore, StoreError
 
+if TYPE_CHECKING:
+    from offramp.report.model import StoredResults
+    from offramp.scenario.schema import Scenario
+
 __all__ = ["report", "serve"]
+
+QUICK_SWEEP_DRAWS_DEFAULT = 1000
+"""``offramp.report.write.QUICK_SWEEP_DRAWS``, spelled here so ``--help`` need not import
+the report (a test checks the two agree)."""
 
 
 class Format(StrEnum):
@@ -65,7 +67,7 @@ def report(
             help="For a FILE with no stored sweep: draws of a quick sweep run for the report "
             "(0: none).",
         ),
-    ] = QUICK_SWEEP_DRAWS,
+    ] = QUICK_SWEEP_DRAWS_DEFAULT,
 ) -> None:
     """Write the analysis report: one self-contained HTML file and a Markdown summary.
 
@@ -73,7 +75,10 @@ def report(
     same scenario (same content hash) from --store. RUN_ID (or a unique prefix): rebuilt from
     that stored run.
     """
+    from offramp.problem import compile_problem
     from offramp.report import report_for, report_for_run, stored_results, write_report
+    from offramp.report.stored import scenario_of_run
+    from offramp.scenario import load_scenario
     from offramp.scenario.load import content_hash
 
     path = Path(source)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from offramp.cli._app import app, guard, out
-from offramp.cli._render import show_table
 from offramp.store import DEFAULT_STORE, RunStore
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["runs_app"]
 
@@ -35,6 +37,8 @@ def list_runs(
     limit: Annotated[int, typer.Option("--limit", min=1, help="Newest N runs.")] = 50,
 ) -> None:
     """List recorded runs, newest first."""
+    from offramp.cli._render import show_table
+
     with _open(store) as s:
         rows = s.list(limit)
     table = Table(title=f"Runs in {store}", title_justify="left")
@@ -104,6 +108,8 @@ def compare(
     store: StoreOption = DEFAULT_STORE,
 ) -> None:
     """Compare two runs side by side."""
+    from offramp.cli._render import show_table
+
     with _open(store) as s:
         a = guard(lambda: s.get(first))
         b = guard(lambda: s.get(second))

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,12 +16,12 @@ from rich.table import Table
 from offramp.cli._app import app, err, guard, out, write_json
 from offramp.cli._render import progress, show_table
 from offramp.errors import OfframpError
-from offramp.problem import Problem, compile_problem
-from offramp.scenario import load_scenario
 from offramp.store import DEFAULT_STORE, RunStore
-from offramp.uncertainty.distributed import ENV_SCHEDULER, dask_backend
-from offramp.uncertainty.sensitivity import Sensitivity, sensitivity
-from offramp.uncertainty.sweep import Draws, SweepSummary, forecast_models, sweep
+
+if TYPE_CHECKING:
+    from offramp.problem import Problem
+    from offramp.uncertainty.sensitivity import Sensitivity
+    from offramp.uncertainty.sweep import Draws, SweepSummary
 
 __all__ = ["sensitivity_command", "sweep_command"]
 
@@ -96,7 +96,9 @@ def sweep_command(
     ] = 10_000,
     scheduler: Annotated[
         str | None,
-        typer.Option("--scheduler", help=f"Dask scheduler tcp://HOST:PORT (or ${ENV_SCHEDULER})."),
+        typer.Option(
+            "--scheduler", help="Dask scheduler tcp://HOST:PORT (or $OFFRAMP_DASK_SCHEDULER)."
+        ),
     ] = None,
     workers: Annotated[
         int | None,
@@ -108,6 +110,11 @@ def sweep_command(
     ] = None,
 ) -> None:
     """Draw every uncertain input and event N times; the probability of a ratified agreement."""
+    from offramp.problem import compile_problem
+    from offramp.scenario import load_scenario
+    from offramp.uncertainty.distributed import ENV_SCHEDULER, dask_backend
+    from offramp.uncertainty.sweep import forecast_models, sweep
+
     scenario = guard(lambda: load_scenario(file))
     when = guard(lambda: _date(at))
     problem = compile_problem(scenario)
@@ -222,6 +229,11 @@ def sensitivity_command(
     ] = DEFAULT_STORE,
 ) -> None:
     """Rank the inputs by how much P(agreement) and the forecasts depend on them (Sobol, Morris)."""
+    from offramp.problem import compile_problem
+    from offramp.scenario import load_scenario
+    from offramp.uncertainty.sensitivity import sensitivity
+    from offramp.uncertainty.sweep import forecast_models
+
     scenario = guard(lambda: load_scenario(file))
     when = guard(lambda: _date(at))
     problem = compile_problem(scenario)

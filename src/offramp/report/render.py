@@ -1,7 +1,9 @@
 """Render a :class:`~offramp.report.model.Report` as one self-contained HTML file or Markdown.
 
 The HTML inlines its stylesheet and plotly.js (the offline bundle shipped in
-the ``plotly`` Python package), so the file opens without network access.
+the ``plotly`` Python package), so the file opens without network access. The
+report keeps plotly.js gzip-compressed and its figures' hover texts line-packed
+(:mod:`offramp.report.compact`); its script restores both before drawing.
 Every text is HTML-escaped by Jinja2's autoescaping; figure specifications
 are embedded as JSON with ``<``, ``>`` and ``&`` escaped so no data can close
 the ``<script>`` element that holds them.
@@ -20,9 +22,17 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from offramp.errors import OfframpError
+from offramp.report.compact import gzip_base64, pack_spec
 from offramp.report.model import Report, Table
 
-__all__ = ["json_for_script", "plotly_js", "plotly_js_path", "render_html", "render_markdown"]
+__all__ = [
+    "json_for_script",
+    "plotly_js",
+    "plotly_js_gzip",
+    "plotly_js_path",
+    "render_html",
+    "render_markdown",
+]
 
 
 def json_for_script(value: Any) -> str:
@@ -69,9 +79,16 @@ def plotly_js() -> str:
 
 
 @cache
+def plotly_js_gzip() -> str:
+    """plotly.js's offline bundle, gzip-compressed and base64-encoded (safe in any element)."""
+    return gzip_base64(plotly_js_path().read_text(encoding="utf-8"))
+
+
+@cache
 def _environment() -> Environment:
     env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["tojson_safe"] = lambda value: Markup(json_for_script(value))
+    env.filters["tojson_packed"] = lambda value: Markup(json_for_script(pack_spec(value)))
     return env
 
 
@@ -99,7 +116,7 @@ def render_html(report: Report) -> str:
     return template.render(
         report=report,
         css=Markup(_resource("report.css")),
-        plotly_js=Markup(plotly_js()),
+        plotly_js_gzip=plotly_js_gzip(),
     )
 
 
