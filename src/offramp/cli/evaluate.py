@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from offramp.cli._app import app, guard, write_json
 from offramp.errors import OfframpError
-from offramp.evaluate import Evaluation, evaluate
-from offramp.scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:  # the engines load when the command runs, not for --help
+    from rich.console import Console
+
+    from offramp.evaluate import Evaluation
+    from offramp.scenario import Scenario
 
 __all__ = ["evaluate_command"]
 
@@ -109,6 +112,9 @@ def evaluate_command(
     ] = None,
 ) -> None:
     """Would this package work? Acceptance, red lines, votes, durability, closest changes."""
+    from offramp.evaluate import evaluate
+    from offramp.scenario import load_scenario
+
     scenario = guard(lambda: load_scenario(file))
 
     def run() -> Evaluation:
