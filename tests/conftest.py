@@ -10,6 +10,28 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 ARTICLE = ROOT.parent / "shared" / "seed" / "article.txt"
 
+
+def ratifiable_ukraine(text: str | None = None) -> str:
+    """The Ukraine scenario's text with a public that might pass a freeze, and no Rada.
+
+    With the shipped numbers, 55% of Ukrainians reject any territorial
+    concession (threshold 0.45-0.55) and Moscow's red lines rule out the NATO
+    membership that would bring that down to 38%, so no package is ratified
+    however the batnas move; nor would the Rada pass neutrality (300 of 450
+    votes). Tests of machinery that needs a settlement (a Nash package, a
+    durability chart, a verdict that changes) use this variant: the public's
+    threshold is 0.5-0.7 (point 0.6), so a freeze (55% rejection) can pass,
+    and the `legislatures` section is left out (line numbers before it are kept).
+    """
+    text = (
+        (SCENARIOS / "ukraine-2024-09.yaml").read_text(encoding="utf-8") if text is None else text
+    )
+    old = "threshold: {triangular: [0.45, 0.5, 0.55]}"
+    assert old in text
+    start, end = text.index("\nlegislatures:\n"), text.index("\npackages:\n")
+    return (text[:start] + text[end:]).replace(old, "threshold: {triangular: [0.5, 0.6, 0.7]}")
+
+
 MINI = """\
 id: mini
 title: Mini

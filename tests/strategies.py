@@ -25,8 +25,9 @@ def scenarios(
     max_options: int = 4,
     max_actors: int = 4,
     publics: bool = True,
+    red_lines: bool = True,
 ) -> Scenario:
-    """A random valid scenario (with coarse numbers, so ties happen)."""
+    """A random valid scenario (with coarse numbers, so ties happen), some with red lines."""
     n_issues = draw(st.integers(1, max_issues))
     issues = []
     for i in range(n_issues):
@@ -64,6 +65,16 @@ def scenarios(
                         o["id"]: draw(st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0]))
                         for o in issue["options"]
                     }
+            if red_lines and draw(st.integers(0, 3)) == 0:
+                ids = [o["id"] for o in issue["options"] if o["id"] != stance["position"]]
+                never = draw(st.lists(st.sampled_from(ids), min_size=1, unique=True))
+                if len(never) < len(issue["options"]):
+                    stance["never"] = never
+                    kind = draw(st.integers(0, 3))
+                    if kind == 1:
+                        stance["never_p"] = draw(st.sampled_from([0.0, 0.3, 0.5, 0.7, 1.0]))
+                    elif kind == 2:
+                        stance["never_p"] = {never[0]: draw(st.sampled_from([0.2, 0.6]))}
             stances.append(stance)
         stances[0]["salience"] = 1.0
         actor: dict[str, Any] = {
@@ -135,6 +146,23 @@ def reference_utility(scenario: Scenario, package: tuple[int, ...]) -> list[floa
     return out
 
 
+def reference_crosses(scenario: Scenario, package: tuple[int, ...]) -> list[bool]:
+    """Whether the package crosses each actor's red line (applied when p > 0.5)."""
+    out = []
+    for actor in scenario.actors:
+        crosses = False
+        for stance in actor.stances:
+            i = [x.id for x in scenario.issues].index(stance.issue)
+            option = scenario.issues[i].options[package[i]].id
+            if option not in stance.never:
+                continue
+            p = stance.never_p
+            p = p.get(option, 1.0) if isinstance(p, dict) else (1.0 if p is None else p)
+            crosses |= p > 0.5
+        out.append(crosses)
+    return out
+
+
 def reference_reject(scenario: Scenario, package: tuple[int, ...]) -> list[bool]:
     rejects = []
     for public in scenario.publics:
@@ -166,7 +194,8 @@ def reference(scenario: Scenario) -> Reference:
     blocked, sole = [0] * n_block, [0] * n_block
     zopa, ratified = [], []
     for n, p in enumerate(packages):
-        refuse = [utility[n][k] <= b for k, b in zip(veto, batna, strict=True)]
+        crosses = reference_crosses(scenario, p)
+        refuse = [utility[n][k] <= b or crosses[k] for k, b in zip(veto, batna, strict=True)]
         flags = refuse + reference_reject(scenario, p)
         for k, flag in enumerate(flags):
             blocked[k] += flag

@@ -19,7 +19,7 @@ import pytest
 
 from offramp.scenario import load_scenario
 from tests.browsing import ARTIFACTS, CHROMIUM, launched, serving
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, ratifiable_ukraine
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -31,8 +31,9 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     folder = tmp_path_factory.mktemp("served")
-    for name in ("ukraine-2024-09.yaml", "textbook-two-party.yaml"):
-        shutil.copy(SCENARIOS / name, folder / name)
+    # a Ukraine whose public might pass a freeze, so the verdict can change
+    (folder / "ukraine-2024-09.yaml").write_text(ratifiable_ukraine(), encoding="utf-8")
+    shutil.copy(SCENARIOS / "textbook-two-party.yaml", folder / "textbook-two-party.yaml")
     with serving(folder) as url:
         yield url, folder
 

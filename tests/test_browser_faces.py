@@ -18,7 +18,7 @@ import pytest
 
 from offramp.scenario import load_scenario
 from tests.browsing import ARTIFACTS, CHROMIUM, launched, serving
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, ratifiable_ukraine
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -39,7 +39,8 @@ def browser() -> Iterator[Any]:
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Ukraine, the textbook, and a copy of the textbook under another name (same title)."""
     root = tmp_path_factory.mktemp("faces")
-    shutil.copy(UKRAINE, root / "ukraine-2024-09.yaml")
+    # a Ukraine whose public might pass a freeze, so verdicts can change (conftest)
+    (root / "ukraine-2024-09.yaml").write_text(ratifiable_ukraine(), encoding="utf-8")
     shutil.copy(TEXTBOOK, root / "a-textbook.yaml")
     shutil.copy(TEXTBOOK, root / "b-textbook-copy.yaml")
     return root

@@ -255,8 +255,17 @@ def test_ukraine_freeze_deal_is_not_self_enforcing(ukraine: Scenario) -> None:
     assert d.first_breach is not None and d.first_breach.actor == "russia"
     assert 0 < d.first_breach.year < 5
     assert d.p_holds["1"] >= d.p_holds["3"] >= d.p_holds["5"]
-    # NATO membership's Article 5 cost is what restores it in this scenario
-    assert {"nato": "membership"} in [r.change for r in d.restoring]
+    # NATO membership's Article 5 cost would restore it, but membership crosses Moscow's
+    # red line (its conditions of 14 June 2024): binding guarantees are what is left
+    changes = [r.change for r in d.restoring]
+    assert {"nato": "membership"} not in changes and {"guarantees": "binding"} in changes
+    lifted = ukraine.model_copy(deep=True)
+    russia = next(a for a in lifted.actors if a.id == "russia")
+    nato = next(s for s in russia.stances if s.issue == "nato")
+    object.__setattr__(nato, "never", [])  # the same deal without Moscow's NATO red line
+    assert {"nato": "membership"} in [
+        r.change for r in durability(compile_problem(lifted), VANCE, draws=0).restoring
+    ]
 
 
 def test_analyze_reports_durability_of_its_solutions() -> None:

@@ -21,6 +21,7 @@ from offramp.negotiate import (
     parse_strategy,
     simulate,
 )
+from offramp.negotiate.protocol import Signing
 from offramp.problem import compile_problem
 from offramp.scenario import load_scenario, load_scenario_text
 from tests.conftest import ROOT, SCENARIOS
@@ -507,3 +508,86 @@ def test_scenario_events_apply_mid_negotiation() -> None:
     # an event after the deadline changes nothing
     early = negotiate(compile_problem(evented), strategies=plan, deadline=2)
     assert early.batna["south"] == 0.35
+
+
+# --- red lines and ratification at signing ---------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(_cases(), st.data())
+def test_no_actor_offers_or_accepts_across_its_red_line(
+    case: tuple[object, ...], data: st.DataObject
+) -> None:
+    u, batna, strategies, deadline, _changes, _ = case
+    assert isinstance(u, np.ndarray)
+    k, n = u.shape
+    lines = np.array(
+        [[data.draw(st.integers(0, 3)) > 0 for _ in range(n)] for _ in range(k)], dtype=bool
+    )
+    ratified = np.array([data.draw(st.booleans()) for _ in range(n)])
+    signing = Signing(
+        failure=np.where(ratified, -1, 0).astype(np.intp),
+        rounds=np.full(n, data.draw(st.integers(0, 2)), dtype=np.int64),
+        constraint=ratified[None, :].copy(),
+    )
+    orders = np.array([np.roll(np.arange(k), s) for s in range(k)])
+    for how in ({"lines": lines}, {"lines": lines, "signing": signing}):
+        trace = simulate(u, batna, strategies, deadline, order=orders, **how)  # type: ignore[arg-type]
+        moved = trace.action > 0
+        actors, packages = trace.actor[moved], trace.package[moved]
+        actions = trace.action[moved]
+        offers = (actions == 1) | (actions == 2) | (actions == 4)
+        assert lines[actors[offers], packages[offers]].all()
+        for run in range(len(orders)):
+            package = int(trace.agreement[run])
+            if package >= 0:
+                assert lines[:, package].all()
+                if "signing" in how:
+                    assert ratified[package]
+
+
+def test_a_signed_package_that_fails_ratification_goes_back_to_the_table() -> None:
+    # A prefers p0 > p1 > p2, B prefers p0 too; p0 is signed in round 0 but its public
+    # rejects it. With one renegotiation the talks resume under the public's objection
+    # (only p1 and p2 may pass) and they sign p1; with none, the talks end.
+    u = np.array([[1.0, 0.8, 0.5], [0.9, 0.7, 0.6]])
+    batna = np.array([0.4, 0.4])
+    plan = [parse_strategy("conceder")] * 2
+    ratified = np.array([False, True, True])
+    signing = Signing(
+        failure=np.array([0, -1, -1], dtype=np.intp),
+        rounds=np.array([1, 1, 1], dtype=np.int64),
+        constraint=ratified[None, :],
+    )
+    trace = simulate(u, batna, plan, deadline=4, signing=signing)
+    actions = [ACTIONS[c - 1] for c in trace.action[0] if c]
+    assert actions[:2] == ["offer", "unratified"]
+    assert int(trace.agreement[0]) == 1
+    ended = simulate(
+        u,
+        batna,
+        plan,
+        deadline=4,
+        signing=Signing(signing.failure, np.zeros(3, np.int64), signing.constraint),
+    )
+    assert int(ended.agreement[0]) == -1
+    assert [ACTIONS[c - 1] for c in ended.action[0] if c] == ["offer", "unratified"]
+    # without signing, the old protocol: only ratified packages are ever offered
+    old = simulate(u, batna, plan, deadline=4, allowed=ratified)
+    assert int(old.agreement[0]) == 1 and int(old.package[0, 0]) == 1
+
+
+def test_ukraine_talks_open_where_real_talks_start() -> None:
+    scenario = load_scenario(SCENARIOS / "ukraine-2024-09.yaml")
+    result = negotiate(compile_problem(scenario), deadline=3)
+    opening = {m.actor: m.package for m in result.history if m.round == 0}
+    # Moscow opens with its own best package within its red lines, unratifiable as it is:
+    # its conditions of 14 June 2024 (the four regions, neutrality), and no longer with
+    # the full withdrawal it would never sign
+    putin = next(p for p in scenario.packages if p.id == "putin_june_2024").options
+    assert opening["russia"] == putin
+    assert opening["ukraine"]["territory"] == "full_return"
+    for move in result.history:
+        if move.actor == "russia" and move.package and move.action in ("offer", "accept"):
+            assert move.package["territory"] not in ("full_return", "pre2022_line")
+            assert move.package["nato"] not in ("membership", "invitation")

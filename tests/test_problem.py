@@ -49,7 +49,12 @@ def test_index_maps_and_labels() -> None:
     assert problem.veto_index.tolist() == [a for a, x in enumerate(ukraine.actors) if x.veto]
     for p, public in enumerate(ukraine.publics):
         assert problem.actor_ids[problem.public_of[p]] == public.of
-    assert all(not m.any() for m in problem.never)  # no red lines unless the scenario says so
+    # red lines: Moscow's (land back, NATO) and Kyiv's (legal cession) hold; Moscow's line
+    # against a freeze is a coin toss (p 0.5), not applied to the batch of one
+    russia, ukraine_a = problem.actor_ids.index("russia"), problem.actor_ids.index("ukraine")
+    assert problem.never[0][0, russia].tolist() == [True, True, False, False]
+    assert problem.never[0][0, ukraine_a].tolist() == [False, False, False, True]
+    assert sum(int(m.sum()) for m in problem.never) == 5
     assert problem.routes == ()
     assert [m.shape for m in problem.never] == [
         (1, len(ukraine.actors), k) for k in problem.space.sizes

@@ -12,10 +12,10 @@ import pytest
 from offramp.assess import analyze
 from offramp.cli import main
 from offramp.problem import compile_problem
-from offramp.scenario import load_scenario
+from offramp.scenario import load_scenario, load_scenario_text
 from offramp.store import EXPORT_COLUMNS, RunStore
 from offramp.uncertainty import sweep
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, ratifiable_ukraine
 
 UKRAINE = SCENARIOS / "ukraine-2024-09.yaml"
 TEXTBOOK = SCENARIOS / "textbook-two-party.yaml"
@@ -26,7 +26,7 @@ COLUMNS = [name for name, _ in EXPORT_COLUMNS]
 def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str], object]:
     """A store with a sweep (120 draws of Ukraine) and an analyze run (the textbook)."""
     path = tmp_path_factory.mktemp("export") / "runs.duckdb"
-    model = compile_problem(load_scenario(UKRAINE))
+    model = compile_problem(load_scenario_text(ratifiable_ukraine(), str(UKRAINE)))
     models = ["median"]
     with RunStore(path) as s:
         run = s.start(

@@ -54,7 +54,7 @@ def test_every_quote_is_verbatim_in_the_article(scenario: Scenario) -> None:
     items = [*scenario.actors, *scenario.publics]
     items += [s for a in scenario.actors for s in a.stances]
     items += [r for p in scenario.publics for r in p.rules]
-    quotes = [item.quote for item in items if item.quote]
+    quotes = [item.quote for item in items if item.quote and item.source == "bloomberg-2024-09"]
     assert len(quotes) > 20
     for quote in quotes:
         assert re.sub(r"\s+", " ", quote) in article, quote

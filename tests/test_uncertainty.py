@@ -20,7 +20,7 @@ from offramp.scenario.distributions import distribution_of, parse_number
 from offramp.uncertainty import draw, run_chunk, sensitivity, settle, sweep
 from offramp.uncertainty.model import uniforms
 from offramp.uncertainty.sweep import wilson
-from tests.conftest import ARTICLE, MINI, SCENARIOS
+from tests.conftest import ARTICLE, MINI, SCENARIOS, ratifiable_ukraine
 from tests.strategies import scenarios
 
 UKRAINE = SCENARIOS / "ukraine-2024-09.yaml"
@@ -29,6 +29,28 @@ UKRAINE = SCENARIOS / "ukraine-2024-09.yaml"
 @pytest.fixture(scope="module")
 def ukraine() -> Scenario:
     return load_scenario(UKRAINE)
+
+
+@pytest.fixture(scope="module")
+def ratifiable() -> Scenario:
+    """Ukraine with a public that might pass a freeze (see ``ratifiable_ukraine``)."""
+    return load_scenario_text(ratifiable_ukraine())
+
+
+def test_no_sweep_package_crosses_a_red_line_of_its_draw(ukraine: Scenario) -> None:
+    shipped, _ = sweep(compile_problem(ukraine), draws=2000, seed=5)
+    # the leaders could sign a freeze in some draws; the public would not ratify it
+    assert shipped.p_agreement < 0.01 < shipped.p_zopa
+    problem = compile_problem(load_scenario_text(ratifiable_ukraine()))
+    summary, results = sweep(problem, draws=2000, seed=5)
+    assert summary.p_agreement > 0.05
+    drawn = draw(problem, uniforms(5, 0, 2000, problem.streams)).problem
+    options = problem.space.options_of(np.maximum(results.nash, 0))
+    veto = problem.veto_index
+    for d in np.flatnonzero(results.nash >= 0):
+        for i, k in enumerate(options[d]):
+            assert not drawn.never[i][d, veto, k].any(), (d, i, k)
+    assert all(p["package"]["territory"] == "freeze" for p in summary.nash_packages)
 
 
 # --- distributions -------------------------------------------------------------------
@@ -237,6 +259,11 @@ def _materialize(scenario: Scenario, inputs: Problem, d: int) -> Scenario:
                 stance["values"] = {
                     o: float(inputs.values[d, a, i, k]) for k, o in enumerate(options)
                 }
+            if stance.get("never"):  # the red line as drawn: its options ruled out, surely
+                options = [o.id for o in scenario.issues[i].options]
+                ruled = inputs.never[i][min(d, inputs.never[i].shape[0] - 1), a]
+                stance["never"] = [o for k, o in enumerate(options) if ruled[k]]
+                stance["never_p"] = None
     for p, public in enumerate(data["publics"]):
         public["threshold"] = float(inputs.threshold[d, p])
         for r, rule in enumerate(public["rules"]):
@@ -264,7 +291,8 @@ def test_kernel_reproduces_analyze_on_point_values(scenario: Scenario) -> None:
     assert got.nash[1] == got.nash[0]
 
 
-def test_kernel_reproduces_analyze_on_ukraine_draws(ukraine: Scenario) -> None:
+def test_kernel_reproduces_analyze_on_ukraine_draws(ratifiable: Scenario) -> None:
+    ukraine = ratifiable
     problem = compile_problem(ukraine)
     inputs = draw(problem, uniforms(11, 0, 400, problem.streams)).problem
     got = settle(inputs)
@@ -277,7 +305,9 @@ def test_kernel_reproduces_analyze_on_ukraine_draws(ukraine: Scenario) -> None:
 def test_point_draw_of_ukraine_is_the_base_case(ukraine: Scenario) -> None:
     problem = compile_problem(ukraine)
     base = analyze(compile_problem(ukraine))
-    drawn = draw(problem, np.zeros((1, problem.streams)), at=ukraine.as_of)
+    u = np.zeros((1, problem.streams))
+    u[:, [s for _, _, s in problem.red_line_streams]] = 0.5  # a red line's point draw
+    drawn = draw(problem, u, at=ukraine.as_of)
     arrays = {name: getattr(drawn.problem, name).copy() for name in BATCHED}
     for inp in problem.inputs:
         name, index = inp.slot
@@ -302,8 +332,8 @@ def test_results_do_not_depend_on_chunking(ukraine: Scenario) -> None:
     assert not np.array_equal(other.drawn, one.drawn)
 
 
-def test_ukraine_sweep_tells_the_article_story(ukraine: Scenario) -> None:
-    problem = compile_problem(ukraine)
+def test_ukraine_sweep_tells_the_article_story(ratifiable: Scenario) -> None:
+    problem = compile_problem(ratifiable)
     before, _ = sweep(problem, draws=3000, seed=7, at=dt.date(2024, 10, 1))
     after, _ = sweep(problem, draws=3000, seed=7)
     # the base case: the war goes on, but alternatives are not negligible

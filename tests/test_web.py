@@ -26,10 +26,12 @@ from offramp.scenario import load_scenario, load_scenario_text
 from offramp.store import RunStore
 from offramp.uncertainty import sweep
 from offramp.web import create_app
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import ROOT, SCENARIOS, ratifiable_ukraine
 
 UKRAINE = "ukraine-2024-09.yaml"
 RUSSIA_BATNA = ["actors", 1, "batna"]
+UKRAINE_TEXT = ratifiable_ukraine()
+"""The workbench's Ukraine: a public that might pass a freeze, so verdicts can change."""
 
 
 def with_russia_batna(text: str, value: str) -> str:
@@ -42,8 +44,8 @@ def with_russia_batna(text: str, value: str) -> str:
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    for name in (UKRAINE, "textbook-two-party.yaml"):
-        shutil.copy(SCENARIOS / name, tmp_path / name)
+    (tmp_path / UKRAINE).write_text(UKRAINE_TEXT, encoding="utf-8")
+    shutil.copy(SCENARIOS / "textbook-two-party.yaml", tmp_path / "textbook-two-party.yaml")
     return tmp_path
 
 
@@ -57,7 +59,7 @@ def test_lists_and_serves_scenarios(client: TestClient) -> None:
     names = [s["name"] for s in client.get("/scenarios").json()]
     assert names == ["textbook-two-party.yaml", UKRAINE]
     got = client.get(f"/scenarios/{UKRAINE}").json()
-    assert got["yaml"] == (SCENARIOS / UKRAINE).read_text()
+    assert got["yaml"] == UKRAINE_TEXT
     assert client.get("/scenarios/..%2Fpyproject.toml").status_code == 404
 
 
@@ -66,7 +68,9 @@ def test_analyze_matches_the_engine(client: TestClient) -> None:
     assert reply.status_code == 200
     body = reply.json()
     expected = analyze(
-        compile_problem(load_scenario(SCENARIOS / UKRAINE)), forecasts=False, durability=False
+        compile_problem(load_scenario_text(UKRAINE_TEXT, UKRAINE)),
+        forecasts=False,
+        durability=False,
     )
     assert body["result"] == expected.to_dict()
     assert body["settled"] is False and body["axes"] == ["ukraine", "russia"]
@@ -115,10 +119,10 @@ def test_validation_errors_are_the_clis_file_line_messages(
     # the same content through the CLI's loader gives the same message
     bad = tmp_path / "cli" / UKRAINE
     bad.parent.mkdir()
-    original = (SCENARIOS / UKRAINE).read_text()
+    original = UKRAINE_TEXT
     bad.write_text(with_russia_batna(original, "1.5"))
     assert [t.replace(UKRAINE, str(bad), 1) for t in texts] == cli_problems(bad)
-    assert texts == ["ukraine-2024-09.yaml:124: actors[1].batna: must be at most 1; got 1.5"]
+    assert texts == ["ukraine-2024-09.yaml:160: actors[1].batna: must be at most 1; got 1.5"]
 
 
 @pytest.mark.parametrize(
@@ -129,7 +133,7 @@ def test_validation_errors_are_the_clis_file_line_messages(
         (
             {"name": UKRAINE, "edits": [{"path": ["actors", 99, "batna"], "value": 1}]},
             422,
-            "ukraine-2024-09.yaml:72: actors[99].batna: cannot edit",
+            "ukraine-2024-09.yaml:102: actors[99].batna: cannot edit",
         ),
         ({"name": "nope.yaml"}, 404, "nope.yaml: no scenario named 'nope.yaml'"),
         ({}, 422, "<request>: give the scenario as `yaml` text or the `name`"),
@@ -151,7 +155,7 @@ def test_forecast(client: TestClient) -> None:
     compromise = next(
         f for f in body["forecasts"] if f["model"] == "compromise" and f["issue"] == "territory"
     )
-    found, _ = run_forecasts(compile_problem(load_scenario(SCENARIOS / UKRAINE)))
+    found, _ = run_forecasts(compile_problem(load_scenario_text(UKRAINE_TEXT, UKRAINE)))
     expected = next(f.forecast for f in found["compromise"].issues if f.issue == "territory")
     assert compromise["trajectory"][-1] == pytest.approx(expected, abs=1e-6)
     assert body["table"]["columns"][0] == "issue"
@@ -203,7 +207,7 @@ def test_monte_carlo_sweep_is_the_engines_sweep(client: TestClient) -> None:
     assert reply.status_code == 202 and reply.json()["total"] == 300
     run = wait(client, reply.json()["id"])
     assert run["status"] == "done" and run["done"] == 300 and run["progress"] == 1.0
-    text = (SCENARIOS / UKRAINE).read_text()
+    text = UKRAINE_TEXT
     scenario = load_scenario_text(with_russia_batna(text, "0.6"), UKRAINE)
     expected, _ = sweep(compile_problem(scenario), draws=300, seed=5)
     assert run["result"]["summary"] == expected.to_dict()
@@ -242,7 +246,7 @@ def test_event_probability_edits(client: TestClient) -> None:
     # editing one branch alone breaks the sum: the loader's own FILE:LINE message
     reply = client.post("/analyze", json={"name": UKRAINE, "edits": [probability(0, 0, 0.3)]})
     assert reply.status_code == 422
-    lines = (SCENARIOS / UKRAINE).read_text().splitlines()
+    lines = UKRAINE_TEXT.splitlines()
     line = lines.index("    branches:", lines.index("  - id: us_election")) + 1
     assert reply.json()["problems"][0]["text"] == (
         f"ukraine-2024-09.yaml:{line}: events[0].branches: the branch probabilities sum to "
@@ -292,7 +296,7 @@ def test_save_variant_keeps_comments_and_sources(client: TestClient, folder: Pat
     reply = client.post("/variants", json=body)
     assert reply.status_code == 201, reply.json()
     saved = (folder / "ukraine-soft-russia.yaml").read_text()
-    original = (SCENARIOS / UKRAINE).read_text()
+    original = UKRAINE_TEXT
     assert saved.startswith("# Variant of ukraine-2024-09.yaml saved by the offramp workbench")
     assert "# Changed: actors[1].batna = 0.55" in saved
     assert "# Scales: on every issue, 0 is Kyiv's stated aim and 100 is Moscow's." in saved

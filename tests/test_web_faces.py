@@ -11,14 +11,15 @@ from fastapi.testclient import TestClient
 
 from offramp.scenario import load_scenario
 from offramp.web import create_app
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, ratifiable_ukraine
 
 UKRAINE = SCENARIOS / "ukraine-2024-09.yaml"
 
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    shutil.copy(UKRAINE, tmp_path / "ukraine-2024-09.yaml")
+    # a Ukraine whose public might pass a freeze, so the verdict can change
+    (tmp_path / "ukraine-2024-09.yaml").write_text(ratifiable_ukraine(), encoding="utf-8")
     shutil.copy(SCENARIOS / "textbook-two-party.yaml", tmp_path / "textbook-two-party.yaml")
     return tmp_path
 
@@ -59,7 +60,7 @@ def test_a_distribution_is_edited_as_a_distribution(folder: Path) -> None:
     saved = client.post(
         "/variants", json={**body, "edits": [edit], "save_as": "variant.yaml"}
     ).json()
-    original = UKRAINE.read_text().splitlines()
+    original = ratifiable_ukraine().splitlines()
     lines = saved["yaml"].splitlines()
     changed = [line for line in lines if "triangular: [0.4, 0.45, 0.5]" in line]
     assert changed == ["    batna: {triangular: [0.4, 0.45, 0.5]}"]
@@ -71,7 +72,7 @@ def test_a_distribution_is_edited_as_a_distribution(folder: Path) -> None:
     bad = client.post("/analyze", json={**body, "edits": [edit]})
     assert bad.status_code == 422
     assert [p["text"] for p in bad.json()["problems"]] == [
-        "ukraine-2024-09.yaml:124: actors[1].batna: triangular: needs low <= most likely <= "
+        "ukraine-2024-09.yaml:160: actors[1].batna: triangular: needs low <= most likely <= "
         "high and low < high; got [0.6, 0.5, 0.4]"
     ]
 

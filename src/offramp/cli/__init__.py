@@ -17,6 +17,7 @@ from typing import Any
 from offramp.cli import (
     backtest,  # noqa: F401  (registers backtest deu)
     core,  # noqa: F401  (registers commands)
+    evaluate,  # noqa: F401  (registers evaluate)
     forecast,  # noqa: F401  (registers forecast)
     io,  # noqa: F401  (registers import, export and template)
     negotiate,  # noqa: F401  (registers negotiate and durability)

@@ -130,6 +130,10 @@ def export_command(
         raise typer.Exit(1) from error
     for path in written:
         out.print(f"Wrote {path}", highlight=False)
+    from offramp.io._common import not_exported
+
+    for lost in not_exported(scenario):
+        err.print(f"[yellow]warning:[/] {lost}", highlight=False, soft_wrap=True)
 
 
 @app.command()

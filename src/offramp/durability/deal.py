@@ -204,8 +204,19 @@ def _restoring(
     veto = problem.veto_index
     batna = problem.batna[0, veto]
     issues = problem.space.issue_ids
+
+    # an option a veto actor's red line rules out restores nothing it would sign
+    def ruled_out(issue: str, option: str) -> bool:
+        i = issues.index(issue)
+        k = problem.space.option_ids[i].index(option)
+        return bool(problem.never[i][0, veto, k].any())
+
     candidates = sorted(
-        {(e.issue, e.option) for e in dynamics.effects if package.get(e.issue) != e.option},
+        {
+            (e.issue, e.option)
+            for e in dynamics.effects
+            if package.get(e.issue) != e.option and not ruled_out(e.issue, e.option)
+        },
         key=lambda c: (
             issues.index(c[0]),
             problem.space.option_ids[issues.index(c[0])].index(c[1]),

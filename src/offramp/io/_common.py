@@ -16,6 +16,7 @@ __all__ = [
     "IdMaker",
     "as_number",
     "clean",
+    "not_exported",
     "read_text",
     "slug",
     "validate",
@@ -117,3 +118,38 @@ def read_text(path: Path) -> str:
 def validate(data: Mapping[str, Any], file: str) -> Scenario:
     """Validate a scenario a reader built; problems name the input file and the field path."""
     return load_scenario_data(dict(data), file)
+
+
+def not_exported(scenario: Scenario) -> list[str]:
+    """What no peer format can hold, present in this scenario (one sentence each).
+
+    Genius, Decide and actor tables have additive utilities and nothing else:
+    red lines (non-compensatory), ratification routes, legislatures and named
+    packages are lost on export, so the exported file can show deals the
+    scenario rules out.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from offramp.scenario import load_scenario
+    >>> s = load_scenario(Path(__file__).parents[3] / "scenarios" / "ukraine-2024-09.yaml")
+    >>> [w.split(":")[0] for w in not_exported(s)]
+    ['red lines', 'ratification routes', 'legislatures', 'named packages']
+    """
+    out = []
+    lines = [f"{a.id} on {s.issue}" for a in scenario.actors for s in a.stances if s.never]
+    if lines:
+        out.append(
+            "red lines: the format cannot hold options an actor rejects whatever else it gets "
+            f"({', '.join(lines)}); its utilities are compensatory, so packages crossing them "
+            "may look acceptable there"
+        )
+    routes = [r.id for p in scenario.publics for r in p.routes]
+    routes += [r.id for g in scenario.legislatures for r in g.routes]
+    if routes:
+        out.append(f"ratification routes: not written ({', '.join(routes)})")
+    if scenario.legislatures:
+        out.append(f"legislatures: not written ({', '.join(g.id for g in scenario.legislatures)})")
+    if scenario.packages:
+        out.append(f"named packages: not written ({', '.join(p.id for p in scenario.packages)})")
+    return out

@@ -116,11 +116,15 @@ more (an agreement is strictly inside the ZOPA).
 
 Interpretive choices
 --------------------
-* Only packages every public would ratify can be offered or accepted (the
-  two-level game of Putnam 1988: a signature the public will not ratify is
-  worthless), and nobody offers or accepts a package not strictly above its
-  batna, so an agreement always lies in the ratified ZOPA *at the time it is
-  reached*.
+* Nobody offers or accepts a package that crosses its own red lines
+  (``lines``) or is not strictly above its batna. Ratification (the two-level
+  game of Putnam 1988) is checked either when a package is signed
+  (``signing``, what :func:`negotiate` does: each actor opens with its own
+  best package within its red lines, ratifiable or not, and a signed package
+  that fails a vote goes back to the table with the rejecting body's
+  objections as a constraint, or ends the talks) or, without ``signing``, by
+  allowing only ratified packages to be offered or accepted. Either way an
+  agreement lies in the ratified ZOPA *at the time it is reached*.
 * An actor with no package above its batna walks away on its first turn.
 * Cost of delay: every round without agreement costs each actor ``cost[a]``
   utility (a round of war). It is sunk whether or not the talks succeed, so

@@ -79,8 +79,9 @@ def event_changes(
     -------
     list of Change
         ``utility`` of shape (k, n) for the veto actors, ``batna`` (k,), and
-        ``allowed`` folded into the utility: packages a public would reject
-        get utility -1 for every actor, which no one offers or accepts.
+        ratification is checked at signing (:class:`~offramp.negotiate.protocol.Signing`,
+        compiled from the scenario's point values: an event's change to a
+        public's numbers does not reach it yet).
     """
     chosen = dict(branches or {})
     out: list[Change] = []
@@ -93,9 +94,8 @@ def event_changes(
             chosen[event.id] = event.branch_ids[int(np.argmax(probs))]
         b = event.branch_ids.index(chosen[event.id])
         current = current.with_changes(event.changes[b])
-        _, veto, utility, allowed = scenario_inputs(current)
+        _, veto, utility, _ = scenario_inputs(current)
         batna = current.batna[0, veto].astype(np.float64)
-        utility = np.where(allowed[None, :], utility, -1.0)
         out.append(
             Change(
                 round=-(-days // round_days),

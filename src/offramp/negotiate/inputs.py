@@ -8,13 +8,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from offramp.errors import SpaceTooLargeError
+from offramp.negotiate.protocol import Signing
 from offramp.negotiate.strategies import (
     StrategyError,
 )
 from offramp.problem import Problem, Space
+from offramp.settle.redlines import crossed
+from offramp.settle.routes import compile_bodies
 from offramp.settle.space import iter_blocks
 
-__all__ = ["MAX_PACKAGES", "rounds_until", "scenario_inputs"]
+__all__ = ["MAX_PACKAGES", "rounds_until", "scenario_inputs", "scenario_lines", "scenario_signing"]
 
 
 MAX_PACKAGES = 1_000_000
@@ -63,3 +66,49 @@ def scenario_inputs(
         for p in range(len(problem.public_ids)):
             allowed &= reject[p] < problem.threshold[0, p]
     return space, veto, utility, allowed
+
+
+def scenario_lines(problem: Problem, space: Space, veto: NDArray[np.intp]) -> NDArray[np.bool_]:
+    """Packages each veto actor may offer or accept: those crossing none of its red lines.
+
+    Returns
+    -------
+    ndarray of bool, shape (n_veto, n_packages)
+    """
+    masks = [m[0][veto] for m in problem.never]
+    options = space.options_of(np.arange(space.size, dtype=np.int64))
+    out: NDArray[np.bool_] = ~crossed(masks, options)
+    return out
+
+
+def scenario_signing(problem: Problem, space: Space) -> Signing:
+    """Ratification at signing: the first body whose vote a package fails, and what follows.
+
+    Votes follow their routes' ``order`` (then publics before legislatures, in
+    file order, as :func:`offramp.settle.routes.stages`); a failed vote sends
+    the text back to the table as many times as its route's ``rounds`` when
+    its ``on_fail`` is ``renegotiate``. The renegotiated text faces the same
+    votes (a route's ``then`` is not followed here; ``offramp evaluate`` does).
+    The bodies are compiled from the scenario's point values.
+    """
+    scenario = problem.scenario
+    options = space.options_of(np.arange(space.size, dtype=np.int64))
+    bodies = compile_bodies(scenario)
+    routes = [*[p.routes for p in scenario.publics], *[g.routes for g in scenario.legislatures]]
+    n = space.size
+    failure = np.full(n, -1, dtype=np.intp)
+    rounds = np.zeros(n, dtype=np.int64)
+    best = np.full(n, np.inf)
+    constraint = np.zeros((len(bodies), n), dtype=bool)
+    for f, body in enumerate(bodies):
+        rejects = body.rejects(options)
+        constraint[f] = ~rejects
+        route = body.route[body.cells(options)]
+        order = np.array([0] + [r.order for r in routes[f]], dtype=np.float64)[route + 1]
+        again = np.array(
+            [0] + [(r.rounds or 1) if r.on_fail == "renegotiate" else 0 for r in routes[f]],
+            dtype=np.int64,
+        )[route + 1]
+        first = rejects & (order < best)
+        failure[first], rounds[first], best[first] = f, again[first], order[first]
+    return Signing(failure, rounds, constraint)

@@ -17,11 +17,34 @@ from offramp.negotiate.strategies import (
     Strategy,
 )
 
-__all__ = ["Change", "simulate"]
+__all__ = ["Change", "Signing", "simulate"]
 
 
-_OFFER, _ACCEPT, _REJECT = 1, 2, 3
+_OFFER, _ACCEPT, _REJECT, _UNRATIFIED = 1, 2, 3, 4
 _TOL = 1e-12
+
+
+@dataclass(frozen=True)
+class Signing:
+    """Ratification checked when a package is signed (every other actor has accepted it).
+
+    Attributes
+    ----------
+    failure : ndarray of intp, shape (n,)
+        -1 when the signed package would be ratified; otherwise the index of
+        the first body (in vote order) that would reject it.
+    rounds : ndarray of int64, shape (n,)
+        How many times that body's route sends a failed text back to the
+        table (0: the talks end).
+    constraint : ndarray of bool, shape (F, n)
+        For each body, the packages it would pass: after it rejects a
+        signed text, the talks resume with this as an added constraint on
+        every offer and acceptance (its objections are on the table).
+    """
+
+    failure: NDArray[np.intp]
+    rounds: NDArray[np.int64]
+    constraint: NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -38,12 +61,18 @@ class Change:
         The actors' new utilities of every package.
     label : str
         What happened (for the record).
+    lines : ndarray of bool, shape (k, n), optional
+        New red-line masks (see ``simulate``'s ``lines``).
+    signing : Signing, optional
+        New ratification at signing (see :class:`Signing`).
     """
 
     round: int
     batna: NDArray[np.float64] | None = None
     utility: NDArray[np.float64] | None = None
     label: str = ""
+    lines: NDArray[np.bool_] | None = None
+    signing: Signing | None = None
 
 
 def _batched(x: NDArray[np.float64], ndim: int, batch: int, what: str) -> NDArray[np.float64]:
@@ -67,9 +96,15 @@ class _State:
         allowed: NDArray[np.bool_],
         batch: int,
     ) -> None:
-        self.allowed = allowed
+        self.allowed = allowed  # (k, n): what each actor may offer or accept
+        self.extra = np.ones((batch, allowed.shape[1]), dtype=bool)  # renegotiation constraints
         self.batch = batch
         self.set_inputs(utility, batna)
+
+    def ok(self, rows: NDArray[np.intp], a: int) -> NDArray[np.bool_]:
+        """What actor ``a`` may offer or accept in these runs, shape (len(rows), n)."""
+        out: NDArray[np.bool_] = self.allowed[a][None, :] & self.extra[rows]
+        return out
 
     def set_inputs(self, utility: NDArray[np.float64], batna: NDArray[np.float64]) -> None:
         self.utility = utility  # (Bu, k, n), Bu in {1, B}
@@ -77,11 +112,16 @@ class _State:
         k = self.batna.shape[1]
         self.umax = np.full((self.batch, k), -np.inf)
         self.umin = np.full((self.batch, k), np.inf)  # worst allowed package
-        for a in range(k):
-            ua = utility[:, a, :]  # (Bu, n)
-            ok = self.allowed[None, :] & (ua > self.batna[:, a, None])  # (B, n)
-            self.umax[:, a] = np.where(ok, ua, -np.inf).max(axis=1)
-            self.umin[:, a] = np.where(self.allowed[None, :], ua, np.inf).min(axis=1)
+        self.refresh(np.arange(self.batch))
+
+    def refresh(self, rows: NDArray[np.intp]) -> None:
+        """Best and worst allowed utility of every actor in these runs (after new constraints)."""
+        for a in range(self.batna.shape[1]):
+            ua = self.utility[:, a, :] if self.utility.shape[0] == 1 else self.utility[rows, a, :]
+            allowed = self.ok(rows, a)
+            ok = allowed & (ua > self.batna[rows, a, None])  # (r, n)
+            self.umax[rows, a] = np.where(ok, ua, -np.inf).max(axis=1)
+            self.umin[rows, a] = np.where(allowed, ua, np.inf).min(axis=1)
 
     def u(self, rows: NDArray[np.intp]) -> NDArray[np.float64]:
         """Utilities for these runs (sorted, distinct rows), shape (len(rows) or 1, k, n)."""
@@ -131,6 +171,8 @@ def simulate(
     allowed: NDArray[np.bool_] | None = None,
     order: NDArray[np.intp] | None = None,
     changes: Sequence[Change] = (),
+    lines: NDArray[np.bool_] | None = None,
+    signing: Signing | None = None,
 ) -> Trace:
     """Run a batch of stacked alternating-offers negotiations.
 
@@ -151,6 +193,15 @@ def simulate(
         Turn order (a permutation of the actors); default ``0 .. k-1``.
     changes : sequence of Change
         New inputs at the start of given rounds (see :class:`Change`).
+    lines : ndarray of bool, shape (k, n), optional
+        The packages each actor may offer or accept at all: those that cross
+        none of its red lines (:mod:`offramp.settle.redlines`); default all.
+    signing : Signing, optional
+        Check ratification when a package is signed instead of restricting
+        offers to ``allowed``: a signed package that fails goes back to the
+        table with the rejecting body's objections as a constraint, or ends
+        the talks (see :class:`Signing`); its last acceptance is recorded as
+        ``unratified``.
 
     Returns
     -------
@@ -194,7 +245,11 @@ def simulate(
     turn = np.broadcast_to(
         np.arange(k) if order is None else np.asarray(order, dtype=np.intp), (batch, k)
     )
-    state = _State(u0, b0, mask, batch)
+    per_actor = np.ones((k, n), dtype=bool) if lines is None else np.asarray(lines, dtype=bool)
+    if signing is None:
+        per_actor = per_actor & mask[None, :]
+    state = _State(u0, b0, per_actor, batch)
+    used = None if signing is None else np.zeros((batch, len(signing.constraint)), dtype=np.int64)
 
     slots = deadline * k
     rec_actor = np.full((batch, slots), -1, dtype=np.int64)
@@ -213,7 +268,24 @@ def simulate(
     best_from = np.full((batch, k, k), np.nan)
     pending = sorted(changes, key=lambda c: c.round)
 
-    def agree(rows: NDArray[np.intp], package: NDArray[np.int64], r: int) -> None:
+    def agree(rows: NDArray[np.intp], package: NDArray[np.int64], r: int, slot: int) -> None:
+        if signing is not None and used is not None:
+            body = signing.failure[package]
+            failed = body >= 0
+            if failed.any():
+                lost, f = rows[failed], body[failed]
+                rec_action[lost, slot] = _UNRATIFIED
+                again = used[lost, f] < signing.rounds[package[failed]]
+                back, end = lost[again], lost[~again]
+                live[end] = False
+                if back.size:
+                    used[back, f[again]] += 1
+                    state.extra[back] &= signing.constraint[f[again]]
+                    state.refresh(back)
+                    current[back] = -1
+                    offerer[back] = -1
+                    accepts[back] = 0
+                rows, package = rows[~failed], package[~failed]
         live[rows] = False
         agreement[rows] = package
         agreed_round[rows] = r
@@ -229,6 +301,11 @@ def simulate(
             new_b = (
                 state.batna if change.batna is None else _batched(change.batna, 2, batch, "batna")
             )
+            if change.lines is not None:
+                lines_now = np.asarray(change.lines, dtype=bool)
+                state.allowed = lines_now if signing is not None else lines_now & mask[None, :]
+            if change.signing is not None and signing is not None:
+                signing = change.signing
             state.set_inputs(new_u, np.broadcast_to(new_b, (batch, k)))
             current[:] = -1
             offerer[:] = -1
@@ -262,7 +339,7 @@ def simulate(
                     ua = u[:, a, :]
                     if rows.size == 0:
                         continue
-                own_ok = mask[None, :] & (ua > bat[:, None])
+                own_ok = state.ok(rows, a) & (ua > bat[:, None])
                 needs_gain = strategy.kind == "best_acceptable" or strategy.offer != "closest_above"
                 gain = state.others_gain(rows, a) if needs_gain else own_ok  # own_ok: unused
                 planned: NDArray[np.intp] | None = None
@@ -310,7 +387,7 @@ def simulate(
                 acceptable = (
                     (table >= 0)
                     & (offerer[rows] != a)
-                    & mask[np.maximum(table, 0)]
+                    & state.ok(rows, a)[np.arange(len(rows)), np.maximum(table, 0)]
                     & (u_table > bat)
                     & (
                         (u_table >= target - delay[rows, a] - _TOL)
@@ -325,7 +402,7 @@ def simulate(
                     accepts[yes] += 1
                     done = yes[accepts[yes] >= k - 1]
                     if done.size:
-                        agree(done, current[done], r)
+                        agree(done, current[done], r, slot)
 
                 # counter-offer
                 sel = ~acceptable
@@ -353,7 +430,7 @@ def simulate(
                 first_from[who[fresh], :, a] = offered[fresh]
                 best_from[who, :, a] = np.fmax(best_from[who, :, a], offered)
                 if k == 1:
-                    agree(who, choice64, r)
+                    agree(who, choice64, r, slot)
 
     return Trace(
         agreement=agreement,

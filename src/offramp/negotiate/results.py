@@ -11,8 +11,12 @@ from numpy.typing import NDArray
 __all__ = ["ACTIONS", "Move", "Negotiation", "Outcome", "Trace"]
 
 
-ACTIONS = ("offer", "accept", "reject")
-"""The actions of the protocol, in the order of their codes 1, 2, 3 in a :class:`Trace`."""
+ACTIONS = ("offer", "accept", "reject", "unratified")
+"""The actions of the protocol, in the order of their codes 1, 2, 3, 4 in a :class:`Trace`.
+
+``unratified``: the last acceptance that signed a package, which then failed
+ratification (with ratification checked at signing, :class:`~offramp.negotiate.protocol.Signing`).
+"""
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,7 @@ class Trace:
     actor : ndarray of int64, shape (B, S)
         Actor (column of the inputs) who moved at each turn, -1 after the end.
     action : ndarray of int8, shape (B, S)
-        0 (no move: the talks had ended), or 1, 2, 3 for :data:`ACTIONS`.
+        0 (no move: the talks had ended), or 1, 2, 3, 4 for :data:`ACTIONS`.
     package : ndarray of int64, shape (B, S)
         The package offered or accepted (for a walk-away: the one on the
         table), -1 when none.
@@ -54,7 +58,7 @@ class Move:
 
     round: int
     actor: str
-    action: Literal["offer", "accept", "reject"]
+    action: Literal["offer", "accept", "reject", "unratified"]
     package: dict[str, str] | None
 
 

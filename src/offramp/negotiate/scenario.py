@@ -10,7 +10,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from offramp.negotiate.events import draw_branches, event_changes
-from offramp.negotiate.inputs import rounds_until, scenario_inputs
+from offramp.negotiate.inputs import (
+    rounds_until,
+    scenario_inputs,
+    scenario_lines,
+    scenario_signing,
+)
 from offramp.negotiate.protocol import simulate
 from offramp.negotiate.results import ACTIONS, Move, Negotiation, Outcome
 from offramp.negotiate.strategies import (
@@ -121,10 +126,14 @@ def negotiate(
     plan = [chosen[a] for a in ids]
     changes = event_changes(problem, rounds, round_days)
 
-    base = simulate(utility, batna, plan, rounds, cost=cost, allowed=allowed, changes=changes)
+    lines = scenario_lines(problem, space, veto)
+    signing = scenario_signing(problem, space)
+    base = simulate(
+        utility, batna, plan, rounds, cost=cost, changes=changes, lines=lines, signing=signing
+    )
     final_u = next((c.utility for c in reversed(changes) if c.utility is not None), utility)
     final_b = base.batna[0]
-    nash_index, front = _frontier_check(final_u, final_b, allowed)
+    nash_index, front = _frontier_check(final_u, final_b, allowed & lines.all(axis=0))
     history = tuple(
         Move(
             int(r // len(ids)),
@@ -180,9 +189,10 @@ def negotiate(
                 plan,
                 rounds,
                 cost=cost,
-                allowed=allowed,
                 order=order[rows],
                 changes=group_changes,
+                lines=lines,
+                signing=signing,
             )
             agreement[rows] = trace.agreement
             finished += len(rows)

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from offramp.errors import OfframpError
 from offramp.problem.model import Change, CompiledEvent, Problem, Slot, UncertainInput
 from offramp.problem.space import Space
 from offramp.scenario.distributions import distribution_of
@@ -27,6 +28,11 @@ def _slot(target: Target) -> Slot:
         return "values", (target.actor, target.issue, target.option)
     if f == "threshold":
         return f, (target.public,)
+    if f == "never_p":
+        raise OfframpError(
+            "an event changes a red line's never_p; the sweep does not draw such changes "
+            "yet: give the red line its probability in the base case instead"
+        )
     return "reject", (target.public, target.rule)
 
 
@@ -112,6 +118,22 @@ def _compile(scenario: Scenario) -> Problem:
 
     events, streams = _events(scenario, len(inputs))
     sizes = [len(issue.options) for issue in issues]
+    # red lines (settle/redlines.py): per option, the probability its line holds; the
+    # batch of one applies it above 0.5; a draw takes one more uniform per stance
+    never_p = np.zeros((n_a, n_i, k_max))
+    red_line_streams = []
+    for a, actor in enumerate(actors):
+        for st in actor.stances:
+            if not st.never:
+                continue
+            i = issue_index[st.issue]
+            for k, option in enumerate(issues[i].options):
+                if option.id in st.never:
+                    line = st.never_p
+                    held = line.get(option.id, 1.0) if isinstance(line, dict) else line
+                    never_p[a, i, k] = 1.0 if held is None else float(held)
+            red_line_streams.append((a, i, streams))
+            streams += 1
     return Problem(
         scenario=scenario,
         scenario_hash=content_hash(scenario),
@@ -133,12 +155,14 @@ def _compile(scenario: Scenario) -> Problem:
         stance_power=stance_power,
         **{name: value[None] for name, value in base.items()},
         rules=tuple(compile_rules(p, issues)[0] for p in publics),
-        never=tuple(np.zeros((1, n_a, k), dtype=bool) for k in sizes),
+        never=tuple(never_p[None, :, i, :k] > 0.5 for i, k in enumerate(sizes)),
         routes=(),
         dynamics=scenario.dynamics,
         inputs=tuple(inputs),
         events=events,
         streams=streams,
+        never_p=never_p,
+        red_line_streams=tuple(red_line_streams),
     )
 
 

@@ -127,7 +127,8 @@ class Problem:
         Compiled ratification rules: which rule decides each combination.
     never : tuple of ndarray of bool, each of shape (B, A, K_i)
         Red lines: options an actor rejects whatever else the package gives
-        (filled by the credible-settlements change; all False here).
+        (:mod:`offramp.settle.redlines`); the compiled batch of one applies a
+        line whose probability of holding is above 0.5, draws draw it.
     routes : tuple
         Compiled ratification routes (empty: every public votes once on the
         final text by its rules).
@@ -183,6 +184,11 @@ class Problem:
     inputs: tuple[UncertainInput, ...]
     events: tuple[CompiledEvent, ...]
     streams: int
+    never_p: NDArray[np.float64] | None = None
+    """(A, I, K) probability that each actor's red line rules each option out (0: not listed)."""
+    red_line_streams: tuple[tuple[int, int, int], ...] = ()
+    """(actor, issue, stream) of every stance with a red line: one uniform each, after the
+    other streams; a draw rules option k out when u < never_p[a, i, k]."""
 
     @property
     def id(self) -> str:

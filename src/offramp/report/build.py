@@ -251,12 +251,17 @@ def frontier_figure(
     """
     ax, ay = scenario.actor(cloud.x), scenario.actor(cloud.y)
     # one colour per possible blocker, in scenario order, so variants compare at a glance
-    blockers = [f"actor:{a.id}" for a in scenario.actors if a.veto] + [
-        f"public:{p.id}" for p in scenario.publics
-    ]
-    colours: dict[str, str] = {"ratified": "#1e8449", "several": "#b3b6b7"} | {
-        b: _PALETTE[k % len(_PALETTE)] for k, b in enumerate(blockers)
-    }
+    blockers = (
+        [f"actor:{a.id}" for a in scenario.actors if a.veto]
+        + [f"public:{p.id}" for p in scenario.publics]
+        + [f"legislature:{g.id}" for g in scenario.legislatures]
+    )
+    colours: dict[str, str] = {
+        "ratified": "#1e8449",
+        "several": "#b3b6b7",
+        "red_line": "#641e16",
+    } | {b: _PALETTE[k % len(_PALETTE)] for k, b in enumerate(blockers)}
+    colours |= {f"red_line:{a.id}": "#922b21" for a in scenario.actors if a.veto}
     hover_limit = 5000
     data: list[dict[str, Any]] = []
     for group in sorted(cloud.groups, key=lambda g: g.status == "ratified"):

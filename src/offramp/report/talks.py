@@ -63,6 +63,8 @@ def negotiation_section(scenario: Scenario, negotiation: Mapping[str, Any]) -> S
             last[actor] = package
         elif action == "accept":
             text = "accepts the offer on the table"
+        elif action == "unratified":
+            text = "accepts; the signed text fails ratification"
         else:
             text = "walks away"
         rows.append((str(turn), _actor(scenario, actor), action, text))

@@ -21,6 +21,7 @@ from offramp.report.extras import (
 )
 from offramp.report.implementation import implementation_results, implementation_section
 from offramp.report.model import Report, Section, StoredResults
+from offramp.report.named import named_packages_section
 from offramp.report.render import render_html, render_markdown
 from offramp.report.sections import sensitivity_section, sweep_section
 from offramp.report.talks import negotiation_section, war_path_section
@@ -170,6 +171,14 @@ def report_for(
     add("durability", durability_section(scenario, getattr(analysis, "durability", None)), "")
     over_time, why = _durability_over_time(problem, analysis, agreement)
     add("durability over time", over_time, why)
+    if scenario.packages:
+        from offramp.evaluate import evaluate
+
+        named = [
+            evaluate(problem.scenario, named=p.id, problem=problem).to_dict()
+            for p in scenario.packages
+        ]
+        add("named packages", named_packages_section(scenario, named), "")
     if scenario.implementation is not None:
         steps, spoiling, why = implementation_results(problem, seed=seed)
         section = None if steps is None else implementation_section(scenario, steps, spoiling)

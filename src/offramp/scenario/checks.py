@@ -10,13 +10,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from offramp.scenario._bodies import check_legislature, check_public, check_routes
 from offramp.scenario._found import Found, Path, duplicates, hint, provenance
 from offramp.scenario.paths import check_events
-from offramp.scenario.rules import compile_rules
 from offramp.scenario.steps import check_implementation
 
 if TYPE_CHECKING:
-    from offramp.scenario.schema import Issue, Public, Scenario
+    from offramp.scenario.schema import (
+        Issue,
+        Legislature,
+        Public,
+        Scenario,
+        Stance,
+    )
 
 __all__ = ["cross_check", "undocumented"]
 
@@ -106,6 +112,7 @@ def _check_actors(scenario: Scenario, sources: set[str], found: Found) -> None:
                         f"{hint(stance.position, option_ids)} (or give a number from 0 to 100)",
                     )
                 )
+            _check_red_line(stance, spath, option_ids, sources, found)
             if stance.values is not None:
                 missing = [o for o in option_ids if o not in stance.values]
                 unknown = [o for o in stance.values if o not in option_ids]
@@ -127,76 +134,104 @@ def _check_actors(scenario: Scenario, sources: set[str], found: Found) -> None:
                     )
 
 
-def _check_public(
-    public: Public, p: int, scenario: Scenario, sources: set[str], found: Found
+def _check_red_line(
+    stance: Stance, path: Path, option_ids: list[str], sources: set[str], found: Found
 ) -> None:
-    path: Path = ("publics", p)
-    actor_ids = [actor.id for actor in scenario.actors]
-    issues = {issue.id: issue for issue in scenario.issues}
-    provenance(public, path, sources, found)
-    if public.of not in actor_ids:
-        found.append(((*path, "of"), f"unknown actor `{public.of}`; {hint(public.of, actor_ids)}"))
-    ids_ok = True
-    baselines = 0
-    for r, rule in enumerate(public.rules):
-        rpath: Path = (*path, "rules", r)
-        provenance(rule, rpath, sources, found)
-        baselines += not rule.when
-        for issue_id, option_ids in rule.when.items():
-            issue = issues.get(issue_id)
-            if issue is None:
-                ids_ok = False
+    """A stance's ``never`` (options of its issue, not all of them, not its position)."""
+    if stance.never_p is not None and not stance.never:
+        found.append(
+            (
+                (*path, "never_p"),
+                "`never_p` is the probability a red line holds, but the stance has no "
+                "`never`; list the options it never accepts, or remove `never_p`",
+            )
+        )
+    if stance.red_line is not None:
+        provenance(stance.red_line, (*path, "red_line"), sources, found)
+        if not stance.never:
+            found.append(
+                (
+                    (*path, "red_line"),
+                    "`red_line` documents a red line, but the stance has no `never`; list the "
+                    "options it never accepts, or remove `red_line`",
+                )
+            )
+    if isinstance(stance.never_p, dict):
+        for option_id in stance.never_p:
+            if option_id not in stance.never:
                 found.append(
                     (
-                        (*rpath, "when", issue_id),
+                        (*path, "never_p", option_id),
+                        f"`{option_id}` is not on the red line; "
+                        f"{hint(option_id, stance.never)} (give probabilities only for options "
+                        "listed in `never`)",
+                    )
+                )
+    for k, option_id in enumerate(stance.never):
+        if option_id not in option_ids:
+            found.append(
+                (
+                    (*path, "never", k),
+                    f"`{option_id}` is not an option of `{stance.issue}`; "
+                    f"{hint(option_id, option_ids)}",
+                )
+            )
+        elif stance.never.index(option_id) != k:
+            found.append(((*path, "never", k), f"`{option_id}` is listed twice; drop one"))
+        elif option_id == stance.position:
+            found.append(
+                (
+                    (*path, "never", k),
+                    f"`{option_id}` is the stance's own position; an actor cannot rule out "
+                    "what it wants most: fix the position or the red line",
+                )
+            )
+    if stance.never and set(stance.never) >= set(option_ids):
+        found.append(
+            (
+                (*path, "never"),
+                f"every option of `{stance.issue}` is ruled out, so no package could ever be "
+                "accepted; leave at least one option off the list",
+            )
+        )
+
+
+def _check_packages(scenario: Scenario, sources: set[str], found: Found) -> None:
+    """Named packages: an existing option on every issue, nothing else."""
+    issues = {issue.id: issue for issue in scenario.issues}
+    duplicates(scenario.packages, ("packages",), "package", found)
+    for k, package in enumerate(scenario.packages):
+        path: Path = ("packages", k)
+        provenance(package, path, sources, found)
+        for issue_id, option_id in package.options.items():
+            issue = issues.get(issue_id)
+            if issue is None:
+                found.append(
+                    (
+                        (*path, "options", issue_id),
                         f"unknown issue `{issue_id}`; {hint(issue_id, issues)}",
                     )
                 )
                 continue
             known = [o.id for o in issue.options]
-            if not option_ids:
-                ids_ok = False
+            if option_id not in known:
                 found.append(
                     (
-                        (*rpath, "when", issue_id),
-                        "an empty list matches no package; list the options the rule covers",
+                        (*path, "options", issue_id),
+                        f"`{option_id}` is not an option of `{issue_id}`; {hint(option_id, known)}",
                     )
                 )
-            for o, option_id in enumerate(option_ids):
-                if option_id not in known:
-                    ids_ok = False
-                    found.append(
-                        (
-                            (*rpath, "when", issue_id, o),
-                            f"`{option_id}` is not an option of `{issue_id}`; "
-                            f"{hint(option_id, known)}",
-                        )
-                    )
-    if baselines == 0:
-        found.append(
-            (
-                (*path, "rules"),
-                "no baseline rule: add `{when: {}, reject: <share>}` for packages no other rule "
-                "matches",
+        missing = [i for i in issues if i not in package.options]
+        if missing:
+            found.append(
+                (
+                    (*path, "options"),
+                    "a package picks an option on every issue; missing: "
+                    + ", ".join(f"`{m}`" for m in missing)
+                    + " (if the plan is silent on one, pick the option it implies and say so "
+                    "in `assumed`)",
+                )
             )
-        )
-    if not ids_ok:
-        return
-    try:
-        _, conflicts = compile_rules(public, scenario.issues)
-    except ValueError as err:
-        found.append(((*path, "rules"), str(err)))
-        return
-    for conflict in conflicts:
-        example = ", ".join(f"{k}={v}" for k, v in conflict.example.items()) or "every package"
-        found.append(
-            (
-                (*path, "rules", conflict.second),
-                f"conflicts with rules[{conflict.first}]: both are equally specific and both "
-                f"match packages with {example}, which no more specific rule decides; add a "
-                "more specific rule for the overlap or narrow one of them",
-            )
-        )
 
 
 def _check_dynamics(scenario: Scenario, sources: set[str], found: Found) -> None:
@@ -297,7 +332,21 @@ def cross_check(scenario: Scenario) -> Found:
     _check_actors(scenario, sources, found)
     duplicates(scenario.publics, ("publics",), "public", found)
     for p, public in enumerate(scenario.publics):
-        _check_public(public, p, scenario, sources, found)
+        check_public(public, p, scenario, sources, found)
+    duplicates(scenario.legislatures, ("legislatures",), "legislature", found)
+    public_ids = {public.id for public in scenario.publics}
+    for g, legislature in enumerate(scenario.legislatures):
+        if legislature.id in public_ids:
+            found.append(
+                (
+                    ("legislatures", g, "id"),
+                    f"`{legislature.id}` is also a public's id; publics and legislatures share "
+                    "one namespace (results name them by id): rename one",
+                )
+            )
+        check_legislature(legislature, g, scenario, sources, found)
+    check_routes(scenario, sources, found)
+    _check_packages(scenario, sources, found)
     _check_dynamics(scenario, sources, found)
     found.extend(check_events(scenario, sources))
     found.extend(check_implementation(scenario, sources))
@@ -305,7 +354,10 @@ def cross_check(scenario: Scenario) -> Found:
 
 
 def undocumented(scenario: Scenario) -> Found:
-    """Actors, stances and rules with neither ``source`` nor ``assumed`` (for ``--strict``)."""
+    """Inputs with neither ``source`` nor ``assumed`` (for ``--strict``).
+
+    Actors, stances, rules, blocs, routes, named packages, dynamics and branches.
+    """
     found: Found = []
     message = "has neither `source` (with `quote`) nor `assumed`; say where it comes from"
     for a, actor in enumerate(scenario.actors):
@@ -314,10 +366,35 @@ def undocumented(scenario: Scenario) -> Found:
         for s, stance in enumerate(actor.stances):
             if not stance.documented:
                 found.append((("actors", a, "stances", s), f"stance on `{stance.issue}` {message}"))
+            if stance.never and not (stance.red_line is not None and stance.red_line.documented):
+                found.append(
+                    (
+                        ("actors", a, "stances", s, "never"),
+                        f"red line on `{stance.issue}` has no `red_line: {{source, quote}}` or "
+                        "`red_line: {assumed}`; say where it comes from",
+                    )
+                )
     for p, public in enumerate(scenario.publics):
         for r, rule in enumerate(public.rules):
             if not rule.documented:
                 found.append((("publics", p, "rules", r), f"rule {message}"))
+    for g, legislature in enumerate(scenario.legislatures):
+        for b, bloc in enumerate(legislature.blocs):
+            if not bloc.documented:
+                found.append((("legislatures", g, "blocs", b), f"bloc `{bloc.id}` {message}"))
+            for r, rule in enumerate(bloc.rules):
+                if not rule.documented:
+                    found.append((("legislatures", g, "blocs", b, "rules", r), f"rule {message}"))
+    bodies: list[tuple[Path, Public | Legislature]] = [
+        (("publics", p), x) for p, x in enumerate(scenario.publics)
+    ] + [(("legislatures", g), x) for g, x in enumerate(scenario.legislatures)]
+    for path, body in bodies:
+        for q, route in enumerate(body.routes):
+            if not route.documented:
+                found.append(((*path, "routes", q), f"route `{route.id}` {message}"))
+    for k, package in enumerate(scenario.packages):
+        if not package.documented:
+            found.append((("packages", k), f"package `{package.id}` {message}"))
     if scenario.dynamics is not None:
         for d, entry in enumerate(scenario.dynamics.actors):
             if not entry.documented:

@@ -158,7 +158,8 @@ def load_scenario_data(data: Any, file: str = "<data>", document: Any = None) ->
         scenario = Scenario.model_validate(dict(data), context={"problems": cross})
     except ValidationError as err:
         for error in err.errors():
-            loc = tuple(error["loc"])
+            # drop union members' tags (e.g. `[number]`): they are not part of the file's path
+            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("[")))
             problems.append(
                 Diagnostic(file, line_of(document, loc), _dotted(loc), _describe(error))
             )

@@ -12,6 +12,8 @@ path                                             input
 ``actors.<actor>.stances.<issue>.position``      0-100 or an option id
 ``actors.<actor>.stances.<issue>.salience``      >= 0
 ``actors.<actor>.stances.<issue>.values.<opt>``  explicit value, [0, 1]
+``actors.<actor>.stances.<issue>.never_p``       P(the red line holds), [0, 1]
+``actors.<actor>.stances.<issue>.never_p.<opt>`` the same, for one option of it
 ``publics.<public>.threshold``                   (0, 1]
 ``publics.<public>.rules.<n>.reject``            rejection share, [0, 1]
 ================================================ ==========================
@@ -47,7 +49,11 @@ PROBABILITY_TOLERANCE = 1e-9
 """How far the branch probabilities of an event may sum from 1."""
 
 _ACTOR_FIELDS = {"power": (0.0, math.inf, False), "batna": (0.0, 1.0, False)}
-_STANCE_FIELDS = {"position": (0.0, 100.0, False), "salience": (0.0, math.inf, False)}
+_STANCE_FIELDS = {
+    "position": (0.0, 100.0, False),
+    "salience": (0.0, math.inf, False),
+    "never_p": (0.0, 1.0, False),
+}
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ class Target:
     """The input a dotted path names.
 
     ``field`` is one of ``power``, ``batna``, ``position``, ``salience``,
-    ``value``, ``threshold``, ``reject``; the indices locate it (actor,
+    ``never_p``, ``value``, ``threshold``, ``reject``; the indices locate it (actor,
     issue and option in scenario order; public and rule). ``low``/``high``
     is its valid range; ``options`` maps option ids to their ``at`` (for
     positions given as option ids).
@@ -105,7 +111,8 @@ def resolve(scenario: Scenario, path: str) -> Target:
     """
     parts = path.split(".")
     shape = (
-        "write actors.<actor>.(power|batna), actors.<actor>.stances.<issue>.(position|salience), "
+        "write actors.<actor>.(power|batna), "
+        "actors.<actor>.stances.<issue>.(position|salience|never_p), "
         "actors.<actor>.stances.<issue>.values.<option>, publics.<public>.threshold or "
         "publics.<public>.rules.<n>.reject"
     )
@@ -127,9 +134,28 @@ def resolve(scenario: Scenario, path: str) -> Target:
             stance = actor.stances[stanced.index(parts[3])]
             issue = scenario.issues[i]
             options = tuple((o.id, o.at) for o in issue.options)
+            if len(parts) == 5 and parts[4] == "never_p" and not stance.never:
+                raise PathError(
+                    f"the stance of `{actor.id}` on `{issue.id}` has no red line (`never`); "
+                    "give it one (with `never_p: 0` if it holds only in some branches)"
+                )
             if len(parts) == 5 and parts[4] in _STANCE_FIELDS:
                 low, high, low_open = _STANCE_FIELDS[parts[4]]
+                # never_p of the whole line: option -1
                 return Target(parts[4], actor=a, issue=i, low=low, high=high, options=options)
+            if len(parts) == 6 and parts[4] == "never_p":
+                if not stance.never:
+                    raise PathError(
+                        f"the stance of `{actor.id}` on `{issue.id}` has no red line (`never`); "
+                        "give it one (with `never_p: 0` if it holds only in some branches)"
+                    )
+                if parts[5] not in stance.never:
+                    raise PathError(
+                        f"`{parts[5]}` is not on the red line of `{actor.id}` on `{issue.id}`; "
+                        f"{hint(parts[5], stance.never)}"
+                    )
+                o = [x.id for x in issue.options].index(parts[5])
+                return Target("never_p", actor=a, issue=i, option=o)
             if len(parts) == 6 and parts[4] == "values":
                 if stance.values is None:
                     raise PathError(

@@ -47,7 +47,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 if TYPE_CHECKING:
-    from offramp.scenario.schema import Issue, Public
+    from offramp.scenario.schema import Bloc, Issue, Public
 
 __all__ = ["MAX_RULE_COMBINATIONS", "RuleConflict", "RuleTable", "compile_rules"]
 
@@ -107,14 +107,16 @@ class RuleConflict:
     example: dict[str, str]
 
 
-def compile_rules(public: Public, issues: Sequence[Issue]) -> tuple[RuleTable, list[RuleConflict]]:
-    """Compile a public's rules into a lookup table and find conflicting rules.
+def compile_rules(
+    public: Public | Bloc, issues: Sequence[Issue]
+) -> tuple[RuleTable, list[RuleConflict]]:
+    """Compile a public's (or a legislature's bloc's) rules into a lookup table; find conflicts.
 
     The rules' issue and option ids must exist (checked by the caller).
 
     Parameters
     ----------
-    public : Public
+    public : Public or Bloc
     issues : sequence of Issue
         All issues of the scenario, in order.
 

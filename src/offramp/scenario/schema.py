@@ -22,16 +22,20 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationInfo,
     model_validator,
 )
 
-from offramp.scenario.distributions import Uncertain
+from offramp.scenario.distributions import KINDS, Uncertain
 
 __all__ = [
+    "NEEDS",
     "Actor",
     "ActorDynamics",
+    "Bloc",
     "Branch",
     "Dynamics",
     "Event",
@@ -39,13 +43,16 @@ __all__ = [
     "Guarantor",
     "Implementation",
     "Issue",
+    "Legislature",
     "Monitoring",
     "Option",
     "OptionEffect",
     "Outcome",
+    "Package",
     "PowerPoint",
     "Provenance",
     "Public",
+    "Route",
     "Rule",
     "Scenario",
     "Source",
@@ -75,6 +82,21 @@ UncertainUnit = Annotated[float, Uncertain(0.0, 1.0)]
 """A number in [0, 1], or a distribution on it (:mod:`offramp.scenario.distributions`)."""
 UncertainNonNegative = Annotated[float, Uncertain(0.0)]
 """A number >= 0, or a distribution on it."""
+
+
+def _never_p_kind(value: Any) -> str:
+    """``[per option]`` for a mapping of option ids, ``[number]`` for a number or distribution."""
+    if isinstance(value, dict) and not set(value) & {*KINDS, "value", "weights"}:
+        return "[per option]"
+    return "[number]"
+
+
+NeverP = Annotated[
+    Annotated[UncertainUnit, Tag("[number]")]
+    | Annotated[dict[Id, UncertainUnit], Tag("[per option]")],
+    Discriminator(_never_p_kind),
+]
+"""A red line's probability of holding: one number (or distribution), or one per option."""
 
 
 class _Frozen(BaseModel):
@@ -146,6 +168,23 @@ class Stance(Provenance):
         description="Capability on this issue, >= 0, for the forecast models; "
         "defaults to the actor's `power` (Decide data give one per actor and issue).",
     )
+    never: list[Id] = Field(
+        default_factory=list,
+        description="A red line: options of the issue the actor rejects whatever else the "
+        "package gives it (non-compensatory).",
+    )
+    red_line: Provenance | None = Field(
+        default=None,
+        description="Where the red line comes from: `source` + `quote`, or `assumed` "
+        "(`check --strict` asks for it on every red line).",
+    )
+    never_p: NeverP | None = Field(
+        default=None,
+        description="Probability that the red line holds, or a mapping from some of its "
+        "options to their own probability (others: 1). One draw decides the whole stance: "
+        "option k is ruled out when u < p_k, so a firmer line holds whenever a softer one "
+        "does. `analyze` applies a line whose point value is above 0.5; default 1.",
+    )
 
 
 class Actor(Provenance):
@@ -177,6 +216,64 @@ class Rule(Provenance):
     )
 
 
+NEEDS = {"majority": 0.5, "three_fifths": 0.6, "two_thirds": 2 / 3, "three_quarters": 0.75}
+"""Named vote thresholds: the share of votes for a text it needs (``majority``: more than half)."""
+
+
+class Route(Provenance):
+    """One way a body ratifies: a vote for the packages ``when`` matches, and what a failure does.
+
+    A body's routes are ordered alternatives: a package takes the first route
+    whose ``when`` matches it (``when: {}`` matches every package); a body
+    with routes does not vote on a package none of them matches. ``order``
+    sequences the votes of different bodies (lower first). A route named by
+    another route's ``then`` is taken only by a text renegotiated after that
+    route failed.
+    """
+
+    id: Id
+    label: str
+    when: dict[Id, list[Id]] = Field(
+        default_factory=dict, description="Issue id -> option ids: the packages this route is for."
+    )
+    order: Annotated[int, Field(ge=0, le=100)] = Field(
+        default=0, description="Stage order across bodies: lower votes first."
+    )
+    threshold: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] | None = Field(
+        default=None,
+        description="Publics: passes when the predicted rejection share is below this "
+        "(default: the public's `threshold`).",
+    )
+    needs: Literal["majority", "three_fifths", "two_thirds", "three_quarters"] | None = Field(
+        default=None,
+        description="Legislatures: the share of seats that must vote for it "
+        "(default: the legislature's `needs`).",
+    )
+    turnout: Unit | None = Field(
+        default=None, description="Referendums: predicted turnout, a share of the electorate."
+    )
+    quorum: Unit | None = Field(
+        default=None, description="Referendums: least turnout for the result to be valid."
+    )
+    approval_quorum: Unit | None = Field(
+        default=None,
+        description="Referendums: least share of the electorate that must vote yes.",
+    )
+    on_fail: Literal["end", "renegotiate"] = Field(
+        default="end",
+        description="`end`: no settlement; `renegotiate`: talks resume with the rejecting "
+        "body's objections as added constraints.",
+    )
+    rounds: Annotated[int, Field(ge=1, le=100)] | None = Field(
+        default=None, description="With `renegotiate`: how many times (default 1)."
+    )
+    then: Id | None = Field(
+        default=None,
+        description="With `renegotiate`: the route (of any body) the renegotiated text takes "
+        "instead of this one.",
+    )
+
+
 class Public(Provenance):
     """A constituency that must ratify what an actor signs."""
 
@@ -187,6 +284,52 @@ class Public(Provenance):
         description="Ratifies when the predicted rejection share is below this."
     )
     rules: list[Rule] = Field(min_length=1)
+    routes: list[Route] = Field(
+        default_factory=list,
+        description="Ordered ratification routes; without any, the public votes on every package.",
+    )
+
+
+class Bloc(Provenance):
+    """A group of seats in a legislature that votes alike, with rules like a public's."""
+
+    id: Id
+    label: str
+    seats: Annotated[int, Field(ge=1, le=100_000)]
+    rules: list[Rule] = Field(
+        min_length=1, description="Predicted share of the bloc's seats voting against."
+    )
+
+
+class Legislature(Provenance):
+    """A parliament that must ratify what an actor signs: blocs with seats and a vote threshold.
+
+    The predicted rejection share is the seat-weighted mean of the blocs'
+    predictions; a text passes when the share of seats for it (one minus the
+    rejection) reaches ``needs`` (``majority``: more than half).
+    """
+
+    id: Id
+    label: str
+    of: Id = Field(description="The actor whose signature this legislature must ratify.")
+    needs: Literal["majority", "three_fifths", "two_thirds", "three_quarters"] = Field(
+        default="majority", description="Share of seats a text needs (routes may override it)."
+    )
+    blocs: list[Bloc] = Field(min_length=1)
+    routes: list[Route] = Field(
+        default_factory=list,
+        description="Ordered ratification routes; without any, it votes on every package.",
+    )
+
+
+class Package(Provenance):
+    """A named, sourced package (a plan someone proposed): one option on every issue."""
+
+    id: Id
+    label: str
+    description: str | None = None
+    date: dt.date | None = Field(default=None, description="When it was proposed.")
+    options: dict[Id, Id] = Field(description="Issue id -> option id, for every issue.")
 
 
 class PowerPoint(_Frozen):
@@ -394,6 +537,12 @@ class Scenario(_Frozen):
     issues: list[Issue] = Field(min_length=1)
     actors: list[Actor] = Field(min_length=1)
     publics: list[Public] = Field(default_factory=list)
+    legislatures: list[Legislature] = Field(
+        default_factory=list, description="Parliaments that must ratify (blocs, seats, routes)."
+    )
+    packages: list[Package] = Field(
+        default_factory=list, description="Named, sourced packages (`offramp evaluate --named`)."
+    )
     dynamics: Dynamics | None = Field(
         default=None, description="Power trajectories and war costs after a deal (durability)."
     )

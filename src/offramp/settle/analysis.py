@@ -36,6 +36,7 @@ from offramp.problem import Problem, Space
 from offramp.settle.count import Count, count_packages
 from offramp.settle.explain import Tally, explain, explain_empty, merged
 from offramp.settle.merge import MAX_POINTS
+from offramp.settle.redlines import crossed
 from offramp.settle.solutions import SOLUTIONS, pareto_filter, solve
 from offramp.settle.space import iter_blocks
 
@@ -188,6 +189,16 @@ def _veto_batna(problem: Problem) -> tuple[NDArray[np.intp], NDArray[np.float64]
     return veto, problem.batna[0, veto].astype(np.float64)
 
 
+def _crosses(
+    problem: Problem, veto: NDArray[np.intp], index: NDArray[np.int64]
+) -> NDArray[np.bool_]:
+    """Whether each package crosses each veto actor's red line, shape (n_veto, m)."""
+    masks = [m[0][veto] for m in problem.never]
+    if not any(m.any() for m in masks):
+        return np.zeros((len(veto), len(index)), dtype=bool)
+    return crossed(masks, problem.space.options_of(index))
+
+
 def _blocking(
     problem: Problem, block_size: int
 ) -> Iterator[tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_]]]:
@@ -202,7 +213,8 @@ def _blocking(
         The block's package indices.
     utility : ndarray of float64, shape (n_actors, m)
     refuses : ndarray of bool, shape (n_veto, m)
-        Whether each veto actor's utility is not above its batna.
+        Whether each veto actor refuses it: utility not above its batna, or a
+        red line crossed (:mod:`offramp.settle.redlines`).
     rejects : ndarray of bool, shape (n_publics, m)
         Whether each public's predicted rejection is not below its threshold.
     """
@@ -211,7 +223,7 @@ def _blocking(
     for start, utility in iter_blocks(problem.tables_of(0), block_size):
         m = utility.shape[-1]
         index = np.arange(start, start + m, dtype=np.int64)
-        refuses = utility[veto] <= batna[:, None]
+        refuses = (utility[veto] <= batna[:, None]) | _crosses(problem, veto, index)
         if problem.rules:
             options = problem.space.options_of(index)
             rejects = problem.rejection(options)[0] >= threshold
@@ -281,12 +293,15 @@ def analyze_space(problem: Problem, *, block_size: int = 1 << 18, method: str = 
         tally.zopa += int(in_zopa.sum())
         tally.ratified += int(ratified.sum())
         tally.zopa_rejected += rejects[:, in_zopa].sum(axis=1)
+        crosses = _crosses(problem, veto, index)
         for v in range(len(veto)):
             others = n_blocking - refuses[v] == 0
             tally.others_ok[v] += int(others.sum())
-            if others.any():
+            clear = others & ~crosses[v]  # within v's own red lines
+            tally.others_clear[v] += int(clear.sum())
+            if clear.any():
                 tally.best_if_others[v] = max(
-                    tally.best_if_others[v], utility[veto[v], others].max()
+                    tally.best_if_others[v], utility[veto[v], clear].max()
                 )
         if ratified.any():
             front = _frontier(index[ratified], utility[:, ratified], veto)

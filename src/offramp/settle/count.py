@@ -33,6 +33,13 @@ mention; those issues are put on side A, so each a knows which publics
 reject it and the counts restricted to ratified packages are sums over the
 ratified a.
 
+Red lines (:mod:`offramp.settle.redlines`): a veto actor refuses a package
+that crosses its red line whatever its utility, so on each side a partial
+package that crosses it gets the sum ``-2**62`` for that actor (no
+completion can reach the batna, and two such sums still fit in int64);
+every count then counts "accepts" as "utility above the batna and no red
+line crossed", exactly as enumeration does.
+
 Counts of blocked packages follow by inclusion-exclusion from the counts of
 accepted ones: a veto actor ``v`` blocks ``N - #(v accepts)`` packages, and
 blocks alone ``#(ratified, all others accept) - #(ratified, all accept)``;
@@ -56,6 +63,9 @@ from offramp.problem import Problem
 from offramp.settle.merge import quantize, threshold_of
 
 __all__ = ["MAX_QUERIES", "MAX_SIDE", "Count", "Counts", "count_packages"]
+
+_CROSSED = -(1 << 62)
+"""A side's sum for an actor whose red line it crosses: below any reachable batna."""
 
 MAX_SIDE = 1 << 20
 """Most packages of the indexed side B (its trees take about 21 × 8 bytes each)."""
@@ -195,6 +205,8 @@ def count_packages(
     veto = problem.veto_index.tolist()
     k = len(veto)
     thresholds = np.array([threshold_of(float(problem.batna[0, a])) for a in veto])
+    masks = [m[0][veto] for m in problem.never]  # red lines (settle/redlines.py)
+    lines = any(m.any() for m in masks)
     n_pub = len(problem.public_ids)
     threshold = problem.threshold[0]
     mentioned = sorted({i for table in problem.rules for i in table.issues})
@@ -231,6 +243,11 @@ def count_packages(
         out = np.zeros((len(veto), len(index)), dtype=np.int64)
         for column, i in enumerate(issues):
             out += qtables[i][veto][:, options[column]]
+        if lines:
+            ruled = np.zeros(out.shape, dtype=bool)
+            for column, i in enumerate(issues):
+                ruled |= masks[i][:, options[column]]
+            out[ruled] = _CROSSED
         return out, np.stack(options, axis=1)
 
     b_sums, _ = sums_of(side_b, np.arange(n_b, dtype=np.int64))

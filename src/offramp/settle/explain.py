@@ -35,6 +35,8 @@ class Tally:
     # best utility of each veto actor among packages every other party accepts
     best_if_others: NDArray[np.float64] = field(init=False)
     others_ok: NDArray[np.int64] = field(init=False)
+    # of those, the packages that cross none of the actor's own red lines
+    others_clear: NDArray[np.int64] = field(init=False)
     front_index: list[NDArray[np.int64]] = field(default_factory=list)
     front_utility: list[NDArray[np.float64]] = field(default_factory=list)
 
@@ -44,6 +46,7 @@ class Tally:
         self.zopa_rejected = np.zeros(self.n_blockers - self.n_veto, dtype=np.int64)
         self.best_if_others = np.full(self.n_veto, -np.inf)
         self.others_ok = np.zeros(self.n_veto, dtype=np.int64)
+        self.others_clear = np.zeros(self.n_veto, dtype=np.int64)
 
 
 def merged(problem: Problem, **kwargs: Any) -> Any:
@@ -66,8 +69,9 @@ def explain_empty(problem: Problem, veto: NDArray[np.intp], tally: Tally, zopa: 
     veto_ids = [problem.actor_ids[v] for v in veto]
     for k, v in enumerate(veto):
         others = [a for a in veto_ids if a != veto_ids[k]]
-        front = merged(problem, batna=others)
-        tally.others_ok[k] = len(front.options)
+        tally.others_ok[k] = len(merged(problem, batna=others).options)
+        front = merged(problem, batna=others, red_lines=veto_ids)  # and within k's red lines
+        tally.others_clear[k] = len(front.options)
         if len(front.options):
             tally.best_if_others[k] = float(front.utility[v].max())
     in_zopa = len(merged(problem, ratify=False).options)
@@ -135,8 +139,14 @@ def explain(
             [ratified_by] if ratified_by else []
         )
         which = f"every package {' and '.join(clauses)}" if clauses else "every package"
+        if tally.others_clear[v] == 0:
+            reasons.append(f"{which} crosses a red line of {label}")
+            continue
+        a = int(problem.veto_index[v])
+        lined = any(m[0][a].any() for m in problem.never)
+        within = " within its red lines" if lined else ""
         reasons.append(
-            f"{which} gives {label} at most {tally.best_if_others[v]:.2f}, "
+            f"{which} gives {label} at most {tally.best_if_others[v]:.2f}{within}, "
             f"below its batna of {batna[v]:.2f}"
         )
     if tally.zopa and not reasons:

@@ -204,6 +204,7 @@ def groups_of(
     qtables: list[NDArray[np.int64]],
     mentioned: tuple[int, ...] = (),
     allowed: NDArray[np.bool_] | None = None,
+    options_allowed: list[NDArray[np.bool_]] | None = None,
 ) -> list[Group]:
     """One group per issue, except the ``mentioned`` issues merged into one compound group.
 
@@ -214,10 +215,14 @@ def groups_of(
         Issues whose combinations are restricted (those the publics' rules mention).
     allowed : ndarray of bool, shape (prod of their option counts,), optional
         Which combinations (row-major) are allowed; all when omitted.
+    options_allowed : list of ndarray of bool, each (n_options_i,), optional
+        Which options of each issue may appear at all (red lines rule the
+        others out, :mod:`offramp.settle.redlines`); all when omitted.
     """
     sizes = [t.shape[1] for t in qtables]
+    keep = options_allowed or [np.ones(k, dtype=bool) for k in sizes]
     groups = [
-        Group((i,), np.arange(sizes[i], dtype=np.int16)[:, None], qtables[i])
+        Group((i,), np.flatnonzero(keep[i]).astype(np.int16)[:, None], qtables[i][:, keep[i]])
         for i in range(len(qtables))
         if i not in mentioned
     ]
@@ -225,11 +230,13 @@ def groups_of(
         msizes = [sizes[i] for i in mentioned]
         combos = np.flatnonzero(allowed) if allowed is not None else np.arange(prod(msizes))
         options = np.stack(np.unravel_index(combos, msizes), axis=1).astype(np.int16)
+        fine = np.all([keep[i][options[:, c]] for c, i in enumerate(mentioned)], axis=0)
+        combos, options = combos[fine], options[fine]
         sums = sum(
             (qtables[i][:, options[:, c]] for c, i in enumerate(mentioned)),
             start=np.zeros((qtables[0].shape[0], len(combos)), dtype=np.int64),
         )
-        groups.append(Group(tuple(mentioned), options.reshape(len(combos), -1), sums))
+        groups.append(Group(tuple(mentioned), options.reshape(len(combos), len(mentioned)), sums))
     return groups
 
 
@@ -371,6 +378,7 @@ def merge_frontier(
     *,
     batna: bool | Collection[str] = True,
     ratify: bool | Collection[str] = True,
+    red_lines: bool | Collection[str] | None = None,
     order: list[int] | None = None,
     max_points: int = MAX_POINTS,
     approximate: bool = False,
@@ -384,6 +392,9 @@ def merge_frontier(
     batna : bool or collection of str, default True
         Keep only packages every veto actor strictly prefers to its batna
         (or only those the named veto actors do).
+    red_lines : bool or collection of str, optional
+        Keep only packages that cross no red line of the veto actors (or of
+        the named ones); default: of the veto actors whose batna applies.
     ratify : bool or collection of str, default True
         Keep only packages every public ratifies (or the named publics do).
     order : list of int, optional
@@ -429,11 +440,25 @@ def merge_frontier(
         for p, public in enumerate(problem.public_ids)
         if ratify is True or (ratify is not False and public in ratify)
     ]
+    # red lines (settle/redlines.py) rule options out of the space before merging: the
+    # packages crossing none of the chosen veto actors' lines are exactly a product
+    if red_lines is None:
+        lined = [v for v, t in zip(veto, thresholds, strict=True) if t is not None]
+    else:
+        lined = [
+            a
+            for a in veto
+            if red_lines is True or (red_lines is not False and problem.actor_ids[a] in red_lines)
+        ]
+    keep = [~m[0][lined].any(axis=0) if lined else np.ones(m.shape[2], bool) for m in problem.never]
     mentioned, allowed = ratified_combos(problem, chosen)
-    if allowed is not None and not allowed.any():
-        empty = np.zeros((0, len(tables)), np.int16)
-        return Frontier(empty, np.zeros((len(problem.actor_ids), 0), np.int64), True, 0.0, (), ())
-    groups = groups_of(tables, mentioned, allowed if mentioned else None)
+    empty = np.zeros((0, len(tables)), np.int16)
+    nothing = Frontier(empty, np.zeros((len(problem.actor_ids), 0), np.int64), True, 0.0, (), ())
+    if (allowed is not None and not allowed.any()) or not all(k.any() for k in keep):
+        return nothing
+    groups = groups_of(tables, mentioned, allowed if mentioned else None, keep)
+    if any(len(g.options) == 0 for g in groups):
+        return nothing
     options, _, exact, eps, sizes, used = _merge_engine(
         groups,
         len(tables),

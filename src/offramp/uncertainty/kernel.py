@@ -47,6 +47,9 @@ from offramp.settle.space import DECIMALS
 __all__ = ["Settlement", "settle"]
 
 _REL_TIE = 1e-12
+_CROSSED = -1e9
+"""Weighted value of an option a veto actor's red line rules out: no package with it can
+reach a batna in [0, 1] (sums stay finite, so rounding and comparisons are unchanged)."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,16 @@ def settle(problem: Problem, block_size: int = 1 << 18) -> Settlement:
     veto = problem.veto_index
     n_v, n_p = len(veto), len(problem.rules)
     batna = np.ascontiguousarray(problem.batna[:, veto].T)  # (V, B)
-    tables = [np.ascontiguousarray(t.transpose(2, 1, 0)) for t in problem.tables_for(veto)]
+    batched = problem.tables_for(veto)
+    for i, weighted in enumerate(batched):
+        # a veto actor refuses an option its red line rules out in this draw
+        # (settle/redlines.py): its value sinks every package with it
+        ruled = problem.never[i][:, veto, :]
+        if ruled.any():
+            weighted = weighted.copy()
+            weighted[np.broadcast_to(ruled, weighted.shape)] = _CROSSED
+            batched[i] = weighted
+    tables = [np.ascontiguousarray(t.transpose(2, 1, 0)) for t in batched]
     reject_t = [np.ascontiguousarray(problem.reject[:, p, :].T) for p in range(n_p)]  # (R, B)
     threshold = problem.threshold.T  # (P, B)
     zopa = np.zeros(n, dtype=np.int64)

@@ -140,4 +140,11 @@ def draw(problem: Problem, u: NDArray[np.float64], at: dt.date | None = None) ->
                 if change.op == "add":
                     value = np.clip(arrays[name][where] + value, change.low, change.high)
                 arrays[name][where] = value
-    return Drawn(problem.with_inputs(**arrays), branch, drawn)
+    never = None
+    if problem.red_line_streams and problem.never_p is not None:
+        never = [np.zeros((n, *m.shape[1:]), dtype=bool) for m in problem.never]
+        for a, i, s in problem.red_line_streams:
+            k = never[i].shape[2]
+            never[i][:, a, :] = u[:, s, None] < problem.never_p[None, a, i, :k]
+    extra = {} if never is None else {"never": tuple(never)}
+    return Drawn(problem.with_inputs(**arrays, **extra), branch, drawn)

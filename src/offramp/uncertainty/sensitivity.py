@@ -97,6 +97,8 @@ def factor_names(problem: Problem) -> list[str]:
             for change in changes:
                 if change.distribution is not None:
                     names.append(f"{event.id}.{event.branch_ids[b]}:{change.path}")
+    for a, i, _ in problem.red_line_streams:  # the draw that decides whether a red line holds
+        names.append(f"red_line:{problem.actor_ids[a]}.{problem.space.issue_ids[i]}")
     return names
 
 

@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from offramp.assess import analyze
+from offramp.errors import PackageError
+from offramp.evaluate import evaluate
 from offramp.problem import compile_problem
 from offramp.report.build import frontier_figure
 from offramp.report.cloud import package_cloud
@@ -24,10 +26,11 @@ from offramp.report.extras import (
 from offramp.report.render import render_html
 from offramp.report.stored import stored_results
 from offramp.report.write import QUICK_SWEEP_DRAWS, report_for
+from offramp.scenario.distributions import distribution_of
 from offramp.scenario.load import content_hash
 from offramp.scenario.schema import Scenario
 from offramp.web.context import Context, Refused
-from offramp.web.schemas import ERRORS, AnalyzeIn, ScenarioIn
+from offramp.web.schemas import ERRORS, AnalyzeIn, EvaluateIn, ScenarioIn
 
 __all__ = ["add_analysis_routes"]
 
@@ -78,6 +81,16 @@ def _for_ui(scenario: Scenario) -> dict[str, Any]:
         for k, stance in enumerate(actor.stances):
             data["actors"][a]["stances"][k]["position"] = _number(stance.position)
             data["actors"][a]["stances"][k]["salience"] = _number(stance.salience)
+            if stance.never:
+                # the red line's control: one probability that it holds (the smallest of
+                # its options' when they differ; setting it sets the whole line)
+                line = stance.never_p
+                held = list(line.values()) if isinstance(line, dict) else [line]
+                data["actors"][a]["stances"][k]["never_p"] = min(
+                    1.0 if v is None else float(v) for v in held
+                )
+                if isinstance(line, dict) or distribution_of(line) is not None:
+                    uncertain.append(["actors", a, "stances", k, "never_p"])
     for p, public in enumerate(scenario.publics):
         data["publics"][p]["threshold"] = _number(public.threshold)
         for k, rule in enumerate(public.rules):
@@ -109,6 +122,21 @@ def add_analysis_routes(app: FastAPI, ctx: Context) -> None:
             "figure": {"title": figure.title, "caption": figure.caption, "spec": figure.spec},
             "axes": [cloud.x, cloud.y],
             "scenario": _for_ui(scenario),
+            "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
+        }
+
+    @app.post("/evaluate", summary="Would this package work? (offramp evaluate)", responses=ERRORS)
+    def evaluate_endpoint(body: EvaluateIn) -> dict[str, Any]:
+        started = time.perf_counter()
+        scenario, file = ctx.load(body)
+        try:
+            result = evaluate(
+                scenario, body.package, named=body.named, draws=body.draws, seed=body.seed
+            )
+        except PackageError as error:
+            raise Refused(422, str(error), file, "package") from error
+        return {
+            "result": result.to_dict(),
             "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
         }
 

@@ -11,6 +11,7 @@ __all__ = [
     "ERRORS",
     "AnalyzeIn",
     "EditIn",
+    "EvaluateIn",
     "OneWayIn",
     "ProblemOut",
     "ProblemsOut",
@@ -65,6 +66,17 @@ class AnalyzeIn(ScenarioIn):
 
     x: str | None = Field(default=None, max_length=64)
     y: str | None = Field(default=None, max_length=64)
+
+
+class EvaluateIn(ScenarioIn):
+    """Evaluate one package (``offramp evaluate``): a named one and/or ``ISSUE: OPTION`` pairs."""
+
+    named: str | None = Field(default=None, max_length=64, description="A `packages` entry's id.")
+    package: dict[str, str] = Field(
+        default_factory=dict, description="Issue id -> option id (with `named`: overrides)."
+    )
+    draws: int = Field(default=0, ge=0, le=100_000, description="Draws for P(accepted, ratified).")
+    seed: int = Field(default=0, ge=0, le=2**63 - 1)
 
 
 class SweepIn(ScenarioIn):

@@ -68,6 +68,11 @@ function buildInputs(s) {
             testid: "position-" + a.id + "-" + st.issue, disabled: st.values !== null, note: st.values !== null ? "explicit values" : "" });
       add({ path: ["actors", i, "stances", k, "salience"], label: issue.label + ": salience", group, min: 0, max: Math.max(2, 2 * st.salience), step: 0.05, value: st.salience,
             testid: "salience-" + a.id + "-" + st.issue });
+      if (st.never && st.never.length) {
+        // a red line: 1 holds (the options are ruled out), 0 lifted; analyze applies it above 0.5
+        add({ path: ["actors", i, "stances", k, "never_p"], label: issue.label + ": red line (never " + st.never.join("/") + "), P(holds)", group,
+              min: 0, max: 1, step: 0.05, value: st.never_p, testid: "redline-" + a.id + "-" + st.issue, note: "0 lifts it, 1 makes it firm" });
+      }
     });
   }
   s.publics.forEach((p, i) => {
