@@ -378,4 +378,3 @@ def backtest_cases(
     forecasts = [forecast_case(s, o.observed, draws=draws, seed=seed) for s, o in cases]
     ids = [(s.id, s.title, s.as_of) for s, _ in cases]
     return score_cases(ids, forecasts, [o for _, o in cases], dataset=dataset)
-
