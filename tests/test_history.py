@@ -35,12 +35,9 @@ def test_history_case_validates_strictly(path: Path) -> None:
         f"{path.name} does not say how its inputs were fixed"
     )
     # Inputs are cited from sources dated before the outcome.
-    cited = {
-        s.source
-        for a in scenario.actors
-        for s in (a, *a.stances)
-        if s.source is not None
-    } | {r.source for p in scenario.publics for r in (p, *p.rules) if r.source is not None}
+    cited = {s.source for a in scenario.actors for s in (a, *a.stances) if s.source is not None} | {
+        r.source for p in scenario.publics for r in (p, *p.rules) if r.source is not None
+    }
     for source in scenario.sources:
         if source.id in cited and source.date is not None and outcome.date is not None:
             assert source.date <= outcome.date, f"{source.id} is dated after the outcome"
@@ -136,7 +133,10 @@ outcome:
         ("agreement: false\n  observed: 2001-01-01\n  held_years: 1", "held_years"),
         ("agreement: false\n  observed: 2001-01-01\n  signed: 2000-06-01", "signed"),
         ("agreement: true\n  observed: 2001-01-01", "signed"),
-        ("agreement: true\n  signed: 2000-06-01\n  observed: 2001-01-01\n  held: true", "held_years"),
+        (
+            "agreement: true\n  signed: 2000-06-01\n  observed: 2001-01-01\n  held: true",
+            "held_years",
+        ),
         (
             "agreement: true\n  signed: 2000-06-01\n  observed: 2001-01-01\n  held: true\n"
             "  held_years: 5",

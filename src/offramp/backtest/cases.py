@@ -56,7 +56,8 @@ import numpy as np
 
 from offramp.backtest.brier import brier, calibration, loo_base_rate, skill
 from offramp.durability import default_package, durability
-from offramp.scenario.schema import Scenario
+from offramp.scenario.outcome import DAYS_PER_YEAR
+from offramp.scenario.schema import Outcome, Scenario
 from offramp.uncertainty.model import compile_model
 from offramp.uncertainty.sweep import sweep
 
@@ -68,12 +69,12 @@ __all__ = [
     "Observed",
     "backtest_cases",
     "forecast_case",
+    "observed_of",
     "score_cases",
 ]
 
 TARGETS = ("p_agreement", "p_ratified", "p_holds")
 """The forecasts scored, in report order."""
-DAYS_PER_YEAR = 365.25
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,19 @@ def _bins(target: str, p: Sequence[float], o: Sequence[float], bins: int) -> lis
 
 def _num(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else round(float(value), 6)
+
+
+def observed_of(outcome: Outcome) -> Observed:
+    """The scored fields of a scenario's ``outcome:`` block."""
+    return Observed(
+        agreement=outcome.agreement,
+        observed=outcome.observed,
+        signed=outcome.signed,
+        ratified=outcome.ratified,
+        route=outcome.route,
+        held=outcome.held,
+        held_years=outcome.held_years,
+    )
 
 
 def forecast_case(

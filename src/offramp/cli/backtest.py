@@ -251,23 +251,23 @@ def render_cases(data: dict[str, Any], console: Console) -> None:
         title=f"History cases: {data['dataset']} ({len(data['cases'])} cases,"
         f" {data['draws']} draws, seed {data['seed']})",
         title_justify="left",
+        caption="each cell: offramp's probability / what happened (holds: over N years)",
+        caption_justify="left",
     )
     table.add_column("case", no_wrap=True)
-    table.add_column("as of")
-    for name in ("P(agree)", "signed", "P(ratified)", "ratified", "P(holds)", "held", "Brier"):
-        table.add_column(name, justify="right")
+    table.add_column("as of", no_wrap=True)
+    for name in ("agreement", "ratified", "holds", "Brier"):
+        table.add_column(name, justify="right", no_wrap=True)
     for case in data["cases"]:
         f, o = case["forecasts"], case["outcome"]
         errors = [v for v in case["brier"]["offramp"].values() if v is not None]
+        horizon = f" {case['horizon_years']:.0f}y" if f["p_holds"] is not None else ""
         table.add_row(
             case["id"],
             case["as_of"],
-            _p(f["p_agreement"]),
-            _yes(o["agreement"]),
-            _p(f["p_ratified"]),
-            _yes(o["ratified"]) + (f" ({o['route']})" if o["route"] else ""),
-            _p(f["p_holds"]) + (f" @{case['horizon_years']:g}y" if f["p_holds"] is not None else ""),
-            _yes(o["held"]),
+            f"{_p(f['p_agreement'])}/{_yes(o['agreement'])}",
+            f"{_p(f['p_ratified'])}/{_yes(o['ratified'])}",
+            f"{_p(f['p_holds'])}/{_yes(o['held'])}{horizon}",
             _p(sum(errors) / len(errors)) if errors else "—",
         )
     console.print(table)

@@ -142,7 +142,7 @@ def cases_section(data: Mapping[str, Any]) -> Section:
     ...   "brier": {k: none | {"all": None} for k in ("offramp", "base_rate", "skill")}
     ...            | {"n": {"p_agreement": 0, "p_ratified": 0, "p_holds": 0, "all": 0}}}
     >>> s = cases_section(data)
-    >>> s.id, s.tables[0].rows[0][2]
+    >>> s.id, s.tables[1].rows[0][2]
     ('backtest-cases', '0.90 / no (miss)')
     """
     b = data["brier"]

@@ -481,13 +481,41 @@ class Faction(Provenance):
 
 
 class Outcome(_Frozen):
-    """What happened, for backtests and reports only: never an input of any model."""
+    """What happened, for backtests and reports only: never an input of any model.
+
+    The structured fields are what ``offramp backtest cases`` scores
+    (:mod:`offramp.backtest.cases`); :mod:`offramp.scenario.outcome` checks
+    that they tell one consistent story.
+    """
 
     summary: str
     date: dt.date | None = None
     sources: list[Id] = Field(default_factory=list, description="Ids of entries in `sources`.")
     facts: dict[str, Any] = Field(
         default_factory=dict, description="Named observations (free form, for comparison)."
+    )
+    agreement: bool = Field(description="A settlement text was signed.")
+    signed: dt.date | None = Field(default=None, description="When it was signed.")
+    ratified: bool | None = Field(
+        default=None,
+        description="Ratified by every public or legislature that had to; null when there "
+        "was no ratification stage.",
+    )
+    route: Id | None = Field(
+        default=None,
+        description="The public (or ratification route) that carried the text, or rejected it.",
+    )
+    held: bool | None = Field(
+        default=None, description="Still holding at `observed`; null without agreement."
+    )
+    held_years: Annotated[float, Field(ge=0.0, le=500.0, allow_inf_nan=False)] | None = Field(
+        default=None,
+        description="Years from signing to breakdown, or to `observed` if it held.",
+    )
+    observed: dt.date = Field(description="When the record was last checked.")
+    how_fixed: str | None = Field(
+        default=None,
+        description="How the case's inputs were fixed: as of which date, from what sources.",
     )
 
 
