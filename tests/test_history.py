@@ -97,6 +97,10 @@ def test_backtest_cases_cli(tmp_path: Path) -> None:
         assert set(case) >= {"id", "as_of", "outcome", "forecasts", "brier"}
         assert set(case["forecasts"]) == set(TARGETS)
     assert set(data["brier"]) >= {"offramp", "base_rate"}
+    by_id = {c["id"]: c for c in data["cases"]}
+    assert by_id["northern-ireland-1998"]["agreement_known_at_as_of"] is True
+    assert by_id["cyprus-2004"]["agreement_known_at_as_of"] is False
+    assert by_id["cyprus-2004"]["forecasts"]["p_holds"] is None  # no dynamics
     assert "History cases" in result.output and "Brier" in result.output
     assert (tmp_path / f"backtest-cases-{HISTORY.name}.html").exists()
 
