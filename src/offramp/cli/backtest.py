@@ -270,7 +270,7 @@ def render_cases(data: dict[str, Any], console: Console) -> None:
             f"{_p(f['p_holds'])}/{_yes(o['held'])}{horizon}",
             _p(sum(errors) / len(errors)) if errors else "—",
         )
-    console.print(table)
+    show_table(console, table)
     scores = Table(title="Brier scores (lower is better)", title_justify="left")
     scores.add_column("forecast")
     for name in ("n", "offramp", "base rate (LOO)", "skill"):
@@ -283,9 +283,9 @@ def render_cases(data: dict[str, Any], console: Console) -> None:
             str(b["n"][target]),
             _fmt(b["offramp"][target], ".3f"),
             _fmt(b["base_rate"][target], ".3f"),
-            "" if sk is None else ("[green]" if sk > 0 else "[red]") + f"{sk:+.2f}",
+            "" if sk is None else f"{sk:+.2f}",
         )
-    console.print(scores)
+    show_table(console, scores)
     if data.get("skipped"):
         console.print(f"[yellow]Not scored (no outcome):[/] {', '.join(data['skipped'])}")
 
