@@ -34,9 +34,11 @@ _SLACK = 0.1
 
 
 def _ratifiers(scenario: Scenario) -> list[str]:
-    ids = [p.id for p in scenario.publics]
-    for section in ("legislatures", "routes"):
-        ids += [getattr(item, "id") for item in getattr(scenario, section, None) or ()]  # noqa: B009
+    """Ids a ``route`` may name: publics, legislatures, and their ratification routes."""
+    bodies = [*scenario.publics, *(getattr(scenario, "legislatures", None) or ())]
+    ids = [body.id for body in bodies]
+    for body in bodies:
+        ids += [route.id for route in getattr(body, "routes", None) or ()]
     return ids
 
 
