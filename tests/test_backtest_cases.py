@@ -9,8 +9,8 @@ import pytest
 
 from offramp.backtest.brier import brier, calibration, loo_base_rate, skill
 from offramp.backtest.cases import CaseForecast, Observed, forecast_case, score_cases
+from offramp.problem import compile_problem
 from offramp.scenario import load_scenario_text
-from offramp.uncertainty.model import compile_model
 from offramp.uncertainty.sweep import sweep
 
 DAY = dt.date(2000, 1, 1)
@@ -115,7 +115,7 @@ dynamics:
 def test_forecasts_are_the_sweeps_and_durabilitys_numbers() -> None:
     scenario = load_scenario_text(_CASE)
     f = forecast_case(scenario, dt.date(2003, 1, 1), draws=500, seed=3)
-    summary, _ = sweep(compile_model(scenario), draws=500, seed=3)
+    summary, _ = sweep(compile_problem(scenario), draws=500, seed=3)
     assert f.p_agreement == summary.p_zopa
     assert f.p_ratified == pytest.approx(summary.p_agreement / summary.p_zopa)
     assert 0.0 < f.p_ratified < 1.0  # the public's rule on x is uncertain

@@ -56,9 +56,9 @@ import numpy as np
 
 from offramp.backtest.brier import brier, calibration, loo_base_rate, skill
 from offramp.durability import default_package, durability
+from offramp.problem import compile_problem
 from offramp.scenario.outcome import DAYS_PER_YEAR
 from offramp.scenario.schema import Outcome, Scenario
-from offramp.uncertainty.model import compile_model
 from offramp.uncertainty.sweep import sweep
 
 __all__ = [
@@ -307,23 +307,24 @@ def forecast_case(
     >>> 0.4 < f.p_agreement < 0.8, f.p_ratified, f.p_holds
     (True, 1.0, None)
     """
-    model = compile_model(scenario)
-    summary, results = sweep(model, draws=draws, seed=seed)
+    # The outcome is dropped before compiling: no engine can see it.
+    problem = compile_problem(scenario.model_copy(update={"outcome": None}))
+    summary, results = sweep(problem, draws=draws, seed=seed)
     p_zopa = summary.p_zopa
     p_ratified = summary.p_agreement / p_zopa if p_zopa > 0 else None
     p_holds: float | None = None
     horizon: float | None = None
     package: dict[str, str] | None = None
-    if scenario.dynamics is not None:
-        package = default_package(scenario)
+    if problem.dynamics is not None:
+        package = default_package(problem)
         if package is None:
             agreed = results.nash[results.nash >= 0].tolist()
             if agreed:
                 best = min(Counter(agreed).items(), key=lambda kv: (-kv[1], kv[0]))[0]
-                package = dict(model.space.package(best))
+                package = dict(problem.space.package(best))
         if package is not None:
             horizon = round(max(0.0, (observed - scenario.as_of).days / DAYS_PER_YEAR), 2)
-            result = durability(scenario, package, draws=draws, seed=seed, years=(horizon,))
+            result = durability(problem, package, draws=draws, seed=seed, years=(horizon,))
             p_holds = result.p_holds[str(horizon)]
     return CaseForecast(
         p_agreement=p_zopa,
