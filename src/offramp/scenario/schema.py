@@ -481,12 +481,7 @@ class Faction(Provenance):
 
 
 class Outcome(_Frozen):
-    """What happened, for backtests and reports only: never an input of any model.
-
-    The structured fields are what ``offramp backtest cases`` scores
-    (:mod:`offramp.backtest.cases`); :mod:`offramp.scenario.outcome` checks
-    that they tell one consistent story.
-    """
+    """What happened (never a model input); ``offramp backtest cases`` scores the fields."""
 
     summary: str
     date: dt.date | None = None
@@ -496,27 +491,12 @@ class Outcome(_Frozen):
     )
     agreement: bool = Field(description="A settlement text was signed.")
     signed: dt.date | None = Field(default=None, description="When it was signed.")
-    ratified: bool | None = Field(
-        default=None,
-        description="Ratified by every public or legislature that had to; null when there "
-        "was no ratification stage.",
-    )
-    route: Id | None = Field(
-        default=None,
-        description="The public (or ratification route) that carried the text, or rejected it.",
-    )
-    held: bool | None = Field(
-        default=None, description="Still holding at `observed`; null without agreement."
-    )
-    held_years: Annotated[float, Field(ge=0.0, le=500.0, allow_inf_nan=False)] | None = Field(
-        default=None,
-        description="Years from signing to breakdown, or to `observed` if it held.",
-    )
+    ratified: bool | None = Field(default=None, description="By every body that had to.")
+    route: Id | None = Field(default=None, description="Who carried or rejected it.")
+    held: bool | None = Field(default=None, description="Still holding at `observed`.")
+    held_years: Annotated[float, Field(ge=0.0, le=500.0, allow_inf_nan=False)] | None = None
     observed: dt.date = Field(description="When the record was last checked.")
-    how_fixed: str | None = Field(
-        default=None,
-        description="How the case's inputs were fixed: as of which date, from what sources.",
-    )
+    how_fixed: str | None = Field(default=None, description="How the case's inputs were fixed.")
 
 
 class Branch(Provenance):
