@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from offramp.durability.model import (
+    YEARS,
     DurabilityError,
     _engine,
     _evaluate,
@@ -109,6 +110,7 @@ def durability(
     *,
     draws: int = 2000,
     seed: int = 0,
+    years: Sequence[float] = YEARS,
 ) -> Durability:
     """Whether a package would hold: self-enforcing, first breach, p_holds, restoring options.
 
@@ -121,6 +123,8 @@ def durability(
     draws : int, default 2000
         Monte Carlo draws of the uncertain growth rates for ``p_holds``.
     seed : int, default 0
+    years : sequence of float, default ``YEARS`` (1, 3, 5)
+        Years after ``as_of`` at which ``p_holds`` is reported (keys ``str(y)``).
 
     Returns
     -------
@@ -173,7 +177,9 @@ def durability(
     index = problem.space.index_of(package)[None, :]
     deal = utilities(tables, index)[:, 0]
     clean = {issue: package[issue] for issue in problem.space.issue_ids}
-    first, p_holds, values = _evaluate(problem, sides, clean, deal, horizon, draws=draws, seed=seed)
+    first, p_holds, values = _evaluate(
+        problem, sides, clean, deal, horizon, draws=draws, seed=seed, years=years
+    )
     restoring: list[Restoration] = []
     if first is not None:
         restoring = _restoring(problem, sides, clean, tables, horizon)

@@ -186,10 +186,11 @@ def _evaluate(
     *,
     draws: int = 0,
     seed: int = 0,
+    years: Sequence[float] = YEARS,
 ) -> tuple[Breach | None, dict[str, float], dict[str, tuple[float, float]]]:
-    """First breach (base case), p_holds over draws, and (war now, war at horizon)."""
+    """First breach (base case), p_holds at ``years`` over draws, (war now, war at horizon)."""
     shifts = _shifts(problem, package)
-    end = max(horizon, float(max(YEARS)))
+    end = max(horizon, float(max(years)))
     grid = np.linspace(0.0, end, round(end * _STEPS_PER_YEAR) + 1)
     first: Breach | None = None
     values: dict[str, tuple[float, float]] = {}
@@ -222,7 +223,7 @@ def _evaluate(
         if first is None or year < first.year:
             first = Breach(side.actor, year)
 
-    p_holds = {str(y): 1.0 for y in YEARS}
+    p_holds = {str(y): 1.0 for y in years}
     if draws > 0:
         rng = np.random.default_rng(seed)
         breach_at = np.full(draws, np.inf)
@@ -243,5 +244,5 @@ def _evaluate(
             over = v > deal[side.index] + _TOL
             when = np.where(over.any(axis=1), grid[np.argmax(over, axis=1)], np.inf)
             breach_at = np.minimum(breach_at, when)
-        p_holds = {str(y): float(np.mean(breach_at > y)) for y in YEARS}
+        p_holds = {str(y): float(np.mean(breach_at > y)) for y in years}
     return first, p_holds, values

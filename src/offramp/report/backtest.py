@@ -267,15 +267,17 @@ def backtest_section(data: Mapping[str, Any]) -> Section:
 
 
 def render_backtest_html(data: Mapping[str, Any]) -> str:
-    """The backtest page as one self-contained HTML document."""
+    """The backtest page as one self-contained HTML document (DEU or history cases)."""
     from importlib.resources import files
+
+    from offramp.report.cases import cases_section
 
     env = Environment(autoescape=True)
     env.filters["tojson_safe"] = lambda value: Markup(json_for_script(value))
     css = (files("offramp.report") / "templates" / "report.css").read_text(encoding="utf-8")
     page = (files("offramp.report") / "templates" / "backtest.html.j2").read_text(encoding="utf-8")
     return env.from_string(page).render(
-        section=backtest_section(data),
+        section=cases_section(data) if "cases" in data else backtest_section(data),
         version=__version__,
         css=Markup(css),
         plotly_js=Markup(plotly_js()),
@@ -283,7 +285,9 @@ def render_backtest_html(data: Mapping[str, Any]) -> str:
 
 
 def write_backtest_page(data: Mapping[str, Any], directory: Path) -> Path:
-    """Write ``DIRECTORY/backtest-<dataset stem>.html``; return its path.
+    """Write ``DIRECTORY/backtest-<dataset stem>.html`` (``backtest-cases-<dir>.html``).
+
+    Returns the path written.
 
     Raises
     ------
@@ -291,7 +295,7 @@ def write_backtest_page(data: Mapping[str, Any], directory: Path) -> Path:
         When the directory or file cannot be written.
     """
     stem = Path(str(data["dataset"])).stem or "deu"
-    path = directory / f"backtest-{stem}.html"
+    path = directory / f"backtest-{'cases-' if 'cases' in data else ''}{stem}.html"
     try:
         directory.mkdir(parents=True, exist_ok=True)
         path.write_text(render_backtest_html(data), encoding="utf-8")

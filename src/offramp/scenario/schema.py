@@ -481,7 +481,7 @@ class Faction(Provenance):
 
 
 class Outcome(_Frozen):
-    """What happened, for backtests and reports only: never an input of any model."""
+    """What happened (never a model input); ``offramp backtest cases`` scores the fields."""
 
     summary: str
     date: dt.date | None = None
@@ -489,6 +489,14 @@ class Outcome(_Frozen):
     facts: dict[str, Any] = Field(
         default_factory=dict, description="Named observations (free form, for comparison)."
     )
+    agreement: bool = Field(description="A settlement text was signed.")
+    signed: dt.date | None = Field(default=None, description="When it was signed.")
+    ratified: bool | None = Field(default=None, description="By every body that had to.")
+    route: Id | None = Field(default=None, description="Who carried or rejected it.")
+    held: bool | None = Field(default=None, description="Still holding at `observed`.")
+    held_years: Annotated[float, Field(ge=0.0, le=500.0, allow_inf_nan=False)] | None = None
+    observed: dt.date = Field(description="When the record was last checked.")
+    how_fixed: str | None = Field(default=None, description="How the case's inputs were fixed.")
 
 
 class Branch(Provenance):

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from offramp.scenario._found import Found, Path, duplicates, hint, provenance
+from offramp.scenario.outcome import check_outcome
 
 if TYPE_CHECKING:
     from offramp.scenario.schema import Scenario
@@ -228,6 +229,7 @@ def _check_factions(scenario: Scenario, sources: set[str], found: Found) -> None
 def _check_outcome(scenario: Scenario, sources: set[str], found: Found) -> None:
     if scenario.outcome is None:
         return
+    found.extend(check_outcome(scenario))
     for k, source in enumerate(scenario.outcome.sources):
         if source not in sources:
             found.append(
