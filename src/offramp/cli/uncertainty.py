@@ -132,7 +132,7 @@ def sweep_command(
         "forecast_models": list(models),
         "events": [e.id for e in problem.events],
         "inputs": list(problem.input_names),
-        "blockers": [problem.actor_ids[v] for v in problem.veto_index] + list(problem.public_ids),
+        "blockers": [problem.actor_ids[v] for v in problem.veto_index] + list(problem.body_ids),
         "forecast_keys": [f"{m}:{i}" for m in models for i in problem.space.issue_ids],
     }
     with store:

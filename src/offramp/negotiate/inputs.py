@@ -14,7 +14,6 @@ from offramp.negotiate.strategies import (
 )
 from offramp.problem import Problem, Space
 from offramp.settle.redlines import crossed
-from offramp.settle.routes import compile_bodies
 from offramp.settle.space import iter_blocks
 
 __all__ = ["MAX_PACKAGES", "rounds_until", "scenario_inputs", "scenario_lines", "scenario_signing"]
@@ -93,7 +92,7 @@ def scenario_signing(problem: Problem, space: Space) -> Signing:
     """
     scenario = problem.scenario
     options = space.options_of(np.arange(space.size, dtype=np.int64))
-    bodies = compile_bodies(scenario)
+    bodies = problem.bodies
     routes = [*[p.routes for p in scenario.publics], *[g.routes for g in scenario.legislatures]]
     n = space.size
     failure = np.full(n, -1, dtype=np.intp)
