@@ -175,19 +175,19 @@ class Body:
         return "end" if route < 0 else self.route_on_fail[route]
 
     @property
-    def plain(self) -> bool:
-        """Whether it votes on every cell by a public's own threshold, strictly, without quorums.
+    def own_vote(self) -> bool:
+        """Whether every vote it holds is by a public's own threshold, strictly, quorums met.
 
-        Then a package is rejected exactly when its rejection share is at
-        least that threshold (the sweep kernel's fast path).
+        Then a package it votes on is rejected exactly when its rejection
+        share is at least that threshold (the sweep kernel's fast path).
         """
+        votes = self.route != -2
         return bool(
             self.kind == "public"
-            and (self.route == -1).all()
-            and np.isnan(self.threshold).all()
-            and self.strict.all()
-            and self.quorum_met.all()
-            and np.isnan(self.approval).all()
+            and np.isnan(self.threshold[votes]).all()
+            and self.strict[votes].all()
+            and self.quorum_met[votes].all()
+            and np.isnan(self.approval[votes]).all()
         )
 
     def cells(self, options: NDArray[np.intp]) -> NDArray[np.intp]:

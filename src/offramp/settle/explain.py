@@ -159,7 +159,7 @@ def explain(
                 body = problem.bodies[p]
                 limit = (
                     f" (predicted rejection at least {float(problem.threshold[0, p]):.0%})"
-                    if body.plain
+                    if body.own_vote and (body.route == -1).all()
                     else " by the routes they take there"
                 )
                 reasons.append(

@@ -184,7 +184,10 @@ def settle(problem: Problem, block_size: int = 1 << 18) -> Settlement:
     tables = [np.ascontiguousarray(t.transpose(2, 1, 0)) for t in batched]
     reject_t = [np.ascontiguousarray(problem.reject[:, p, :].T) for p in range(n_pub)]  # (R, B)
     threshold = problem.threshold.T  # (P, B)
-    plain = [body.plain for body in bodies]
+    own = [body.own_vote for body in bodies]
+    # per route value of each body, a one-hot row over a block's packages (float32 counts
+    # by a product with it are exact: a block has at most 2**18 < 2**24 packages)
+    values = [np.arange(-2, len(body.route_ids)) for body in bodies]
     zopa = np.zeros(n, dtype=np.int64)
     ratified_n = np.zeros(n, dtype=np.int64)
     blocked = np.zeros((n_v + n_p, n), dtype=np.int64)
@@ -197,20 +200,24 @@ def settle(problem: Problem, block_size: int = 1 << 18) -> Settlement:
         m = utility.shape[0]
         refuses = utility <= batna[None]  # (m, V, B)
         masks = [refuses[:, v, :] for v in range(n_v)]
-        taken: list[NDArray[np.intp]] = []
+        onehot: list[NDArray[np.float32]] = []
         if n_p:
             options = problem.space.options_of(np.arange(start, start + m, dtype=np.int64))
             for q, body in enumerate(bodies):
                 cells = body.cells(options)
-                taken.append(body.route[cells])
+                taken = body.route[cells]
+                onehot.append((values[q][:, None] == taken[None, :]).astype(np.float32))
                 if q >= n_pub:  # a legislature: its blocs at their point values
                     masks.append(np.broadcast_to(body.rejects(options)[:, None], (m, n)))
                     continue
                 rule = body.rule[cells]
                 share = reject_t[q][np.maximum(rule, 0)]
                 share[rule < 0] = 1.0
-                if plain[q]:
-                    masks.append(share >= threshold[q][None, :])
+                if own[q]:  # the public's own drawn threshold, where it votes
+                    mask = share >= threshold[q][None, :]
+                    if (taken == -2).any():
+                        mask &= (taken != -2)[:, None]
+                    masks.append(mask)
                 else:  # the vote by the route each package takes there
                     masks.append(~body.passes(cells[:, None], share, threshold[q][None, :]))
         count = np.zeros((m, n), dtype=np.uint8)
@@ -225,18 +232,19 @@ def settle(problem: Problem, block_size: int = 1 << 18) -> Settlement:
             refused |= masks[v]
         in_zopa = m - np.count_nonzero(refused, axis=0)
         zopa += in_zopa
-        for q in range(n_p):
-            # per route: the ZOPA packages taking it there, and those the body passes
-            vetoed = refused | masks[n_v + q]
-            if plain[q]:  # every package takes the defaults
-                reach[first[q] + 1] += in_zopa
-                passed[first[q] + 1] += m - np.count_nonzero(vetoed, axis=0)
-                continue
-            for r in np.unique(taken[q]).tolist():
-                rows = taken[q] == r
-                size = int(rows.sum())
-                reach[first[q] + r + 2] += size - np.count_nonzero(refused[rows], axis=0)
-                passed[first[q] + r + 2] += size - np.count_nonzero(vetoed[rows], axis=0)
+        if n_p:
+            # per body and route: the ZOPA packages taking it there, and those it passes
+            in_zopa_f = (~refused).astype(np.float32)
+            for q in range(n_p):
+                passes_f = in_zopa_f * ~masks[n_v + q]
+                slots_q = slice(first[q], first[q] + len(values[q]))
+                # einsum's own loops: a BLAS call this small mostly waits for its threads
+                reach[slots_q] += np.rint(np.einsum("rm,mb->rb", onehot[q], in_zopa_f)).astype(
+                    np.int64
+                )
+                passed[slots_q] += np.rint(np.einsum("rm,mb->rb", onehot[q], passes_f)).astype(
+                    np.int64
+                )
         ratified = count == 0
         if not ratified.any():
             continue
