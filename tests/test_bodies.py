@@ -126,3 +126,19 @@ def test_sweep_reports_by_route_and_the_likely_path() -> None:
     rada = shipped.by_route["rada"]
     assert shipped.p_agreement == 0.0
     assert all(r["p_ratified"] in (None, 0.0) for r in rada.values())
+
+
+@pytest.mark.parametrize("text", [None, "ratifiable"])
+def test_a_forecast_package_check_agrees_with_analyze_on_ukraine(text: str | None) -> None:
+    from offramp.forecast.scenario import check_package
+    from offramp.settle.analysis import _blocking
+
+    scenario = load_scenario(UKRAINE) if text is None else load_scenario_text(ratifiable_ukraine())
+    problem = compile_problem(scenario)
+    ((_, _, refuses, rejects),) = list(_blocking(problem, 1 << 18))
+    for n in np.random.default_rng(1).choice(problem.space.size, 120, replace=False).tolist():
+        check = check_package(problem, problem.space.package(n))
+        assert check.in_zopa == (not refuses[:, n].any())
+        assert check.ratified == (not rejects[:, n].any())
+        kinds = [b.kind for b in check.blockers]
+        assert kinds.count("legislature") == int(rejects[len(problem.public_ids) :, n].sum())
