@@ -59,11 +59,9 @@ def scenario_inputs(
     tables = problem.tables_of(0)
     utility = np.concatenate([block[veto] for _, block in iter_blocks(tables)], axis=1)
     allowed = np.ones(space.size, dtype=bool)
-    if problem.public_ids:
+    if problem.bodies:  # every public and legislature, by the route each package takes
         options = space.options_of(np.arange(space.size, dtype=np.int64))
-        reject = problem.rejection(options)[0]
-        for p in range(len(problem.public_ids)):
-            allowed &= reject[p] < problem.threshold[0, p]
+        allowed = ~problem.body_rejects(options)[0].any(axis=0)
     return space, veto, utility, allowed
 
 
