@@ -1,11 +1,17 @@
-"""What red lines cost (issue 15): the same analyses with and without them, side by side.
+"""What red lines and ratification routes cost (issue 15): the same analyses with and without.
 
 1. The 15 issues x 6 options space of ``bench_huge.py`` (4.7 x 10^11 packages,
    2 veto parties, one public): ``merge_frontier`` plus the four solutions,
-   and ``count_packages``, without red lines and with one red line per veto
-   party on each of three issues (two options ruled out on each; p = 1).
+   and ``count_packages``, without red lines or routes; with one red line per
+   veto party on each of three issues (two options ruled out on each; p =
+   1); and with those red lines and routes (the public votes on packages
+   with ``i2`` at ``o0``-``o2`` by a referendum with its own threshold and a
+   turnout quorum, on the rest by its defaults; a legislature of two blocs
+   needing two thirds votes on packages with ``i3`` at ``o5``).
 2. The Ukraine scenario's sweep (settlement kernel only, no forecasts) as
-   shipped (three red lines, drawn per draw) and with its red lines removed.
+   shipped (red lines drawn per draw, the public's referendum route, the
+   Rada's three routes), with its red lines only (routes and the Rada
+   removed), and with neither.
 
 Each configuration is timed in-process, warmed up, as the median of
 ``--repeats`` runs; the goal is a ratio (with / without) under 1.5.
@@ -49,6 +55,57 @@ def with_red_lines(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def with_routes(data: dict[str, Any]) -> dict[str, Any]:
+    """The red-lined huge domain with a routed public and a routed legislature."""
+    out = with_red_lines(data)
+    out["publics"][0]["routes"] = [
+        {
+            "id": "referendum",
+            "label": "Referendum",
+            "when": {"i2": ["o0", "o1", "o2"]},
+            "threshold": 0.55,
+            "turnout": 0.6,
+            "quorum": 0.5,
+            "order": 1,
+            "assumed": "benchmark",
+        },
+        {"id": "vote", "label": "Vote", "when": {}, "assumed": "benchmark"},
+    ]
+    out["legislatures"] = [
+        {
+            "id": "parliament",
+            "label": "Parliament",
+            "of": "p0",
+            "needs": "majority",
+            "assumed": "benchmark",
+            "blocs": [
+                {
+                    "id": "government",
+                    "label": "Government",
+                    "seats": 60,
+                    "rules": [{"when": {}, "reject": 0.1}, {"when": {"i3": ["o5"]}, "reject": 0.3}],
+                },
+                {
+                    "id": "opposition",
+                    "label": "Opposition",
+                    "seats": 40,
+                    "rules": [{"when": {}, "reject": 0.6}],
+                },
+            ],
+            "routes": [
+                {
+                    "id": "amendment",
+                    "label": "Amendment",
+                    "when": {"i3": ["o5"]},
+                    "needs": "two_thirds",
+                    "assumed": "benchmark",
+                }
+            ],
+        }
+    ]
+    return out
+
+
 def _median(run: Callable[[], Any], repeats: int) -> float:
     run()  # warm-up
     times = []
@@ -62,6 +119,7 @@ def _median(run: Callable[[], Any], repeats: int) -> float:
 def huge(repeats: int) -> dict[str, Any]:
     import numpy as np
 
+    from offramp.problem import compile_problem
     from offramp.scenario import load_scenario_data
     from offramp.settle.count import count_packages
     from offramp.settle.merge import merge_frontier
@@ -69,49 +127,74 @@ def huge(repeats: int) -> dict[str, Any]:
 
     base = huge_scenario(HUGE[0])
     out: dict[str, Any] = {}
-    for name, data in (("without", base), ("with", with_red_lines(base))):
-        scenario = load_scenario_data(data)
-        veto = [a for a, actor in enumerate(scenario.actors) if actor.veto]
-        batna = np.array([scenario.actors[a].batna or 0.0 for a in veto])
+    configs = (
+        ("without", base),
+        ("red_lines", with_red_lines(base)),
+        ("with", with_routes(base)),
+    )
+    for name, data in configs:
+        problem = compile_problem(load_scenario_data(data))
+        veto = problem.veto_index
+        batna = problem.batna[0, veto]
 
-        def frontier(scenario: Any = scenario, veto: Any = veto, batna: Any = batna) -> Any:
-            front = merge_frontier(scenario)
+        def frontier(problem: Any = problem, veto: Any = veto, batna: Any = batna) -> Any:
+            front = merge_frontier(problem)
             return front, solve(front.utility[veto].T, batna, np.arange(len(front.options)))
 
         front, _ = frontier()
-        counts = count_packages(scenario)
+        counts = count_packages(problem)
         out[name] = {
             "frontier_seconds": _median(frontier, repeats),
-            "counts_seconds": _median(lambda scenario=scenario: count_packages(scenario), repeats),
+            "counts_seconds": _median(lambda problem=problem: count_packages(problem), repeats),
             "frontier": len(front.options),
             "zopa": [counts.zopa.lower, counts.zopa.upper],
+            "ratified": [counts.ratified.lower, counts.ratified.upper],
         }
     for key in ("frontier_seconds", "counts_seconds"):
         out[key.replace("_seconds", "_ratio")] = out["with"][key] / out["without"][key]
     return out
 
 
+def _stripped(data: dict[str, Any], red_lines: bool) -> dict[str, Any]:
+    """The scenario without routes and legislatures, and without red lines unless asked."""
+    out = json.loads(json.dumps(data))
+    out["legislatures"] = []
+    for public in out.get("publics", []):
+        public["routes"] = []
+    if not red_lines:
+        for actor in out["actors"]:
+            for stance in actor["stances"]:
+                stance["never"] = []
+                stance["never_p"] = None
+                stance.pop("red_line", None)
+    return out
+
+
 def sweep(draws: int, repeats: int) -> dict[str, Any]:
-    from offramp.scenario import load_scenario
-    from offramp.uncertainty.model import compile_model
+    from offramp.problem import compile_problem
+    from offramp.scenario import load_scenario, load_scenario_data
     from offramp.uncertainty.sweep import sweep as run_sweep
 
     shipped = load_scenario(ROOT / "scenarios" / "ukraine-2024-09.yaml")
-    plain = shipped.model_copy(deep=True)
-    for actor in plain.actors:
-        for stance in actor.stances:
-            object.__setattr__(stance, "never", [])
-            object.__setattr__(stance, "never_p", None)
+    data = shipped.model_dump(mode="json")
     out: dict[str, Any] = {"draws": draws}
-    for name, scenario in (("without", plain), ("with", shipped)):
-        model = compile_model(scenario)
-        summary, _ = run_sweep(model, draws=draws, seed=0)
+    configs = (
+        ("without", load_scenario_data(_stripped(data, red_lines=False))),
+        ("red_lines", load_scenario_data(_stripped(data, red_lines=True))),
+        ("with", shipped),
+    )
+    for name, scenario in configs:
+        problem = compile_problem(scenario)
+        summary, _ = run_sweep(problem, draws=draws, seed=0)
         out[name] = {
-            "seconds": _median(lambda model=model: run_sweep(model, draws=draws, seed=0), repeats),
+            "seconds": _median(
+                lambda problem=problem: run_sweep(problem, draws=draws, seed=0), repeats
+            ),
             "p_agreement": summary.p_agreement,
             "p_zopa": summary.p_zopa,
         }
     out["ratio"] = out["with"]["seconds"] / out["without"]["seconds"]
+    out["red_lines_ratio"] = out["red_lines"]["seconds"] / out["without"]["seconds"]
     return out
 
 

@@ -26,8 +26,14 @@ def scenarios(
     max_actors: int = 4,
     publics: bool = True,
     red_lines: bool = True,
+    routes: bool = False,
 ) -> Scenario:
-    """A random valid scenario (with coarse numbers, so ties happen), some with red lines."""
+    """A random valid scenario (with coarse numbers, so ties happen), some with red lines.
+
+    With ``routes``, some publics get ratification routes (a referendum with
+    quorums for some packages, a vote with its own threshold for others) and
+    some scenarios a legislature (blocs with seats, a ``needs``, maybe a route).
+    """
     n_issues = draw(st.integers(1, max_issues))
     issues = []
     for i in range(n_issues):
@@ -100,9 +106,49 @@ def scenarios(
                 issue["id"]: draw(st.lists(st.sampled_from(ids), min_size=1, unique=True)),
             }
             rules.append({"when": when, "reject": draw(st.sampled_from([0.2, 0.5, 0.7]))})
-        public_list.append(
-            {"id": "pub", "label": "Public", "of": "a0", "threshold": 0.5, "rules": rules}
-        )
+        public: dict[str, Any] = {
+            "id": "pub",
+            "label": "Public",
+            "of": "a0",
+            "threshold": 0.5,
+            "rules": rules,
+        }
+        if routes and draw(st.booleans()):
+            public["routes"] = _routes(draw, issues, "pub", legislature=False)
+        public_list.append(public)
+    legislatures = []
+    if routes and draw(st.booleans()):
+        blocs = []
+        for b in range(draw(st.integers(1, 3))):
+            bloc_rules = [{"when": {}, "reject": draw(st.sampled_from([0.0, 0.2, 0.5, 0.9]))}]
+            issue = draw(st.sampled_from(issues))
+            ids = [o["id"] for o in issue["options"]]
+            if draw(st.booleans()):
+                picked = draw(st.lists(st.sampled_from(ids), min_size=1, unique=True))
+                bloc_rules.append(
+                    {
+                        "when": {issue["id"]: picked},
+                        "reject": draw(st.sampled_from([0.1, 0.4, 0.6, 1.0])),
+                    }
+                )
+            blocs.append(
+                {
+                    "id": f"b{b}",
+                    "label": f"Bloc {b}",
+                    "seats": draw(st.integers(1, 5)),
+                    "rules": bloc_rules,
+                }
+            )
+        legislature: dict[str, Any] = {
+            "id": "leg",
+            "label": "Legislature",
+            "of": "a0",
+            "needs": draw(st.sampled_from(["majority", "three_fifths", "two_thirds"])),
+            "blocs": blocs,
+        }
+        if draw(st.booleans()):
+            legislature["routes"] = _routes(draw, issues, "leg", legislature=True)
+        legislatures.append(legislature)
     data = {
         "id": "random",
         "title": "random",
@@ -110,8 +156,46 @@ def scenarios(
         "issues": issues,
         "actors": actors,
         "publics": public_list,
+        "legislatures": legislatures,
     }
     return load_scenario_data(data)
+
+
+def _routes(
+    draw: st.DrawFn, issues: list[dict[str, Any]], body: str, *, legislature: bool
+) -> list[dict[str, Any]]:
+    """One route for the packages with some options of one issue, then maybe a catch-all."""
+    issue = draw(st.sampled_from(issues))
+    ids = [o["id"] for o in issue["options"]]
+    first: dict[str, Any] = {
+        "id": f"{body}_r0",
+        "label": "first",
+        "when": {issue["id"]: draw(st.lists(st.sampled_from(ids), min_size=1, unique=True))},
+        "order": draw(st.integers(0, 2)),
+        "on_fail": draw(st.sampled_from(["end", "renegotiate"])),
+        "assumed": "random",
+    }
+    if legislature:
+        first["needs"] = draw(st.sampled_from(["majority", "two_thirds", "three_quarters"]))
+    else:
+        if draw(st.booleans()):
+            first["threshold"] = draw(st.sampled_from([0.3, 0.6]))
+        if draw(st.booleans()):
+            first["turnout"] = draw(st.sampled_from([0.4, 0.6]))
+            first["quorum"] = draw(st.sampled_from([None, 0.5]))
+            first["approval_quorum"] = draw(st.sampled_from([None, 0.25]))
+    out = [first]
+    if draw(st.booleans()):
+        out.append(
+            {
+                "id": f"{body}_r1",
+                "label": "rest",
+                "when": {},
+                "order": draw(st.integers(0, 2)),
+                "assumed": "random",
+            }
+        )
+    return out
 
 
 @dataclass
@@ -124,6 +208,7 @@ class Reference:
     solutions: dict[str, int | None]
     blocked: list[int]
     sole: list[int]
+    red_lines: list[int]  # per non-veto actor with a red line: the packages crossing it
 
 
 def reference_utility(scenario: Scenario, package: tuple[int, ...]) -> list[float]:
@@ -163,19 +248,63 @@ def reference_crosses(scenario: Scenario, package: tuple[int, ...]) -> list[bool
     return out
 
 
+def _share(scenario: Scenario, rules: Any, package: tuple[int, ...]) -> float:
+    """The most specific matching rule's rejection share (1.0 when none matches)."""
+    ids = [x.id for x in scenario.issues]
+    best, share = -1, 1.0
+    for rule in rules:
+        ok = all(
+            scenario.issue(i).options[package[ids.index(i)]].id in opts
+            for i, opts in rule.when.items()
+        )
+        if ok and len(rule.when) > best:
+            best, share = len(rule.when), rule.reject
+    return float(share)
+
+
+_NEEDS = {"majority": 0.5, "three_fifths": 0.6, "two_thirds": 2 / 3, "three_quarters": 0.75}
+
+
 def reference_reject(scenario: Scenario, package: tuple[int, ...]) -> list[bool]:
+    """Whether each public, then each legislature, rejects the package (by its route)."""
+    ids = [x.id for x in scenario.issues]
+    option = {i: scenario.issues[k].options[package[k]].id for k, i in enumerate(ids)}
+    targets = {r.then for b in [*scenario.publics, *scenario.legislatures] for r in b.routes}
     rejects = []
-    for public in scenario.publics:
-        best, share = -1, 1.0
-        for rule in public.rules:
-            ok = all(
-                scenario.issue(i).options[package[[x.id for x in scenario.issues].index(i)]].id
-                in opts
-                for i, opts in rule.when.items()
-            )
-            if ok and len(rule.when) > best:
-                best, share = len(rule.when), rule.reject
-        rejects.append(share >= public.threshold)
+    for body in [*scenario.publics, *scenario.legislatures]:
+        route = None
+        if body.routes:
+            matching = [
+                r
+                for r in body.routes
+                if r.id not in targets and all(option[i] in opts for i, opts in r.when.items())
+            ]
+            if not matching:
+                rejects.append(False)  # no vote on it
+                continue
+            route = matching[0]
+        if hasattr(body, "blocs"):
+            seats = sum(b.seats for b in body.blocs)
+            share = sum(b.seats * _share(scenario, b.rules, package) for b in body.blocs) / seats
+            needs = route.needs if route is not None and route.needs else body.needs
+            if needs == "majority":
+                rejects.append(not share < 0.5)
+            else:
+                rejects.append(not share <= 1 - _NEEDS[needs] + TIE)
+            continue
+        share = _share(scenario, body.rules, package)
+        limit = body.threshold
+        if route is not None and route.threshold is not None:
+            limit = route.threshold
+        ok = share < limit
+        if route is not None and route.turnout is not None:
+            if route.quorum is not None and route.turnout < route.quorum:
+                ok = False
+            if route.approval_quorum is not None and (1 - share) * route.turnout < (
+                route.approval_quorum
+            ):
+                ok = False
+        rejects.append(not ok)
     return rejects
 
 
@@ -190,11 +319,17 @@ def reference(scenario: Scenario) -> Reference:
     batna = [scenario.actors[k].batna or 0.0 for k in veto]
     packages = list(itertools.product(*(range(len(i.options)) for i in scenario.issues)))
     utility = [reference_utility(scenario, p) for p in packages]
-    n_block = len(veto) + len(scenario.publics)
+    n_block = len(veto) + len(scenario.publics) + len(scenario.legislatures)
     blocked, sole = [0] * n_block, [0] * n_block
+    others = [
+        k for k, a in enumerate(scenario.actors) if not a.veto and any(s.never for s in a.stances)
+    ]
+    crossing = [0] * len(others)
     zopa, ratified = [], []
     for n, p in enumerate(packages):
         crosses = reference_crosses(scenario, p)
+        for j, k in enumerate(others):
+            crossing[j] += crosses[k]
         refuse = [utility[n][k] <= b or crosses[k] for k, b in zip(veto, batna, strict=True)]
         flags = refuse + reference_reject(scenario, p)
         for k, flag in enumerate(flags):
@@ -224,7 +359,9 @@ def reference(scenario: Scenario) -> Reference:
             solutions[name] = min(
                 n for n in frontier if scores[n] >= best - TIE * max(1, abs(best))
             )
-    return Reference(packages, utility, zopa, ratified, frontier, solutions, blocked, sole)
+    # non-veto actors with red lines: the packages crossing them (they block none alone)
+    lined = [c for c in crossing if c]
+    return Reference(packages, utility, zopa, ratified, frontier, solutions, blocked, sole, lined)
 
 
 def _prod(values: list[float]) -> float:

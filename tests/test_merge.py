@@ -63,7 +63,7 @@ def _same_analysis(scenario: Scenario) -> None:
 
 
 @PROPS
-@given(scenarios(max_issues=5, max_options=4, max_actors=5))
+@given(scenarios(max_issues=5, max_options=4, max_actors=5, routes=True))
 def test_merge_analysis_equals_enumeration(scenario: Scenario) -> None:
     _same_analysis(scenario)
 
@@ -82,7 +82,10 @@ def test_one_or_two_veto_actors_give_exact_counts(scenario: Scenario) -> None:
 
 
 @PROPS
-@given(scenarios(max_issues=5, max_options=4, max_actors=5), st.sampled_from([1, 2, 5, 64]))
+@given(
+    scenarios(max_issues=5, max_options=4, max_actors=5, routes=True),
+    st.sampled_from([1, 2, 5, 64]),
+)
 def test_counts_bound_the_truth_whatever_the_split(scenario: Scenario, side: int) -> None:
     ref = reference(scenario)
     counts = count_packages(compile_problem(scenario), max_side=side)
@@ -95,7 +98,10 @@ def test_counts_bound_the_truth_whatever_the_split(scenario: Scenario, side: int
 
 
 @PROPS
-@given(scenarios(max_issues=5, max_options=4, max_actors=4), st.randoms(use_true_random=False))
+@given(
+    scenarios(max_issues=5, max_options=4, max_actors=4, routes=True),
+    st.randoms(use_true_random=False),
+)
 def test_merge_order_never_changes_the_frontier(scenario: Scenario, rnd: Any) -> None:
     first = merge_frontier(compile_problem(scenario))
     mentioned = ratified_combos(compile_problem(scenario))[0]

@@ -55,7 +55,7 @@ def test_index_maps_and_labels() -> None:
     assert problem.never[0][0, russia].tolist() == [True, True, False, False]
     assert problem.never[0][0, ukraine_a].tolist() == [False, False, False, True]
     assert sum(int(m.sum()) for m in problem.never) == 5
-    assert problem.routes == ()
+    assert problem.body_ids == ("ukraine_public", "rada")
     assert [m.shape for m in problem.never] == [
         (1, len(ukraine.actors), k) for k in problem.space.sizes
     ]

@@ -17,7 +17,9 @@ from offramp.errors import InputError
 from offramp.problem import BATCHED, Problem, compile_problem
 from offramp.scenario import Scenario, load_scenario, load_scenario_data, load_scenario_text
 from offramp.scenario.distributions import distribution_of, parse_number
+from offramp.settle.analysis import _blocking
 from offramp.uncertainty import draw, run_chunk, sensitivity, settle, sweep
+from offramp.uncertainty.kernel import NO_AGREEMENT, route_slots
 from offramp.uncertainty.model import uniforms
 from offramp.uncertainty.sweep import wilson
 from tests.conftest import ARTICLE, MINI, SCENARIOS, ratifiable_ukraine
@@ -272,17 +274,40 @@ def _materialize(scenario: Scenario, inputs: Problem, d: int) -> Scenario:
 
 
 def _check_against_analyze(scenario: Scenario, inputs: Problem, d: int, got: Any) -> None:
-    expected = analyze(compile_problem(_materialize(scenario, inputs, d)))
+    point = compile_problem(_materialize(scenario, inputs, d))
+    expected = analyze(point)
+    # per body and route: the ZOPA packages taking it and those passed, as analyze sees them
+    reach = np.zeros(len(route_slots(point)), dtype=np.int64)
+    passed = reach.copy()
+    for index, _, refuses, rejects in _blocking(point, 1 << 18):
+        options = point.space.options_of(index)
+        zopa = ~refuses.any(axis=0)
+        for s, (q, r) in enumerate(route_slots(point)):
+            body = point.bodies[q]
+            here = zopa & (body.route[body.cells(options)] == r)
+            reach[s] += int(here.sum())
+            passed[s] += int((here & ~rejects[q]).sum())
+    assert got.reach[d].tolist() == reach.tolist()
+    assert got.passed[d].tolist() == passed.tolist()
     assert got.zopa[d] == expected.zopa_count
     assert got.ratified[d] == expected.ratified_count
     nash = expected.solutions["nash"]
     assert got.nash[d] == (-1 if nash is None else nash.index)
-    assert got.blocked[d].tolist() == [b.packages for b in expected.blockers]
-    assert got.sole[d].tolist() == [b.sole for b in expected.blockers]
+    blocking = [b for b in expected.blockers if b.kind != "red_line"]  # non-veto: block none
+    assert got.blocked[d].tolist() == [b.packages for b in blocking]
+    assert got.sole[d].tolist() == [b.sole for b in blocking]
+    # the route the Nash package takes at every body: the votes analyze (and evaluate) list
+    problem = compile_problem(scenario)
+    if nash is None:
+        assert (got.route[d] == NO_AGREEMENT).all()
+    else:
+        votes = {v["body"]: v["route"] or "default" for v in expected.ratification["nash"]["votes"]}
+        taken = [b.route_names[r + 2] for b, r in zip(problem.bodies, got.route[d], strict=True)]
+        assert taken == [votes.get(b.id, "none") for b in problem.bodies]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenario=scenarios())
+@given(scenario=scenarios(routes=True))
 def test_kernel_reproduces_analyze_on_point_values(scenario: Scenario) -> None:
     problem = compile_problem(scenario)
     inputs = draw(problem, np.zeros((2, max(1, problem.streams)))).problem

@@ -41,10 +41,11 @@ from numpy.typing import NDArray
 from offramp._version import __version__
 from offramp.errors import PackageError
 from offramp.problem import Problem, compile_problem
+from offramp.problem.bodies import compile_bodies
 from offramp.scenario.load import content_hash
 from offramp.scenario.schema import Legislature, Public, Route, Scenario
 from offramp.settle.redlines import crossed, never_probability, red_line_masks
-from offramp.settle.routes import Stage, compile_bodies, stages
+from offramp.settle.routes import Stage, stages
 from offramp.settle.space import utilities, utility_tables
 
 __all__ = ["ActorView", "Alternative", "Evaluation", "evaluate", "resolve_package"]

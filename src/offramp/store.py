@@ -205,7 +205,7 @@ class RunStore:
             branch_exprs.append(f"{names}[b{e} + 1]")
         for k in range(draws.drawn.shape[1]):
             cols[f"i{k}"] = draws.drawn[:, k]
-        blockers = [problem.actor_ids[v] for v in problem.veto_index] + list(problem.public_ids)
+        blockers = [problem.actor_ids[v] for v in problem.veto_index] + list(problem.body_ids)
         for j in range(len(blockers)):
             cols[f"k{j}"] = draws.blocked[:, j]
             cols[f"s{j}"] = draws.sole[:, j]

@@ -132,6 +132,13 @@ def _render(analysis: Analysis, scenario: Scenario, console: Console) -> None:
         show_table(console, solutions)
     else:
         console.print("Bargaining solutions: none, the ratified ZOPA is empty.")
+    routed = any(p.routes for p in scenario.publics) or any(g.routes for g in scenario.legislatures)
+    nash = analysis.ratification.get("nash")
+    if routed and nash is not None:  # the votes the Nash package takes, by their routes
+        steps = "; ".join(
+            f"{v['label']} by {v['route'] or 'its rule'}: {v['why']}" for v in nash["votes"]
+        )
+        console.print(f"Votes on the Nash package, in order: {steps or 'none'}", highlight=False)
     blockers = Table(title="Who blocks (of all packages)", title_justify="left")
     for name in ("who", "kind", "blocks", "alone"):
         blockers.add_column(name, justify="right" if name in ("blocks", "alone") else "left")

@@ -68,6 +68,32 @@ def _render(summary: SweepSummary, problem: Problem, console: Console) -> None:
             text = "; ".join(f"{i}={o}" for i, o in package.items())
             table.add_row(f"{entry['share']:.1%}", text)
         show_table(console, table)
+    routed = {
+        body: rows
+        for body, rows in summary.by_route.items()
+        if any(row["p_ratified"] is not None or row["share"] for row in rows.values())
+    }
+    if routed:
+        table = Table(
+            title="By ratification route (share of agreements; P(passed) of the ZOPA packages "
+            "taking it)",
+            title_justify="left",
+        )
+        for name in ("body", "route", "share", "P(passed)"):
+            table.add_column(name, justify="left" if name in ("body", "route") else "right")
+        for body, rows in routed.items():
+            for route, row in rows.items():
+                if row["p_ratified"] is None and not row["share"]:
+                    continue
+                p = "-" if row["p_ratified"] is None else f"{row['p_ratified']:.1%}"
+                table.add_row(body, route, f"{row['share']:.1%}", p)
+        show_table(console, table)
+    if summary.likely_path.get("path"):
+        path = " -> ".join(summary.likely_path["path"])
+        console.print(
+            f"Likely path of an agreement: {path} ({summary.likely_path['share']:.1%})",
+            highlight=False,
+        )
     for name, issues in summary.forecasts.items():
         table = Table(title=f"Forecast: {name} (0-100 scale)", title_justify="left")
         for col in ("issue", "mean", "p5", "p95"):
@@ -132,7 +158,7 @@ def sweep_command(
         "forecast_models": list(models),
         "events": [e.id for e in problem.events],
         "inputs": list(problem.input_names),
-        "blockers": [problem.actor_ids[v] for v in problem.veto_index] + list(problem.public_ids),
+        "blockers": [problem.actor_ids[v] for v in problem.veto_index] + list(problem.body_ids),
         "forecast_keys": [f"{m}:{i}" for m in models for i in problem.space.issue_ids],
     }
     with store:

@@ -170,15 +170,17 @@ def issue_inputs(problem: Problem) -> tuple[IssueInputs, ...]:
 
 @dataclass(frozen=True)
 class PackageVeto:
-    """Why a package is outside the ratified ZOPA: one veto actor or public against it.
+    """Why a package is outside the ratified ZOPA: one veto actor, public or legislature.
 
     ``value`` is the actor's utility (``kind="actor"``, refusing when not above
-    ``limit``, its batna) or the public's predicted rejection share
-    (``kind="public"``, rejecting when not below ``limit``, its threshold).
+    ``limit``, its batna, or when the package crosses its red line) or the
+    body's predicted rejection share (``kind="public"`` or ``"legislature"``,
+    failing by the route the package takes there: ``limit`` is that vote's
+    threshold; a quorum can fail it too).
     """
 
     who: str
-    kind: Literal["actor", "public"]
+    kind: Literal["actor", "public", "legislature"]
     label: str
     value: float
     limit: float
@@ -200,10 +202,11 @@ class PackageCheck:
 
 
 def check_package(problem: Problem, package: Mapping[str, str]) -> PackageCheck:
-    """Evaluate one package against the veto actors' batnas and the publics' rules.
+    """Evaluate one package against the veto actors' batnas and red lines, and the votes.
 
     Uses the same utilities (:attr:`offramp.problem.Problem.tables`, rounded as
-    in the analysis) and rules as :func:`offramp.settle.analysis.analyze_space`,
+    in the analysis), red lines and votes (:meth:`offramp.problem.Problem.body_rejects`)
+    as :func:`offramp.settle.analysis.analyze_space`,
     so a package is in the ratified ZOPA here exactly when the analysis counts
     it there.
 
@@ -239,21 +242,27 @@ def check_package(problem: Problem, package: Mapping[str, str]) -> PackageCheck:
     blockers: list[PackageVeto] = []
     for a in problem.veto_index:
         batna = float(problem.batna[0, a])
-        if utility[a] <= batna:
+        lined = any(bool(m[0, a, k]) for m, k in zip(problem.never, picked[0], strict=True))
+        if utility[a] <= batna or lined:  # a red line refuses whatever the utility
             blockers.append(
                 PackageVeto(
                     problem.actor_ids[a], "actor", problem.actor_labels[a], float(utility[a]), batna
                 )
             )
     in_zopa = not blockers
+    # every public and legislature, by the route the package takes there
+    rejects = problem.body_rejects(picked)[0, :, 0]
     reject = problem.rejection(picked)[0, :, 0]
-    for p, public in enumerate(problem.public_ids):
-        threshold = float(problem.threshold[0, p])
-        if reject[p] >= threshold:
-            blockers.append(
-                PackageVeto(public, "public", problem.public_labels[p], float(reject[p]), threshold)
-            )
-    ratified = all(b.kind != "public" for b in blockers)
+    for q, body in enumerate(problem.bodies):
+        if not rejects[q]:
+            continue
+        cell = int(body.cells(picked)[0])
+        value = float(reject[q]) if body.kind == "public" else float(body.reject[cell])
+        limit = float(body.threshold[cell])
+        if np.isnan(limit):
+            limit = float(problem.threshold[0, q])
+        blockers.append(PackageVeto(body.id, body.kind, body.label, value, limit))
+    ratified = all(b.kind == "actor" for b in blockers)
     return PackageCheck(dict(package), in_zopa, ratified, tuple(blockers))
 
 

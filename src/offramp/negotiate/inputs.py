@@ -14,7 +14,6 @@ from offramp.negotiate.strategies import (
 )
 from offramp.problem import Problem, Space
 from offramp.settle.redlines import crossed
-from offramp.settle.routes import compile_bodies
 from offramp.settle.space import iter_blocks
 
 __all__ = ["MAX_PACKAGES", "rounds_until", "scenario_inputs", "scenario_lines", "scenario_signing"]
@@ -60,11 +59,9 @@ def scenario_inputs(
     tables = problem.tables_of(0)
     utility = np.concatenate([block[veto] for _, block in iter_blocks(tables)], axis=1)
     allowed = np.ones(space.size, dtype=bool)
-    if problem.public_ids:
+    if problem.bodies:  # every public and legislature, by the route each package takes
         options = space.options_of(np.arange(space.size, dtype=np.int64))
-        reject = problem.rejection(options)[0]
-        for p in range(len(problem.public_ids)):
-            allowed &= reject[p] < problem.threshold[0, p]
+        allowed = ~problem.body_rejects(options)[0].any(axis=0)
     return space, veto, utility, allowed
 
 
@@ -93,7 +90,7 @@ def scenario_signing(problem: Problem, space: Space) -> Signing:
     """
     scenario = problem.scenario
     options = space.options_of(np.arange(space.size, dtype=np.int64))
-    bodies = compile_bodies(scenario)
+    bodies = problem.bodies
     routes = [*[p.routes for p in scenario.publics], *[g.routes for g in scenario.legislatures]]
     n = space.size
     failure = np.full(n, -1, dtype=np.intp)

@@ -26,19 +26,24 @@ Interpretive choices
   too (:attr:`Problem.inputs`, :attr:`Problem.events`), for the sweep to draw.
 * **Batnas** of actors without one are 0.0 (the analysis's convention);
   :attr:`Problem.has_batna` says which actors gave one.
-* **Red lines and routes** (``never``, ``routes``) have neutral defaults
-  here: no option is a red line of anyone, and every public votes once on
-  the final text (the rules of :mod:`offramp.scenario.rules`).
+* **Red lines** (``never``) of the batch of one are the lines more likely
+  than not to hold (:mod:`offramp.settle.redlines`); a sweep draws them.
+* **Ratification** (``bodies``): every public and legislature compiled with
+  its routes, once (:mod:`offramp.problem.bodies`); route selection depends
+  on the package only, the publics' rejection shares and thresholds are
+  batched (:meth:`Problem.body_rejects`).
 """
 
 from __future__ import annotations
 
+from offramp.problem.bodies import Body
 from offramp.problem.compiler import compile_problem
 from offramp.problem.model import BATCHED, Change, CompiledEvent, Problem, UncertainInput
 from offramp.problem.space import Space
 
 __all__ = [
     "BATCHED",
+    "Body",
     "Change",
     "CompiledEvent",
     "Problem",

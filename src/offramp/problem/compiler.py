@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 from offramp.errors import OfframpError
+from offramp.problem.bodies import compile_bodies
 from offramp.problem.model import Change, CompiledEvent, Problem, Slot, UncertainInput
 from offramp.problem.space import Space
 from offramp.scenario.distributions import distribution_of
@@ -156,7 +157,7 @@ def _compile(scenario: Scenario) -> Problem:
         **{name: value[None] for name, value in base.items()},
         rules=tuple(compile_rules(p, issues)[0] for p in publics),
         never=tuple(never_p[None, :, i, :k] > 0.5 for i, k in enumerate(sizes)),
-        routes=(),
+        bodies=compile_bodies(scenario),
         dynamics=scenario.dynamics,
         inputs=tuple(inputs),
         events=events,

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from offramp.problem.bodies import Body
 from offramp.problem.space import Space
 from offramp.scenario.distributions import Distribution
 from offramp.scenario.rules import RuleTable
@@ -129,9 +130,10 @@ class Problem:
         Red lines: options an actor rejects whatever else the package gives
         (:mod:`offramp.settle.redlines`); the compiled batch of one applies a
         line whose probability of holding is above 0.5, draws draw it.
-    routes : tuple
-        Compiled ratification routes (empty: every public votes once on the
-        final text by its rules).
+    bodies : tuple of Body, length P + L
+        The publics, then the legislatures, compiled with their routes
+        (:mod:`offramp.problem.bodies`): the route each package takes there
+        and how the vote goes; :meth:`body_rejects` applies them.
     dynamics : Dynamics or None
         Power trajectories, war costs and option effects (durability).
     inputs : tuple of UncertainInput
@@ -179,7 +181,7 @@ class Problem:
     reject: NDArray[np.float64]
     rules: tuple[RuleTable, ...]
     never: tuple[NDArray[np.bool_], ...]
-    routes: tuple[object, ...]
+    bodies: tuple[Body, ...]
     dynamics: Dynamics | None
     inputs: tuple[UncertainInput, ...]
     events: tuple[CompiledEvent, ...]
@@ -209,6 +211,11 @@ class Problem:
     def veto_index(self) -> NDArray[np.intp]:
         """Positions of the veto actors among the actors, shape (V,)."""
         return np.flatnonzero(self.veto).astype(np.intp)
+
+    @property
+    def body_ids(self) -> tuple[str, ...]:
+        """Ids of the publics, then the legislatures (the order of :attr:`bodies`)."""
+        return tuple(b.id for b in self.bodies)
 
     @property
     def input_names(self) -> tuple[str, ...]:
@@ -295,6 +302,47 @@ class Problem:
             share = self.reject[:, p, :][:, np.maximum(rule, 0)]
             share[:, rule < 0] = 1.0
             out[:, p, :] = share
+        return out
+
+    def body_rejects(self, options: NDArray[np.intp]) -> NDArray[np.bool_]:
+        """Whether every public and legislature rejects packages, shape (B, P + L, n).
+
+        Each body votes by the route a package takes there
+        (:mod:`offramp.problem.bodies`); a public with its problem's
+        (possibly drawn) rejection shares and own threshold, a legislature
+        at its blocs' point values. A body that does not vote on a package
+        does not reject it. Without routes this is ``rejection(options) >=
+        threshold`` for the publics.
+
+        Parameters
+        ----------
+        options : ndarray of intp, shape (n, I)
+            Option index of every issue of every package.
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> from offramp.problem import compile_problem
+        >>> from offramp.scenario import load_scenario
+        >>> p = compile_problem(load_scenario(Path(__file__).parents[3] / "scenarios"
+        ...                                   / "ukraine-2024-09.yaml"))
+        >>> plan = p.space.index_of(next(x for x in p.scenario.packages
+        ...                              if x.id == "vance_plan").options)
+        >>> p.body_ids, p.body_rejects(plan[None, :])[0, :, 0].tolist()
+        (('ukraine_public', 'rada'), [True, True])
+        """
+        n = options.shape[0]
+        out = np.zeros((self.batch, len(self.bodies), n), dtype=bool)
+        n_p = len(self.public_ids)
+        for q, body in enumerate(self.bodies):
+            cells = body.cells(options)
+            if q >= n_p:  # a legislature: point values
+                out[:, q, :] = body.rejects(options)[None, :]
+                continue
+            rule = body.rule[cells]
+            share = self.reject[:, q, :][:, np.maximum(rule, 0)]
+            share[:, rule < 0] = 1.0
+            out[:, q, :] = ~body.passes(cells[None, :], share, self.threshold[:, q, None])
         return out
 
     def rule_rejection(self, p: int, b: int = 0) -> NDArray[np.float64]:

@@ -134,11 +134,11 @@ def package_cloud(
             raise KeyError(who)
     ax, ay = ids.index(x), ids.index(y)
     blocker_ids = [f"actor:{ids[v]}" for v in problem.veto_index] + [
-        f"public:{p}" for p in problem.public_ids
+        f"{b.kind}:{b.id}" for b in problem.bodies
     ]
-    labels = dict(zip((f"actor:{a}" for a in ids), problem.actor_labels, strict=True)) | dict(
-        zip((f"public:{p}" for p in problem.public_ids), problem.public_labels, strict=True)
-    )
+    labels = dict(zip((f"actor:{a}" for a in ids), problem.actor_labels, strict=True)) | {
+        f"{b.kind}:{b.id}": b.label for b in problem.bodies
+    }
     statuses = ["ratified", *blocker_ids, "several"]
     merged: dict[int, dict[tuple[int, int], list[int]]] = {s: {} for s in range(len(statuses))}
     steps = round(1 / RESOLUTION)
@@ -162,7 +162,7 @@ def package_cloud(
         label = {"ratified": "ratified ZOPA", "several": "blocked by several"}.get(
             name, f"blocked by {labels.get(name, name)} alone"
         )
-        if name.startswith("public:"):
+        if name.startswith(("public:", "legislature:")):
             label = f"in the ZOPA, rejected by {labels[name]}"
         groups.append(
             CloudGroup(

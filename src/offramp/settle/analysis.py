@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from math import prod
 from typing import Any, Literal
 
 import numpy as np
@@ -37,6 +38,7 @@ from offramp.settle.count import Count, count_packages
 from offramp.settle.explain import Tally, explain, explain_empty, merged
 from offramp.settle.merge import MAX_POINTS
 from offramp.settle.redlines import crossed
+from offramp.settle.routes import stages
 from offramp.settle.solutions import SOLUTIONS, pareto_filter, solve
 from offramp.settle.space import iter_blocks
 
@@ -48,6 +50,7 @@ __all__ = [
     "Blocker",
     "FrontierPoint",
     "analyze_space",
+    "ratification_of",
 ]
 
 MAX_PACKAGES = 20_000_000
@@ -76,15 +79,18 @@ class FrontierPoint:
 
 @dataclass(frozen=True)
 class Blocker:
-    """A veto actor or public and how many packages it blocks.
+    """A veto actor, public or legislature and how many packages it blocks.
 
     ``packages`` counts the packages it blocks (an actor: utility not above
-    its batna; a public: predicted rejection not below its threshold);
-    ``sole`` those that it alone blocks.
+    its batna, or a red line crossed; a public or legislature: its vote, by
+    the route the package takes there, fails); ``sole`` those that it alone
+    blocks. A non-veto actor with red lines is listed too (kind
+    ``red_line``): ``packages`` counts the packages crossing its red lines,
+    which count against its support but block nothing (``sole`` is 0).
     """
 
     who: str
-    kind: Literal["actor", "public"]
+    kind: Literal["actor", "public", "legislature", "red_line"]
     label: str
     packages: int
     sole: int
@@ -123,6 +129,9 @@ class Analysis:
     """For scenarios with ``dynamics``: each solution's durability (:mod:`offramp.durability`)."""
     forecasts: dict[str, dict[str, Any]] | None = None
     """Each forecast model's per-issue forecast and package (:mod:`offramp.forecast.scenario`)."""
+    ratification: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    """Per solution: its votes (body, route, rejection, threshold, verdict; in order) and
+    its likely path (``body:route`` of each vote in order), :func:`ratification_of`."""
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form (``result.json``)."""
@@ -173,6 +182,7 @@ class Analysis:
             ],
             "verdict": self.verdict,
             "reasons": list(self.reasons),
+            "ratification": self.ratification,
         } | extra
 
 
@@ -215,18 +225,18 @@ def _blocking(
     refuses : ndarray of bool, shape (n_veto, m)
         Whether each veto actor refuses it: utility not above its batna, or a
         red line crossed (:mod:`offramp.settle.redlines`).
-    rejects : ndarray of bool, shape (n_publics, m)
-        Whether each public's predicted rejection is not below its threshold.
+    rejects : ndarray of bool, shape (n_publics + n_legislatures, m)
+        Whether each public, then each legislature, rejects it, by the route
+        it takes there (:meth:`offramp.problem.Problem.body_rejects`; False
+        where the body does not vote on it).
     """
     veto, batna = _veto_batna(problem)
-    threshold = problem.threshold[0][:, None]
     for start, utility in iter_blocks(problem.tables_of(0), block_size):
         m = utility.shape[-1]
         index = np.arange(start, start + m, dtype=np.int64)
         refuses = (utility[veto] <= batna[:, None]) | _crosses(problem, veto, index)
-        if problem.rules:
-            options = problem.space.options_of(index)
-            rejects = problem.rejection(options)[0] >= threshold
+        if problem.bodies:
+            rejects = problem.body_rejects(problem.space.options_of(index))[0]
         else:
             rejects = np.zeros((0, m), dtype=bool)
         yield index, utility, refuses, rejects
@@ -281,7 +291,7 @@ def analyze_space(problem: Problem, *, block_size: int = 1 << 18, method: str = 
             f"{MAX_PACKAGES:,}: use method='merge' (the default for large spaces)"
         )
     veto, batna = _veto_batna(problem)
-    tally = Tally(len(veto), len(veto) + len(problem.public_ids))
+    tally = Tally(len(veto), len(veto) + len(problem.bodies))
 
     for index, utility, refuses, rejects in _blocking(problem, block_size):
         blocks = np.concatenate([refuses, rejects])
@@ -337,7 +347,7 @@ def analyze_space(problem: Problem, *, block_size: int = 1 << 18, method: str = 
     blockers = tuple(
         Blocker(who, kind, label, int(tally.blocked[k]), int(tally.sole[k]))  # type: ignore[arg-type]
         for k, (who, kind, label) in enumerate(labels)
-    )
+    ) + _red_line_blockers(problem)
     verdict, reasons = explain(problem, tally, batna, _nash(solutions))
     return Analysis(
         scenario=problem.id,
@@ -354,6 +364,7 @@ def analyze_space(problem: Problem, *, block_size: int = 1 << 18, method: str = 
         blockers=blockers,
         verdict=verdict,
         reasons=tuple(reasons),
+        ratification=ratification_of(problem, solutions),
     )
 
 
@@ -363,13 +374,68 @@ def _nash(solutions: dict[str, FrontierPoint | None]) -> dict[str, str] | None:
 
 
 def _blocker_labels(problem: Problem) -> list[tuple[str, str, str]]:
-    """``(id, kind, label)`` of the veto actors, then the publics (blocker order)."""
+    """``(id, kind, label)`` of the veto actors, the publics, then the legislatures."""
     return [
         (problem.actor_ids[a], "actor", problem.actor_labels[a]) for a in problem.veto_index
-    ] + [
-        (p, "public", label)
-        for p, label in zip(problem.public_ids, problem.public_labels, strict=True)
-    ]
+    ] + [(b.id, b.kind, b.label) for b in problem.bodies]
+
+
+def _red_line_blockers(problem: Problem) -> tuple[Blocker, ...]:
+    """Non-veto actors with red lines: the packages crossing them (exact: red lines are per option).
+
+    A package crosses none of an actor's lines exactly when every issue's
+    option is allowed, so those are a product of the allowed options' counts.
+    """
+    out = []
+    total = problem.space.size
+    for a in np.flatnonzero(~problem.veto):
+        ruled = [int(m[0, a].sum()) for m in problem.never]
+        if not any(ruled):
+            continue
+        clear = prod(k - r for k, r in zip(problem.space.sizes, ruled, strict=True))
+        out.append(
+            Blocker(problem.actor_ids[a], "red_line", problem.actor_labels[a], total - clear, 0)
+        )
+    return tuple(out)
+
+
+def ratification_of(
+    problem: Problem, solutions: dict[str, FrontierPoint | None]
+) -> dict[str, dict[str, Any] | None]:
+    """Each solution's votes in order and its likely path, at point values.
+
+    The votes are :func:`offramp.settle.routes.stages` (what ``offramp
+    evaluate`` shows), so analyze and evaluate agree on them. A solution is
+    ratified, so every vote passes and the path is every vote in order; with
+    a vote that failed the path would stop there (the first failure decides).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from offramp.problem import compile_problem
+    >>> from offramp.scenario import load_scenario
+    >>> path = Path(__file__).parents[3] / "scenarios" / "textbook-two-party.yaml"
+    >>> a = analyze_space(compile_problem(load_scenario(path)))
+    >>> a.ratification["nash"]["path"]
+    ['south_parliament:default']
+    """
+    out: dict[str, dict[str, Any] | None] = {}
+    for name, point in solutions.items():
+        if point is None:
+            out[name] = None
+            continue
+        votes = stages(problem.scenario, point.package)
+        path: list[str] = []
+        for vote in votes:
+            path.append(f"{vote.body}:{vote.route or 'default'}")
+            if not vote.passes:
+                break
+        out[name] = {
+            "votes": [v.to_dict() for v in votes],
+            "path": path,
+            "ratified": all(v.passes for v in votes),
+        }
+    return out
 
 
 def _bounds(count: Count) -> tuple[int, int] | None:
@@ -413,7 +479,7 @@ def _analyze_by_merging(problem: Problem, space: Space) -> Analysis:
         ratified = Count(0, 0)
     ratified = Count(max(ratified.lower, len(frontier)), ratified.upper)
     zopa = Count(max(zopa.lower, ratified.lower), zopa.upper)
-    tally = Tally(len(veto), len(veto) + len(problem.public_ids))
+    tally = Tally(len(veto), len(veto) + len(problem.bodies))
     if not frontier:
         zopa = explain_empty(problem, veto, tally, zopa)
     tally.zopa, tally.ratified = zopa.lower, ratified.lower
@@ -421,7 +487,7 @@ def _analyze_by_merging(problem: Problem, space: Space) -> Analysis:
     blockers = tuple(
         Blocker(who, kind, label, b.lower, s.lower, _bounds(s))  # type: ignore[arg-type]
         for (who, kind, label), b, s in zip(labels, counts.blocked, counts.sole, strict=True)
-    )
+    ) + _red_line_blockers(problem)
     verdict, reasons = explain(
         problem, tally, batna, _nash(solutions), _bounds(zopa), _bounds(ratified)
     )
@@ -451,6 +517,7 @@ def _analyze_by_merging(problem: Problem, space: Space) -> Analysis:
         ratified_bounds=_bounds(ratified),
         frontier_exact=front.exact,
         epsilon=front.epsilon,
+        ratification=ratification_of(problem, solutions),
     )
 
 

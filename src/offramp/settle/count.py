@@ -28,8 +28,9 @@ partitions with applications to the knapsack problem*, J. ACM 21(2),
   sum_{i != p} #(p and i) - (m - 2) #p``. The totals are then reported as
   bounds (``lower``, ``upper``), never as a count; they coincide when exact.
 
-Publics: ratification depends only on the options of the issues their rules
-mention; those issues are put on side A, so each a knows which publics
+Publics and legislatures: ratification depends only on the options of the
+issues their rules and routes mention (the route a package takes too,
+:mod:`offramp.problem.bodies`); those issues are put on side A, so each a knows which bodies
 reject it and the counts restricted to ratified packages are sums over the
 ratified a.
 
@@ -207,9 +208,8 @@ def count_packages(
     thresholds = np.array([threshold_of(float(problem.batna[0, a])) for a in veto])
     masks = [m[0][veto] for m in problem.never]  # red lines (settle/redlines.py)
     lines = any(m.any() for m in masks)
-    n_pub = len(problem.public_ids)
-    threshold = problem.threshold[0]
-    mentioned = sorted({i for table in problem.rules for i in table.issues})
+    n_pub = len(problem.bodies)  # publics, then legislatures
+    mentioned = sorted({i for body in problem.bodies for i in body.issues})
 
     # side B: issues not mentioned by any rule, largest first, up to about sqrt(total)
     target = min(max_side, isqrt(total) + 1)
@@ -225,10 +225,13 @@ def count_packages(
     if n_a > max_queries:
         unknown = Count(0, total)
         by_public = []
-        for p in range(n_pub):
-            combos = problem.rule_rejection(p)
-            rejected = int(np.count_nonzero(combos >= threshold[p]))
-            n = rejected * (total // len(combos))
+        for q, body in enumerate(problem.bodies):
+            grid = np.zeros((len(body.reject), len(sizes)), dtype=np.intp)
+            if body.issues:
+                cells = np.unravel_index(np.arange(len(body.reject)), body.sizes)
+                grid[:, list(body.issues)] = np.stack(cells, axis=1)
+            rejected = int(np.count_nonzero(problem.body_rejects(grid)[0, q]))
+            n = rejected * (total // len(body.reject))
             by_public.append(Count(n, n))
         blocked = tuple([unknown] * k) + tuple(by_public)
         return Counts(unknown, unknown, blocked, tuple([unknown] * (k + n_pub)))
@@ -272,7 +275,7 @@ def count_packages(
         if n_pub:
             full = np.zeros((m, len(sizes)), dtype=np.intp)
             full[:, side_a] = a_options
-            rejects = problem.rejection(full)[0] >= threshold[:, None]
+            rejects = problem.body_rejects(full)[0]
         else:
             rejects = np.zeros((0, m), dtype=bool)
         n_rejecting = rejects.sum(axis=0)

@@ -76,8 +76,8 @@ def explain_empty(problem: Problem, veto: NDArray[np.intp], tally: Tally, zopa: 
             tally.best_if_others[k] = float(front.utility[v].max())
     in_zopa = len(merged(problem, ratify=False).options)
     zopa = Count(0, 0) if not in_zopa else Count(max(zopa.lower, in_zopa), zopa.upper)
-    for p, public in enumerate(problem.public_ids):
-        passed = len(merged(problem, ratify=[public]).options)
+    for p, body in enumerate(problem.body_ids):
+        passed = len(merged(problem, ratify=[body]).options)
         tally.zopa_rejected[p] = zopa.lower if passed == 0 else -1
     return zopa
 
@@ -102,7 +102,7 @@ def explain(
     """
     space = problem.space
     veto_labels = [problem.actor_labels[a] for a in problem.veto_index]
-    publics = problem.public_labels
+    publics = [b.label for b in problem.bodies]  # publics, then legislatures
     total = f"{space.size:,}"
     zopa_words = f"{tally.zopa:,}" if zopa_bounds is None else f"At least {tally.zopa:,}"
     if tally.ratified:
@@ -118,13 +118,17 @@ def explain(
             )
         )
         share = tally.ratified / space.size
+        passes = ""
+        if publics:
+            legislatures = any(b.kind == "legislature" for b in problem.bodies)
+            passes = " and pass every vote" if legislatures else " and pass every public"
         many = f"{tally.ratified:,} of {total} packages ({share:.1%})"
         if ratified_bounds is not None:
             lo, hi = ratified_bounds
             many = f"between {lo:,} and {hi:,} of {total} packages"
         verdict = (
             f"A settlement is possible: {many} beat "
-            f"every veto actor's batna{' and pass every public' if publics else ''}; "
+            f"every veto actor's batna{passes}; "
             f"the Nash bargaining solution is {labelled}."
         )
         return verdict, [verdict]
@@ -152,10 +156,15 @@ def explain(
     if tally.zopa and not reasons:
         for p, public in enumerate(publics):
             if tally.zopa_rejected[p] == tally.zopa:
+                body = problem.bodies[p]
+                limit = (
+                    f" (predicted rejection at least {float(problem.threshold[0, p]):.0%})"
+                    if body.own_vote and (body.route == -1).all()
+                    else " by the routes they take there"
+                )
                 reasons.append(
                     f"{zopa_words} packages beat every veto actor's batna, but {public} "
-                    "would reject all of them "
-                    f"(predicted rejection at least {float(problem.threshold[0, p]):.0%})"
+                    f"would reject all of them{limit}"
                 )
         if not reasons:
             reasons.append(

@@ -46,7 +46,9 @@ enumeration (:func:`offramp.settle.analysis.analyze_space` with ``method="enumer
   that cannot reach some batna even with the best options of the issues
   still to merge is dropped early (exact: utility is monotone in the sum).
 * **Ratification** depends only on the options of the issues the publics'
-  rules mention. Partitioning the space by those options, each part's
+  and legislatures' rules and routes mention (a route's condition is on
+  options, and so is the route a package takes; :mod:`offramp.problem.bodies`),
+  so routes keep the merge exact. Partitioning the space by those options, each part's
   frontier is (its fixed options) ⊕ Pareto(remaining issues), and the
   remaining issues are the same in every part; so the ratified combinations
   of the mentioned issues are merged as one compound issue whose options
@@ -106,7 +108,7 @@ MAX_POINTS = 4_000_000
 """Default budget: most candidate points one merge step may hold (about 0.5 GiB)."""
 
 MAX_RULE_COMBOS = 1 << 22
-"""Most combinations of options of the issues the publics' rules mention, taken together."""
+"""Most combinations of options of the issues the bodies' rules and routes mention, together."""
 
 
 class FrontierTooLargeError(MemoryError):
@@ -396,7 +398,8 @@ def merge_frontier(
         Keep only packages that cross no red line of the veto actors (or of
         the named ones); default: of the veto actors whose batna applies.
     ratify : bool or collection of str, default True
-        Keep only packages every public ratifies (or the named publics do).
+        Keep only packages every public and legislature passes, by the route
+        each package takes there (or those the named bodies pass).
     order : list of int, optional
         Merge order, as indices into :func:`groups_of`'s groups (issues not
         mentioned by any rule, in scenario order, then the compound group of
@@ -436,9 +439,9 @@ def merge_frontier(
         for a in veto
     ]
     chosen = [
-        p
-        for p, public in enumerate(problem.public_ids)
-        if ratify is True or (ratify is not False and public in ratify)
+        q
+        for q, body in enumerate(problem.body_ids)
+        if ratify is True or (ratify is not False and body in ratify)
     ]
     # red lines (settle/redlines.py) rule options out of the space before merging: the
     # packages crossing none of the chosen veto actors' lines are exactly a product
@@ -473,48 +476,48 @@ def merge_frontier(
 
 
 def ratified_combos(
-    problem: Problem, publics: list[int] | None = None
+    problem: Problem, bodies: list[int] | None = None
 ) -> tuple[tuple[int, ...], NDArray[np.bool_] | None]:
-    """The issues the publics' rules mention, and which of their combinations every public ratifies.
+    """The issues the bodies' rules and routes mention, and which of their combinations all pass.
 
     Parameters
     ----------
     problem : Problem
         A batch of one.
-    publics : list of int, optional
-        Which publics (indices); all when omitted.
+    bodies : list of int, optional
+        Which publics and legislatures (indices into ``problem.bodies``); all when omitted.
 
     Returns
     -------
     mentioned : tuple of int
-        Scenario indices of the issues any of those publics' rules mention.
+        Scenario indices of the issues any of those bodies' rules or routes mention.
     allowed : ndarray of bool, shape (prod of their option counts,), or None
-        Row-major over the mentioned issues' options; None when there are no
-        publics. With no mentioned issues it has one entry (all packages
-        ratified or none).
+        Row-major over the mentioned issues' options: whether every chosen
+        body passes (or does not vote on) packages with those options, by
+        the route they take there; None when there are no bodies. With no
+        mentioned issues it has one entry (all packages ratified or none).
 
     Raises
     ------
     ValueError
         When the mentioned issues have more than :data:`MAX_RULE_COMBOS` combinations.
     """
-    chosen = list(range(len(problem.public_ids))) if publics is None else publics
+    chosen = list(range(len(problem.bodies))) if bodies is None else bodies
     if not chosen:
         return (), None
-    mentioned = tuple(sorted({i for p in chosen for i in problem.rules[p].issues}))
+    mentioned = tuple(sorted({i for q in chosen for i in problem.bodies[q].issues}))
     sizes = [problem.space.sizes[i] for i in mentioned]
     total = prod(sizes)
     if total > MAX_RULE_COMBOS:
         raise ValueError(
-            f"the publics' rules mention issues with {total:,} combinations of options; "
-            f"the merge handles at most {MAX_RULE_COMBOS:,}: split or simplify the rules"
+            f"the publics' and legislatures' rules and routes mention issues with {total:,} "
+            f"combinations of options; the merge handles at most {MAX_RULE_COMBOS:,}: split "
+            "or simplify them"
         )
     grid = np.stack(np.unravel_index(np.arange(total), sizes), axis=1) if sizes else None
-    allowed = np.ones(total, dtype=bool)
     full = np.zeros((max(1, total), len(problem.space.sizes)), dtype=np.intp)
     if grid is not None:
         full[:, list(mentioned)] = grid
-    reject = problem.rejection(full)[0]  # (P, total)
-    for p in chosen:
-        allowed &= reject[p] < problem.threshold[0, p]
+    rejects = problem.body_rejects(full)[0]  # (P + L, total)
+    allowed: NDArray[np.bool_] = ~rejects[chosen].any(axis=0)
     return mentioned, allowed

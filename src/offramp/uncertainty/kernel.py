@@ -11,16 +11,23 @@ bit for bit; see tests/test_uncertainty.py):
   :func:`offramp.settle.space.iter_blocks` (laid out packages-first, see
   :func:`_blocks`) over the Problem's batched utility tables
   (:attr:`offramp.problem.Problem.tables`);
-* ZOPA: packages every veto actor strictly prefers to its batna; ratified:
-  those every public's predicted rejection is below its threshold;
+* ZOPA: packages every veto actor strictly prefers to its batna and whose
+  options cross none of its red lines (drawn); ratified: those every public
+  and legislature passes, by the route each package takes there
+  (:meth:`offramp.problem.Problem.body_rejects`: a public's drawn rejection
+  shares and threshold, a route's own threshold, needs and quorums, a
+  legislature's blocs at their point values);
 * the Nash package (Nash 1950, https://doi.org/10.2307/1907266): the
   ratified package maximizing the product of gains over batnas, ties within
   1e-12 (as :func:`offramp.settle.solutions.solve`) going to the lowest package index
   among the tied packages that no other tied package Pareto-dominates. This
   equals ``analyze``'s choice on the frontier: a dominated maximizer's
   dominator has a product at least as large, so it is tied too;
-* blockers: per veto actor and public, the packages it blocks and those it
-  alone blocks.
+* blockers: per veto actor, public and legislature, the packages it blocks
+  and those it alone blocks;
+* routes: per body, the route the Nash package takes there, and per body
+  and route the ZOPA packages that take it and those the body passes
+  (counts, so chunks add up).
 
 Interpretive choices
 --------------------
@@ -44,7 +51,10 @@ from numpy.typing import NDArray
 from offramp.problem import Problem
 from offramp.settle.space import DECIMALS
 
-__all__ = ["Settlement", "settle"]
+__all__ = ["NO_AGREEMENT", "Settlement", "route_slots", "settle"]
+
+NO_AGREEMENT = -3
+"""``Settlement.route`` of a draw without a Nash package."""
 
 _REL_TIE = 1e-12
 _CROSSED = -1e9
@@ -62,8 +72,16 @@ class Settlement:
         Packages in the ZOPA and in the ratified ZOPA.
     nash : ndarray of int64, shape (B,)
         Package index of the Nash solution, -1 when the ratified ZOPA is empty.
-    blocked, sole : ndarray of int64, shape (B, V + P)
-        Packages each veto actor (then each public) blocks, and blocks alone.
+    blocked, sole : ndarray of int64, shape (B, V + P + L)
+        Packages each veto actor (then each public, then each legislature)
+        blocks, and blocks alone.
+    route : ndarray of int16, shape (B, P + L)
+        The route the Nash package takes at each body (``Body.route``
+        values: -2 it does not vote, -1 its defaults, r its route r);
+        :data:`NO_AGREEMENT` without a Nash package.
+    reach, passed : ndarray of int64, shape (B, S)
+        Per slot of :func:`route_slots` (a body and a route value): the ZOPA
+        packages that take that route there, and those of them the body passes.
     """
 
     zopa: NDArray[np.int64]
@@ -71,6 +89,25 @@ class Settlement:
     nash: NDArray[np.int64]
     blocked: NDArray[np.int64]
     sole: NDArray[np.int64]
+    route: NDArray[np.int16]
+    reach: NDArray[np.int64]
+    passed: NDArray[np.int64]
+
+
+def route_slots(problem: Problem) -> list[tuple[int, int]]:
+    """``(body, route value)`` of every column of ``Settlement.reach``: per body, -2, -1, 0, ...
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from offramp.problem import compile_problem
+    >>> from offramp.scenario import load_scenario
+    >>> p = compile_problem(load_scenario(Path(__file__).parents[3] / "scenarios"
+    ...                                   / "ukraine-2024-09.yaml"))
+    >>> route_slots(p)[:4]
+    [(0, -2), (0, -1), (0, 0), (1, -2)]
+    """
+    return [(q, r) for q, body in enumerate(problem.bodies) for r in range(-2, len(body.route_ids))]
 
 
 def _blocks(
@@ -130,7 +167,10 @@ def settle(problem: Problem, block_size: int = 1 << 18) -> Settlement:
     """
     n = problem.batch
     veto = problem.veto_index
-    n_v, n_p = len(veto), len(problem.rules)
+    bodies = problem.bodies
+    n_v, n_p, n_pub = len(veto), len(bodies), len(problem.public_ids)
+    slots = route_slots(problem)
+    first = [slots.index((q, -2)) for q in range(n_p)]  # each body's first slot
     batna = np.ascontiguousarray(problem.batna[:, veto].T)  # (V, B)
     batched = problem.tables_for(veto)
     for i, weighted in enumerate(batched):
@@ -142,31 +182,44 @@ def settle(problem: Problem, block_size: int = 1 << 18) -> Settlement:
             weighted[np.broadcast_to(ruled, weighted.shape)] = _CROSSED
             batched[i] = weighted
     tables = [np.ascontiguousarray(t.transpose(2, 1, 0)) for t in batched]
-    reject_t = [np.ascontiguousarray(problem.reject[:, p, :].T) for p in range(n_p)]  # (R, B)
+    reject_t = [np.ascontiguousarray(problem.reject[:, p, :].T) for p in range(n_pub)]  # (R, B)
     threshold = problem.threshold.T  # (P, B)
+    own = [body.own_vote for body in bodies]
+    # per route value of each body, a one-hot row over a block's packages (float32 counts
+    # by a product with it are exact: a block has at most 2**18 < 2**24 packages)
+    values = [np.arange(-2, len(body.route_ids)) for body in bodies]
     zopa = np.zeros(n, dtype=np.int64)
     ratified_n = np.zeros(n, dtype=np.int64)
     blocked = np.zeros((n_v + n_p, n), dtype=np.int64)
     sole = np.zeros((n_v + n_p, n), dtype=np.int64)
+    reach = np.zeros((len(slots), n), dtype=np.int64)
+    passed = np.zeros((len(slots), n), dtype=np.int64)
     best = np.full(n, -np.inf)
     nash = np.full(n, -1, dtype=np.int64)
     for start, utility in _blocks(tables, block_size):
         m = utility.shape[0]
         refuses = utility <= batna[None]  # (m, V, B)
         masks = [refuses[:, v, :] for v in range(n_v)]
+        onehot: list[NDArray[np.float32]] = []
         if n_p:
             options = problem.space.options_of(np.arange(start, start + m, dtype=np.int64))
-            for p, table in enumerate(problem.rules):
-                if table.issues:
-                    flat = np.ravel_multi_index(
-                        tuple(options[:, i] for i in table.issues), table.sizes
-                    )
-                    rule = table.rule[flat]
-                else:
-                    rule = np.broadcast_to(table.rule[0], (m,))
-                share = reject_t[p][np.maximum(rule, 0)]
+            for q, body in enumerate(bodies):
+                cells = body.cells(options)
+                taken = body.route[cells]
+                onehot.append((values[q][:, None] == taken[None, :]).astype(np.float32))
+                if q >= n_pub:  # a legislature: its blocs at their point values
+                    masks.append(np.broadcast_to(body.rejects(options)[:, None], (m, n)))
+                    continue
+                rule = body.rule[cells]
+                share = reject_t[q][np.maximum(rule, 0)]
                 share[rule < 0] = 1.0
-                masks.append(share >= threshold[p][None, :])
+                if own[q]:  # the public's own drawn threshold, where it votes
+                    mask = share >= threshold[q][None, :]
+                    if (taken == -2).any():
+                        mask &= (taken != -2)[:, None]
+                    masks.append(mask)
+                else:  # the vote by the route each package takes there
+                    masks.append(~body.passes(cells[:, None], share, threshold[q][None, :]))
         count = np.zeros((m, n), dtype=np.uint8)
         for mask in masks:
             count += mask
@@ -177,7 +230,21 @@ def settle(problem: Problem, block_size: int = 1 << 18) -> Settlement:
         refused = masks[0].copy()
         for v in range(1, n_v):
             refused |= masks[v]
-        zopa += m - np.count_nonzero(refused, axis=0)
+        in_zopa = m - np.count_nonzero(refused, axis=0)
+        zopa += in_zopa
+        if n_p:
+            # per body and route: the ZOPA packages taking it there, and those it passes
+            in_zopa_f = (~refused).astype(np.float32)
+            for q in range(n_p):
+                passes_f = in_zopa_f * ~masks[n_v + q]
+                slots_q = slice(first[q], first[q] + len(values[q]))
+                # einsum's own loops: a BLAS call this small mostly waits for its threads
+                reach[slots_q] += np.rint(np.einsum("rm,mb->rb", onehot[q], in_zopa_f)).astype(
+                    np.int64
+                )
+                passed[slots_q] += np.rint(np.einsum("rm,mb->rb", onehot[q], passes_f)).astype(
+                    np.int64
+                )
         ratified = count == 0
         if not ratified.any():
             continue
@@ -209,4 +276,19 @@ def settle(problem: Problem, block_size: int = 1 << 18) -> Settlement:
         improves = has & (finite_best > best + margin)
         nash = np.where(improves, start + pick, nash)
         best = np.where(has, np.maximum(best, block_best), best)
-    return Settlement(zopa, ratified_n, nash, blocked.T.copy(), sole.T.copy())
+    route = np.full((n, n_p), NO_AGREEMENT, dtype=np.int16)
+    agreed = np.flatnonzero(nash >= 0)
+    if len(agreed) and n_p:
+        options = problem.space.options_of(nash[agreed])
+        for q, body in enumerate(bodies):
+            route[agreed, q] = body.route[body.cells(options)]
+    return Settlement(
+        zopa,
+        ratified_n,
+        nash,
+        blocked.T.copy(),
+        sole.T.copy(),
+        route,
+        reach.T.copy(),
+        passed.T.copy(),
+    )

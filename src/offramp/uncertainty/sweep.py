@@ -35,6 +35,7 @@ from offramp._version import __version__
 from offramp.problem import Problem
 from offramp.uncertainty.kernel import settle
 from offramp.uncertainty.model import draw, uniforms
+from offramp.uncertainty.routes import route_counts
 
 __all__ = [
     "DEFAULT_FORECASTS",
@@ -82,10 +83,14 @@ class Draws:
         The uncertain inputs' base draws (before events change them).
     zopa, ratified, nash : ndarray of int64, shape (n,)
         See :class:`~offramp.uncertainty.kernel.Settlement`.
-    blocked, sole : ndarray of int64, shape (n, V + P)
+    blocked, sole : ndarray of int64, shape (n, V + P + L)
     forecasts : ndarray of float64, shape (n, n_models, I)
         Forecast of every model on every issue (0-100 scale); NaN where no
         actor with a stance on the issue has weight.
+    route : ndarray of int16, shape (n, P + L)
+    reach, passed : ndarray of int64, shape (n, S)
+        Routes: see :class:`~offramp.uncertainty.kernel.Settlement`;
+        :func:`offramp.uncertainty.routes.route_counts` sums them.
     """
 
     start: int
@@ -97,6 +102,9 @@ class Draws:
     blocked: NDArray[np.int64]
     sole: NDArray[np.int64]
     forecasts: NDArray[np.float64]
+    route: NDArray[np.int16]
+    reach: NDArray[np.int64]
+    passed: NDArray[np.int64]
 
     @property
     def n(self) -> int:
@@ -120,6 +128,9 @@ class Draws:
                     "blocked",
                     "sole",
                     "forecasts",
+                    "route",
+                    "reach",
+                    "passed",
                 )
             ),
         )
@@ -194,6 +205,9 @@ def run_chunk(
                 result.blocked,
                 result.sole,
                 _forecast(drawn.problem, models),
+                result.route,
+                result.reach,
+                result.passed,
             )
         )
     return Draws.concat(parts)
@@ -244,6 +258,11 @@ class SweepSummary:
     run_id: str | None = None
     offramp_version: str = __version__
     event_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    by_route: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per public and legislature and route: ``share`` of the agreements reaching it that
+    way and ``p_ratified`` there (:mod:`offramp.uncertainty.routes`)."""
+    likely_path: dict[str, Any] = field(default_factory=dict)
+    """The agreements' most frequent sequence of votes (``path``) and its ``share``."""
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form (keys documented in docs/uncertainty.md)."""
@@ -261,6 +280,8 @@ class SweepSummary:
             "nash_packages": self.nash_packages,
             "forecasts": self.forecasts,
             "blockers": self.blockers,
+            "by_route": self.by_route,
+            "likely_path": self.likely_path,
             "run_id": self.run_id,
         }
 
@@ -279,7 +300,8 @@ def summarize(
     their share of the draws that have an agreement (ties: lower package
     index first); ``by_branch`` gives, per event that happens by ``at``, the
     draws and probability of agreement in each branch; ``blockers`` the mean
-    share of packages each veto actor and public blocks alone.
+    share of packages each veto actor, public and legislature blocks alone;
+    ``by_route`` and ``likely_path`` come from :mod:`offramp.uncertainty.routes`.
     """
     n = results.n
     agree = results.ratified > 0
@@ -314,8 +336,11 @@ def summarize(
                 "p5": float(p5),
                 "p95": float(p95),
             }
-    labels = [problem.actor_ids[v] for v in problem.veto_index] + list(problem.public_ids)
+    labels = [problem.actor_ids[v] for v in problem.veto_index] + list(problem.body_ids)
     size = problem.space.size
+    by_route, likely_path = route_counts(
+        problem, results.route, results.reach, results.passed
+    ).summary(problem)
     blockers = {who: float(results.sole[:, j].mean() / size) for j, who in enumerate(labels)}
     low, high = wilson(k, n)
     return SweepSummary(
@@ -331,6 +356,8 @@ def summarize(
         nash_packages=nash,
         forecasts=forecasts,
         blockers=blockers,
+        by_route=by_route,
+        likely_path=likely_path,
     )
 
 
