@@ -434,7 +434,7 @@ class Problem:
         return self.with_inputs(**arrays)
 
     def point_never(self, never_p: NDArray[np.float64]) -> tuple[NDArray[np.bool_], ...]:
-        """The red-line masks of the deterministic analysis: ``never_p`` above :data:`APPLIES_ABOVE`.
+        """Red-line masks as the deterministic analysis applies them (above :data:`APPLIES_ABOVE`).
 
         Parameters
         ----------
