@@ -131,3 +131,81 @@ def test_colombia_the_renegotiated_text_goes_to_congress_not_a_second_plebiscite
     third = negotiate(_counterfactual(True, True), deadline=6)
     assert third.agreement is not None and third.agreement["arms"] == "un_handover"
     assert sum(m.action == "unratified" for m in third.history) == 2
+
+
+TWO_VOTES = """\
+id: two-votes
+title: A referendum, then parliament
+as_of: 2024-01-01
+issues:
+  - id: deal
+    label: Deal
+    options:
+      - {id: o0, label: o0, at: 0}
+      - {id: o1, label: o1, at: 30}
+      - {id: o2, label: o2, at: 60}
+      - {id: o3, label: o3, at: 100}
+actors:
+  - {id: a, label: A, power: 1, veto: true, batna: 0.3, assumed: x,
+     stances: [{issue: deal, position: o0, salience: 1, assumed: x}]}
+  - {id: b, label: B, power: 1, veto: true, batna: 0.3, assumed: x,
+     stances: [{issue: deal, position: 0, salience: 1, assumed: x}]}
+publics:
+  - id: pub
+    label: Voters
+    of: a
+    threshold: 0.5
+    rules:
+      - {when: {}, reject: 0.1, assumed: x}
+      - {when: {deal: [o0]}, reject: 0.6, assumed: x}
+    routes:
+      - {id: referendum, label: Referendum, on_fail: renegotiate, rounds: 1, then: vote,
+         assumed: x}
+legislatures:
+  - id: parl
+    label: Parliament
+    of: a
+    needs: majority
+    blocs:
+      - id: all
+        label: All
+        seats: 100
+        assumed: x
+        rules:
+          - {when: {}, reject: 0.1, assumed: x}
+          - {when: {deal: [o1]}, reject: 0.9, assumed: x}
+    routes:
+      - {id: vote, label: Parliamentary vote, assumed: x}
+"""
+
+
+def test_a_tiny_scenario_by_hand() -> None:
+    # Both value o0 1, o1 0.7, o2 0.4, o3 0 (batna 0.3). The first text, o0, goes to the
+    # referendum only (parliament's route is taken only after the referendum fails), which
+    # rejects it (60%); the talks resume under its objection and sign o1, which goes to
+    # parliament (90% against); its route ends the talks.
+    problem = compile_problem(load_scenario_text(TWO_VOTES))
+    signing = scenario_signing(problem, problem.space)
+    assert signing.failure.tolist() == [0, -1, -1, -1]
+    assert signing.after[0].failure.tolist() == [-1, 1, -1, -1]
+    ended = negotiate(problem, deadline=6)
+    lost = [m.package for m in ended.history if m.action == "unratified"]
+    assert ended.agreement is None and lost == [{"deal": "o0"}, {"deal": "o1"}]
+    # parliament sending it back too: the third text is o2 (0.4 > 0.3 for both)
+    again = TWO_VOTES.replace(
+        "{id: vote, label: Parliamentary vote,",
+        "{id: vote, label: Parliamentary vote, on_fail: renegotiate,",
+    )
+    third = negotiate(compile_problem(load_scenario_text(again)), deadline=6)
+    assert third.agreement == {"deal": "o2"}
+
+
+def test_the_docs_example_runs() -> None:
+    import doctest
+
+    from tests.conftest import ROOT
+
+    failures, tried = doctest.testfile(
+        str(ROOT / "docs" / "negotiation.md"), module_relative=False, verbose=False
+    )
+    assert tried > 0 and failures == 0

@@ -263,3 +263,37 @@ def test_bad_red_line_changes_name_file_and_line(change: str, fragment: str) -> 
     assert match[0].path == f"events[0].branches[0].changes.{key}"
     assert match[0].line == line_containing(text, key)
     assert str(match[0]).startswith(f"s.yaml:{match[0].line}:")
+
+
+def test_negotiation_sees_a_red_line_an_event_hardens() -> None:
+    from offramp.negotiate import negotiate
+
+    hardens = """\
+events:
+  - id: hardens
+    label: Moscow hardens
+    date: 2024-01-02
+    assumed: a
+    branches:
+      - {id: yes, label: Yes, probability: 1, changes: {actors.ru.stances.land.never_p: 1}}
+"""
+    # base case: Moscow's line (0.3) is not applied, and the boulware pair meet at
+    # (keep, neutral) in the last round; once the event (round 1) makes it firm, Moscow
+    # may no longer accept keeping the land, and no package is left for both
+    base = negotiate(compile_problem(load_scenario_text(TINY)), deadline=6)
+    assert base.agreement == {"land": "keep", "nato": "neutral"}
+    hard = negotiate(compile_problem(load_scenario_text(TINY + hardens)), deadline=6)
+    assert hard.agreement is None
+    moscow = [m for m in hard.history if m.actor == "ru" and m.round >= 1]
+    assert moscow and all(m.package and m.package["land"] == "cede" for m in moscow)
+
+
+def test_the_docs_example_runs() -> None:
+    import doctest
+
+    from tests.conftest import ROOT
+
+    failures, tried = doctest.testfile(
+        str(ROOT / "docs" / "uncertainty.md"), module_relative=False, verbose=False
+    )
+    assert tried > 0 and failures == 0
