@@ -249,6 +249,7 @@ def test_a_whole_line_change_with_a_distribution_is_one_draw_for_its_options() -
         ("actors.ru.stances.land.never: keep", "a red line is a list of option ids"),
         ("actors.ru.stances.land.never: [keep, cede]", "every option of the issue"),
         ("actors.ru.stances.land.never: [keep, keep]", "listed twice"),
+        ("actors.ru.stances.land.never: [cede]", "`cede` is the stance's own position"),
         ("actors.ru.stances.nato.never_p: 0.5", "has no red line"),
         ("actors.ru.stances.land.never_p.cede: 0.5", "`cede` is not on the red line"),
         ("actors.ru.stances.land.never_p: 1.5", "1.5"),

@@ -303,9 +303,22 @@ def check_events(scenario: Scenario, sources: set[str]) -> Found:
             for key, value in branch.changes.items():
                 try:
                     target = resolve(scenario, key)
-                    parse_change(target, value)
+                    _, parsed = parse_change(target, value)
                 except ValueError as err:
                     found.append(((*bpath, "changes", key), str(err)))
+                    continue
+                if target.field == "never":
+                    actor = scenario.actors[target.actor]
+                    issue = scenario.issues[target.issue].id
+                    stance = next(s for s in actor.stances if s.issue == issue)
+                    if isinstance(stance.position, str) and stance.position in parsed:
+                        found.append(
+                            (
+                                (*bpath, "changes", key),
+                                f"`{stance.position}` is the stance's own position; an actor "
+                                "cannot rule out what it wants most: fix the red line",
+                            )
+                        )
         seen[event.id] = e
     return found
 
