@@ -309,8 +309,8 @@ def check_events(scenario: Scenario, sources: set[str]) -> Found:
                     continue
                 if target.field == "never":
                     actor = scenario.actors[target.actor]
-                    issue = scenario.issues[target.issue].id
-                    stance = next(s for s in actor.stances if s.issue == issue)
+                    issue_id = scenario.issues[target.issue].id
+                    stance = next(s for s in actor.stances if s.issue == issue_id)
                     if isinstance(stance.position, str) and stance.position in parsed:
                         found.append(
                             (
