@@ -298,3 +298,14 @@ def test_the_docs_example_runs() -> None:
         str(ROOT / "docs" / "uncertainty.md"), module_relative=False, verbose=False
     )
     assert tried > 0 and failures == 0
+
+
+def test_evaluate_draws_an_uncertain_red_line() -> None:
+    from offramp.evaluate import evaluate
+
+    text = TINY.replace("never_p: 0.3", "never_p: {uniform: [0.1, 0.5]}")
+    keep = {"land": "keep", "nato": "neutral"}
+    e = evaluate(load_scenario_text(text), package=keep, draws=8000, seed=1).to_dict()
+    # by hand: accepted exactly when Moscow's line (held with mean probability 0.3) does not
+    assert e["draws"]["p_ratified"] == 1.0
+    assert _binomial_ok(round(e["draws"]["p_accepted"] * 8000), 8000, 0.7)
