@@ -122,7 +122,9 @@ Interpretive choices
   (``signing``, what :func:`negotiate` does: each actor opens with its own
   best package within its red lines, ratifiable or not, and a signed package
   that fails a vote goes back to the table with the rejecting body's
-  objections as a constraint, or ends the talks) or, without ``signing``, by
+  objections as a constraint, or ends the talks; the renegotiated text
+  faces the votes of the failed route's ``then``, e.g. Congress after a
+  failed plebiscite, or the same votes again when it names none) or, without ``signing``, by
   allowing only ratified packages to be offered or accepted. Either way an
   agreement lies in the ratified ZOPA *at the time it is reached*.
 * An actor with no package above its batna walks away on its first turn.

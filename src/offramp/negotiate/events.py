@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from offramp.negotiate.inputs import scenario_inputs
+from offramp.negotiate.inputs import scenario_inputs, scenario_lines
 from offramp.negotiate.protocol import Change
 from offramp.problem import CompiledEvent, Problem
 
@@ -78,7 +78,8 @@ def event_changes(
     Returns
     -------
     list of Change
-        ``utility`` of shape (k, n) for the veto actors, ``batna`` (k,), and
+        ``utility`` of shape (k, n) for the veto actors, ``batna`` (k,), ``lines``
+        (k, n) when the branch changes a red line (``never_p`` or ``never``), and
         ratification is checked at signing (:class:`~offramp.negotiate.protocol.Signing`,
         compiled from the scenario's point values: an event's change to a
         public's numbers does not reach it yet).
@@ -94,14 +95,16 @@ def event_changes(
             chosen[event.id] = event.branch_ids[int(np.argmax(probs))]
         b = event.branch_ids.index(chosen[event.id])
         current = current.with_changes(event.changes[b])
-        _, veto, utility, _ = scenario_inputs(current)
+        space, veto, utility, _ = scenario_inputs(current)
         batna = current.batna[0, veto].astype(np.float64)
+        moved = any(c.slot[0] == "never_p" for c in event.changes[b])
         out.append(
             Change(
                 round=-(-days // round_days),
                 batna=batna,
                 utility=utility,
                 label=f"{event.label}: {event.branch_labels[b]}",
+                lines=scenario_lines(current, space, veto) if moved else None,
             )
         )
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -13,6 +14,8 @@ from offramp.negotiate.strategies import (
     StrategyError,
 )
 from offramp.problem import Problem, Space
+from offramp.problem.bodies import Body, compile_bodies
+from offramp.scenario.schema import Route
 from offramp.settle.redlines import crossed
 from offramp.settle.space import iter_blocks
 
@@ -84,17 +87,34 @@ def scenario_signing(problem: Problem, space: Space) -> Signing:
     Votes follow their routes' ``order`` (then publics before legislatures, in
     file order, as :func:`offramp.settle.routes.stages`); a failed vote sends
     the text back to the table as many times as its route's ``rounds`` when
-    its ``on_fail`` is ``renegotiate``. The renegotiated text faces the same
-    votes (a route's ``then`` is not followed here; ``offramp evaluate`` does).
+    its ``on_fail`` is ``renegotiate``. The renegotiated text takes the route
+    named by the failed route's ``then`` (:func:`offramp.settle.routes.compile_bodies`
+    with ``after``: Colombia 2016, the plebiscite failed and the renegotiated
+    accord went to Congress), or faces the same votes when it names none.
     The bodies are compiled from the scenario's point values.
     """
     scenario = problem.scenario
     options = space.options_of(np.arange(space.size, dtype=np.int64))
-    bodies = problem.bodies
     routes = [*[p.routes for p in scenario.publics], *[g.routes for g in scenario.legislatures]]
-    n = space.size
+    onward = [r for rs in routes for r in rs if r.then is not None and r.on_fail == "renegotiate"]
+    first = _signing(problem.bodies, routes, onward, options)
+    after = tuple(
+        _signing(compile_bodies(scenario, after=r), routes, onward, options) for r in onward
+    )
+    return replace(first, after=after)
+
+
+def _signing(
+    bodies: tuple[Body, ...],
+    routes: list[list[Route]],
+    onward: list[Route],
+    options: NDArray[np.intp],
+) -> Signing:
+    """:func:`scenario_signing` for one set of compiled bodies; ``then`` indexes ``onward``."""
+    n = options.shape[0]
     failure = np.full(n, -1, dtype=np.intp)
     rounds = np.zeros(n, dtype=np.int64)
+    then = np.full(n, -1, dtype=np.intp)
     best = np.full(n, np.inf)
     constraint = np.zeros((len(bodies), n), dtype=bool)
     for f, body in enumerate(bodies):
@@ -106,6 +126,11 @@ def scenario_signing(problem: Problem, space: Space) -> Signing:
             [0] + [(r.rounds or 1) if r.on_fail == "renegotiate" else 0 for r in routes[f]],
             dtype=np.int64,
         )[route + 1]
+        goes = np.array(
+            [-1] + [next((j for j, o in enumerate(onward) if o is r), -1) for r in routes[f]],
+            dtype=np.intp,
+        )[route + 1]
         first = rejects & (order < best)
         failure[first], rounds[first], best[first] = f, again[first], order[first]
-    return Signing(failure, rounds, constraint)
+        then[first] = goes[first]
+    return Signing(failure, rounds, constraint, then)

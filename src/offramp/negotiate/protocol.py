@@ -40,11 +40,41 @@ class Signing:
         For each body, the packages it would pass: after it rejects a
         signed text, the talks resume with this as an added constraint on
         every offer and acceptance (its objections are on the table).
+    then : ndarray of intp, shape (n,), optional
+        Which votes the renegotiated text faces after this package failed:
+        ``j`` for ``after[j]`` of the first :class:`Signing` (the failed
+        route's ``then``), -1 (and the default) for the same votes again.
+    after : tuple of Signing
+        The ratification of renegotiated texts, one per route with a
+        ``then`` (only the first Signing's is read; theirs are empty).
     """
 
     failure: NDArray[np.intp]
     rounds: NDArray[np.int64]
     constraint: NDArray[np.bool_]
+    then: NDArray[np.intp] | None = None
+    after: tuple[Signing, ...] = ()
+
+    def phase(
+        self, phases: NDArray[np.intp], package: NDArray[np.int64]
+    ) -> tuple[NDArray[np.intp], NDArray[np.int64], NDArray[np.intp], NDArray[np.intp]]:
+        """The votes on signed packages, each under its run's phase (0: this Signing, j + 1:
+        ``after[j]``): the failing body (-1: ratified), its rounds, the phase a renegotiated
+        text enters, and the index of the Signing whose ``constraint`` applies.
+        """
+        signings = (self, *self.after)
+        failure = np.full(len(package), -1, dtype=np.intp)
+        rounds = np.zeros(len(package), dtype=np.int64)
+        nxt = phases.copy()
+        for p in np.unique(phases).tolist():
+            here = phases == p
+            sig, chosen = signings[p], package[here]
+            failure[here] = sig.failure[chosen]
+            rounds[here] = sig.rounds[chosen]
+            if sig.then is not None:
+                then = sig.then[chosen]
+                nxt[here] = np.where(then >= 0, then + 1, p)
+        return failure, rounds, nxt, phases.copy()
 
 
 @dataclass(frozen=True)
@@ -199,9 +229,10 @@ def simulate(
     signing : Signing, optional
         Check ratification when a package is signed instead of restricting
         offers to ``allowed``: a signed package that fails goes back to the
-        table with the rejecting body's objections as a constraint, or ends
-        the talks (see :class:`Signing`); its last acceptance is recorded as
-        ``unratified``.
+        table with the rejecting body's objections as a constraint (the new
+        text then faces the votes of the failed route's ``then``,
+        :attr:`Signing.after`), or ends the talks (see :class:`Signing`); its
+        last acceptance is recorded as ``unratified``.
 
     Returns
     -------
@@ -250,6 +281,7 @@ def simulate(
         per_actor = per_actor & mask[None, :]
     state = _State(u0, b0, per_actor, batch)
     used = None if signing is None else np.zeros((batch, len(signing.constraint)), dtype=np.int64)
+    phase = np.zeros(batch, dtype=np.intp)  # which votes a signed text faces (Signing.phase)
 
     slots = deadline * k
     rec_actor = np.full((batch, slots), -1, dtype=np.int64)
@@ -270,17 +302,20 @@ def simulate(
 
     def agree(rows: NDArray[np.intp], package: NDArray[np.int64], r: int, slot: int) -> None:
         if signing is not None and used is not None:
-            body = signing.failure[package]
+            body, rounds, nxt, where = signing.phase(phase[rows], package)
             failed = body >= 0
             if failed.any():
                 lost, f = rows[failed], body[failed]
                 rec_action[lost, slot] = _UNRATIFIED
-                again = used[lost, f] < signing.rounds[package[failed]]
+                again = used[lost, f] < rounds[failed]
                 back, end = lost[again], lost[~again]
                 live[end] = False
                 if back.size:
                     used[back, f[again]] += 1
-                    state.extra[back] &= signing.constraint[f[again]]
+                    signings = (signing, *signing.after)
+                    for b, fb, w in zip(back, f[again], where[failed][again], strict=True):
+                        state.extra[b] &= signings[w].constraint[fb]
+                    phase[back] = nxt[failed][again]  # the route's `then`, if it names one
                     state.refresh(back)
                     current[back] = -1
                     offerer[back] = -1

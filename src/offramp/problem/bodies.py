@@ -226,8 +226,11 @@ class Body:
         return ~self.passes(cells, self.reject[cells])
 
 
-def compile_bodies(scenario: Scenario) -> tuple[Body, ...]:
+def compile_bodies(scenario: Scenario, *, after: Route | None = None) -> tuple[Body, ...]:
     """Every public, then every legislature, compiled for first texts (no renegotiation).
+
+    With ``after``, for the texts renegotiated after that route failed (its
+    ``then`` route replaces it, as :func:`select_route` with ``after``).
 
     Raises
     ------
@@ -284,7 +287,7 @@ def compile_bodies(scenario: Scenario) -> tuple[Body, ...]:
                 issue.id: issue.options[int(grid[c, i])].id
                 for i, issue in enumerate(scenario.issues)
             }
-            votes, chosen = select_route(body, package, targets, None)
+            votes, chosen = select_route(body, package, targets, after)
             if not votes:
                 continue
             route[c] = -1 if chosen is None else body.routes.index(chosen)

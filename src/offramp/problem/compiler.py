@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
+from numpy.typing import NDArray
 
-from offramp.errors import OfframpError
 from offramp.problem.bodies import compile_bodies
-from offramp.problem.model import Change, CompiledEvent, Problem, Slot, UncertainInput
+from offramp.problem.model import (
+    APPLIES_ABOVE,
+    Change,
+    CompiledEvent,
+    Problem,
+    Slot,
+    UncertainInput,
+)
 from offramp.problem.space import Space
 from offramp.scenario.distributions import distribution_of
 from offramp.scenario.load import content_hash
@@ -29,11 +37,8 @@ def _slot(target: Target) -> Slot:
         return "values", (target.actor, target.issue, target.option)
     if f == "threshold":
         return f, (target.public,)
-    if f == "never_p":
-        raise OfframpError(
-            "an event changes a red line's never_p; the sweep does not draw such changes "
-            "yet: give the red line its probability in the base case instead"
-        )
+    if f in ("never_p", "never"):
+        return "never_p", (target.actor, target.issue, target.option)
     return "reject", (target.public, target.rule)
 
 
@@ -53,6 +58,49 @@ def compile_problem(scenario: Scenario) -> Problem:
     (0.7, 5184)
     """
     return _compile(scenario)
+
+
+def _red_lines(
+    scenario: Scenario, note: Callable[..., None]
+) -> tuple[NDArray[np.float64], list[tuple[int, int]]]:
+    """Every red line's probability of holding per option, shape (A, I, K), and the stances
+    with a red line in the base case or after some event's ``never`` change (in file order).
+
+    An uncertain ``never_p`` is noted as an uncertain input: one for the whole line
+    (filling every option on it) or one per option.
+    """
+    issues, actors = scenario.issues, scenario.actors
+    index = {issue.id: i for i, issue in enumerate(issues)}
+    never_p = np.zeros((len(actors), len(issues), max(len(i.options) for i in issues)))
+    lined: list[tuple[int, int]] = []
+    for a, actor in enumerate(actors):
+        for st in actor.stances:
+            if not st.never:
+                continue
+            i = index[st.issue]
+            lined.append((a, i))
+            ids = [o.id for o in issues[i].options]
+            on = [ids.index(o) for o in st.never]
+            prefix = f"actors.{actor.id}.stances.{st.issue}.never_p"
+            line = st.never_p
+            if isinstance(line, dict):
+                for k in on:
+                    held = line.get(ids[k], 1.0)
+                    never_p[a, i, k] = float(held)
+                    if ids[k] in line:
+                        note(f"{prefix}.{ids[k]}", ("never_p", (a, i, k)), held, {})
+            else:
+                never_p[a, i, on] = 1.0 if line is None else float(line)
+                if line is not None:
+                    slots = [(a, i, k) for k in on]
+                    note(prefix, ("never_p", slots[0]), line, {}, tuple(slots[1:]))
+    for event in scenario.events:
+        for branch in event.branches:
+            for key in branch.changes:
+                target = resolve(scenario, key)
+                if target.field == "never" and (target.actor, target.issue) not in lined:
+                    lined.append((target.actor, target.issue))
+    return never_p, lined
 
 
 def _compile(scenario: Scenario) -> Problem:
@@ -81,10 +129,16 @@ def _compile(scenario: Scenario) -> Problem:
     order: list[tuple[int, ...]] = []
     inputs: list[UncertainInput] = []
 
-    def note(name: str, slot: Slot, value: object, resolve_ids: dict[str, float]) -> None:
+    def note(
+        name: str,
+        slot: Slot,
+        value: object,
+        resolve_ids: dict[str, float],
+        more: tuple[tuple[int, ...], ...] = (),
+    ) -> None:
         dist = distribution_of(value)
         if dist is not None:
-            inputs.append(UncertainInput(name, slot, dist, resolve_ids))
+            inputs.append(UncertainInput(name, slot, dist, resolve_ids, more))
 
     for a, actor in enumerate(actors):
         note(f"actors.{actor.id}.power", ("power", (a,)), actor.power, {})
@@ -117,24 +171,13 @@ def _compile(scenario: Scenario) -> Problem:
             base["reject"][p, r] = float(rule.reject)
             note(f"publics.{public.id}.rules.{r}.reject", ("reject", (p, r)), rule.reject, {})
 
+    never_p, lined = _red_lines(scenario, note)
     events, streams = _events(scenario, len(inputs))
-    sizes = [len(issue.options) for issue in issues]
-    # red lines (settle/redlines.py): per option, the probability its line holds; the
-    # batch of one applies it above 0.5; a draw takes one more uniform per stance
-    never_p = np.zeros((n_a, n_i, k_max))
+    # one more uniform per stance with a red line (settle/redlines.py), after the others
     red_line_streams = []
-    for a, actor in enumerate(actors):
-        for st in actor.stances:
-            if not st.never:
-                continue
-            i = issue_index[st.issue]
-            for k, option in enumerate(issues[i].options):
-                if option.id in st.never:
-                    line = st.never_p
-                    held = line.get(option.id, 1.0) if isinstance(line, dict) else line
-                    never_p[a, i, k] = 1.0 if held is None else float(held)
-            red_line_streams.append((a, i, streams))
-            streams += 1
+    for a, i in lined:
+        red_line_streams.append((a, i, streams))
+        streams += 1
     return Problem(
         scenario=scenario,
         scenario_hash=content_hash(scenario),
@@ -156,13 +199,16 @@ def _compile(scenario: Scenario) -> Problem:
         stance_power=stance_power,
         **{name: value[None] for name, value in base.items()},
         rules=tuple(compile_rules(p, issues)[0] for p in publics),
-        never=tuple(never_p[None, :, i, :k] > 0.5 for i, k in enumerate(sizes)),
+        never=tuple(
+            never_p[None, :, i, : len(issue.options)] > APPLIES_ABOVE
+            for i, issue in enumerate(issues)
+        ),
         bodies=compile_bodies(scenario),
         dynamics=scenario.dynamics,
         inputs=tuple(inputs),
         events=events,
         streams=streams,
-        never_p=never_p,
+        never_p=never_p[None],
         red_line_streams=tuple(red_line_streams),
     )
 
@@ -198,14 +244,33 @@ def _events(scenario: Scenario, stream: int) -> tuple[tuple[CompiledEvent, ...],
         )
         stream += 1
         event_index[event.id] = len(events) - 1
+    issue_index = {issue.id: i for i, issue in enumerate(scenario.issues)}
+    base_lines = {
+        (a, issue_index[st.issue]): [
+            [o.id for o in scenario.issues[issue_index[st.issue]].options].index(o)
+            for o in st.never
+        ]
+        for a, actor in enumerate(scenario.actors)
+        for st in actor.stances
+        if st.never
+    }
     compiled: list[CompiledEvent] = []
     for ev, event in zip(events, scenario.events, strict=True):
         per_branch: list[tuple[Change, ...]] = []
         for branch in event.branches:
             changes: list[Change] = []
+            line = dict(base_lines)  # the options on each red line, as this branch has it
             for key, value in branch.changes.items():
                 target = resolve(scenario, key)
                 op, parsed = parse_change(target, value)
+                if target.field == "never":  # the listed options become firm, the others lift
+                    ids = [o for o, _ in target.options]
+                    line[target.actor, target.issue] = [ids.index(o) for o in parsed]
+                    for k, option in enumerate(ids):
+                        held = 1.0 if option in parsed else 0.0
+                        slot = _slot(replace(target, option=k))
+                        changes.append(Change(key, slot, "set", held, None, -1, 0.0, 1.0))
+                    continue
                 resolve_ids = dict(target.options)
                 dist = distribution_of(parsed)
                 s = -1
@@ -213,19 +278,24 @@ def _events(scenario: Scenario, stream: int) -> tuple[tuple[CompiledEvent, ...],
                     s = stream
                     stream += 1
                 number = resolve_ids[parsed] if isinstance(parsed, str) else float(parsed)
-                changes.append(
-                    Change(
-                        key,
-                        _slot(target),
-                        op,
-                        number,
-                        dist,
-                        s,
-                        target.low,
-                        target.high,
-                        resolve_ids,
+                targets = [target]
+                if target.field == "never_p" and target.option < 0:  # every option on the line
+                    on = line.get((target.actor, target.issue), [])
+                    targets = [replace(target, option=k) for k in on]
+                for one in targets:
+                    changes.append(
+                        Change(
+                            key,
+                            _slot(one),
+                            op,
+                            number,
+                            dist,
+                            s,
+                            one.low,
+                            one.high,
+                            resolve_ids,
+                        )
                     )
-                )
             per_branch.append(tuple(changes))
         compiled.append(replace(ev, changes=tuple(per_branch)))
     return tuple(compiled), stream

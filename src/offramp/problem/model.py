@@ -17,23 +17,41 @@ from offramp.scenario.distributions import Distribution
 from offramp.scenario.rules import RuleTable
 from offramp.scenario.schema import Dynamics, Scenario
 
-__all__ = ["BATCHED", "Change", "CompiledEvent", "Problem", "Slot", "UncertainInput"]
+__all__ = [
+    "APPLIES_ABOVE",
+    "BATCHED",
+    "Change",
+    "CompiledEvent",
+    "Problem",
+    "Slot",
+    "UncertainInput",
+]
 
 Slot = tuple[str, tuple[int, ...]]
 """Where an input lives: the name of a batched array and its index after the batch axis."""
 
-BATCHED = ("position", "salience", "values", "power", "batna", "threshold", "reject")
+BATCHED = ("position", "salience", "values", "power", "batna", "threshold", "reject", "never_p")
 """The inputs with a leading batch axis that draws and events change."""
+
+APPLIES_ABOVE = 0.5
+"""A batch of one (the deterministic analysis) applies a red line whose probability of
+holding is above this: the draw at ``u = 0.5`` (:mod:`offramp.settle.redlines`)."""
 
 
 @dataclass(frozen=True)
 class UncertainInput:
-    """One uncertain input: its dotted path, distribution, and array slot."""
+    """One uncertain input: its dotted path, distribution, and array slot.
+
+    ``more`` lists further indices of the same array that the same draw fills
+    (a red line's ``never_p`` for the whole line is one number for every
+    option on it).
+    """
 
     name: str
     slot: Slot
     distribution: Distribution
     resolve: dict[str, float] = field(default_factory=dict)
+    more: tuple[tuple[int, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,7 +147,12 @@ class Problem:
     never : tuple of ndarray of bool, each of shape (B, A, K_i)
         Red lines: options an actor rejects whatever else the package gives
         (:mod:`offramp.settle.redlines`); the compiled batch of one applies a
-        line whose probability of holding is above 0.5, draws draw it.
+        line whose probability of holding is above :data:`APPLIES_ABOVE`,
+        draws draw it.
+    never_p : ndarray of float64, shape (B, A, I, K)
+        Probability that each actor's red line rules each option out (0: not
+        on a line): an input like the others (drawn when uncertain, changed
+        by events).
     bodies : tuple of Body, length P + L
         The publics, then the legislatures, compiled with their routes
         (:mod:`offramp.problem.bodies`): the route each package takes there
@@ -186,11 +209,11 @@ class Problem:
     inputs: tuple[UncertainInput, ...]
     events: tuple[CompiledEvent, ...]
     streams: int
-    never_p: NDArray[np.float64] | None = None
-    """(A, I, K) probability that each actor's red line rules each option out (0: not listed)."""
+    never_p: NDArray[np.float64]
     red_line_streams: tuple[tuple[int, int, int], ...] = ()
-    """(actor, issue, stream) of every stance with a red line: one uniform each, after the
-    other streams; a draw rules option k out when u < never_p[a, i, k]."""
+    """(actor, issue, stream) of every stance with a red line (in the base case or after
+    an event's ``never`` change): one uniform each, after the other streams; a draw rules
+    option k out when u < never_p[b, a, i, k]."""
 
     @property
     def id(self) -> str:
@@ -406,4 +429,19 @@ class Problem:
             if change.op == "add":
                 value = np.clip(arrays[name][where] + value, change.low, change.high)
             arrays[name][where] = value
+        if any(change.slot[0] == "never_p" for change in changes):
+            arrays["never"] = self.point_never(arrays["never_p"])
         return self.with_inputs(**arrays)
+
+    def point_never(self, never_p: NDArray[np.float64]) -> tuple[NDArray[np.bool_], ...]:
+        """Red-line masks as the deterministic analysis applies them (above :data:`APPLIES_ABOVE`).
+
+        Parameters
+        ----------
+        never_p : ndarray of float64, shape (B, A, I, K)
+
+        Returns
+        -------
+        tuple of ndarray of bool, each of shape (B, A, K_i)
+        """
+        return tuple(never_p[:, :, i, :k] > APPLIES_ABOVE for i, k in enumerate(self.space.sizes))

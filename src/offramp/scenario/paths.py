@@ -14,6 +14,7 @@ path                                             input
 ``actors.<actor>.stances.<issue>.values.<opt>``  explicit value, [0, 1]
 ``actors.<actor>.stances.<issue>.never_p``       P(the red line holds), [0, 1]
 ``actors.<actor>.stances.<issue>.never_p.<opt>`` the same, for one option of it
+``actors.<actor>.stances.<issue>.never``         the red line's options, a list
 ``publics.<public>.threshold``                   (0, 1]
 ``publics.<public>.rules.<n>.reject``            rejection share, [0, 1]
 ================================================ ==========================
@@ -61,8 +62,9 @@ class Target:
     """The input a dotted path names.
 
     ``field`` is one of ``power``, ``batna``, ``position``, ``salience``,
-    ``never_p``, ``value``, ``threshold``, ``reject``; the indices locate it (actor,
-    issue and option in scenario order; public and rule). ``low``/``high``
+    ``never_p``, ``never``, ``value``, ``threshold``, ``reject``; the indices locate it
+    (actor, issue and option in scenario order, option -1: every option on a red line;
+    public and rule). ``low``/``high``
     is its valid range; ``options`` maps option ids to their ``at`` (for
     positions given as option ids).
     """
@@ -112,7 +114,7 @@ def resolve(scenario: Scenario, path: str) -> Target:
     parts = path.split(".")
     shape = (
         "write actors.<actor>.(power|batna), "
-        "actors.<actor>.stances.<issue>.(position|salience|never_p), "
+        "actors.<actor>.stances.<issue>.(position|salience|never_p|never), "
         "actors.<actor>.stances.<issue>.values.<option>, publics.<public>.threshold or "
         "publics.<public>.rules.<n>.reject"
     )
@@ -139,6 +141,8 @@ def resolve(scenario: Scenario, path: str) -> Target:
                     f"the stance of `{actor.id}` on `{issue.id}` has no red line (`never`); "
                     "give it one (with `never_p: 0` if it holds only in some branches)"
                 )
+            if len(parts) == 5 and parts[4] == "never":
+                return Target("never", actor=a, issue=i, options=options)
             if len(parts) == 5 and parts[4] in _STANCE_FIELDS:
                 low, high, low_open = _STANCE_FIELDS[parts[4]]
                 # never_p of the whole line: option -1
@@ -183,8 +187,9 @@ def resolve(scenario: Scenario, path: str) -> Target:
 def parse_change(target: Target, value: Any) -> tuple[str, Any]:
     """Validate the value a branch gives an input: ``("set", x)`` or ``("add", x)``.
 
-    ``x`` is a float, an option id (positions) or an
-    :class:`~offramp.scenario.distributions.UncertainFloat`. An ``add``
+    ``x`` is a float, an option id (positions), an
+    :class:`~offramp.scenario.distributions.UncertainFloat`, or a tuple of option
+    ids (a red line, ``never``). An ``add``
     operand may be negative; the sum is clipped to the input's range.
 
     Raises
@@ -192,6 +197,8 @@ def parse_change(target: Target, value: Any) -> tuple[str, Any]:
     ValueError
         For a value outside the input's range or a malformed distribution.
     """
+    if target.field == "never":
+        return "set", _red_line(target, value)
     if isinstance(value, dict) and set(value) == {"add"}:
         span = target.high - target.low if math.isfinite(target.high) else math.inf
         return "add", parse_number(value["add"], -span, span)
@@ -207,6 +214,28 @@ def parse_change(target: Target, value: Any) -> tuple[str, Any]:
         ids=target.field == "position",
     )
     return "set", parsed
+
+
+def _red_line(target: Target, value: Any) -> tuple[str, ...]:
+    """A branch's new red line: a list of distinct options of the issue, not all of them."""
+    known = [o for o, _ in target.options]
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise ValueError(
+            f"a red line is a list of option ids of the issue, e.g. [{known[-1]}]; got "
+            f"{value!r} (write [] to lift it)"
+        )
+    for x in value:
+        if x not in known:
+            raise ValueError(f"`{x}` is not an option of the issue; {hint(x, known)}")
+    twice = sorted({x for x in value if value.count(x) > 1})
+    if twice:
+        raise ValueError(f"`{twice[0]}` is listed twice; drop one")
+    if set(value) >= set(known):
+        raise ValueError(
+            "every option of the issue is ruled out, so no package could ever be accepted; "
+            "leave at least one option off the list"
+        )
+    return tuple(value)
 
 
 def check_events(scenario: Scenario, sources: set[str]) -> Found:
@@ -274,9 +303,22 @@ def check_events(scenario: Scenario, sources: set[str]) -> Found:
             for key, value in branch.changes.items():
                 try:
                     target = resolve(scenario, key)
-                    parse_change(target, value)
+                    _, parsed = parse_change(target, value)
                 except ValueError as err:
                     found.append(((*bpath, "changes", key), str(err)))
+                    continue
+                if target.field == "never":
+                    actor = scenario.actors[target.actor]
+                    issue_id = scenario.issues[target.issue].id
+                    stance = next(s for s in actor.stances if s.issue == issue_id)
+                    if isinstance(stance.position, str) and stance.position in parsed:
+                        found.append(
+                            (
+                                (*bpath, "changes", key),
+                                f"`{stance.position}` is the stance's own position; an actor "
+                                "cannot rule out what it wants most: fix the red line",
+                            )
+                        )
         seen[event.id] = e
     return found
 

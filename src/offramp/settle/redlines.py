@@ -26,7 +26,13 @@ uniform number ``u`` per stance with a red line and rules option ``k`` out
 when ``u < p_k``; so in every draw a firmer line (larger ``p``) holds
 whenever a softer one does. The deterministic analysis applies an option's
 line when its point value ``p_k`` is above 0.5 ("more likely than not"),
-which is the draw at ``u = 0.5``.
+which is the draw at ``u = 0.5`` (:data:`offramp.problem.model.APPLIES_ABOVE`).
+
+``never_p`` is an input like the others: it may carry a distribution (a
+draw first draws the probability, then whether the line holds, so the line
+holds with the distribution's mean probability), and an event's branch may
+change it, or change the options on the line (``never``), see
+:mod:`offramp.scenario.paths`.
 """
 
 from __future__ import annotations
@@ -36,19 +42,16 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from offramp.problem.model import APPLIES_ABOVE
 from offramp.scenario.schema import Scenario, Stance
 
 __all__ = [
-    "APPLIES_ABOVE",
     "crossed",
     "never_probability",
     "options_allowed",
     "red_line_masks",
     "stance_probabilities",
 ]
-
-APPLIES_ABOVE = 0.5
-"""The deterministic analysis applies a red line whose probability of holding is above this."""
 
 
 def stance_probabilities(stance: Stance, option_ids: Sequence[str]) -> list[float]:

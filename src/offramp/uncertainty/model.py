@@ -23,6 +23,12 @@ Interpretive choices
   numbers across dates).
 * A branch is picked by inverse CDF of its event's (conditional)
   probabilities: the first branch whose cumulative probability exceeds u.
+* Red lines are drawn last (:mod:`offramp.settle.redlines`): after the
+  inputs and events have given every option's ``never_p`` its value in the
+  draw (itself drawn when uncertain, changed by the branches that happen),
+  one more uniform ``v`` per stance with a red line decides it: option ``k``
+  is ruled out when ``v < never_p[k]``, i.e. a Bernoulli trial with the
+  drawn probability. With ``never_p`` 1 the line always holds, with 0 never.
 """
 
 from __future__ import annotations
@@ -113,7 +119,8 @@ def draw(problem: Problem, u: NDArray[np.float64], at: dt.date | None = None) ->
     for k, inp in enumerate(problem.inputs):
         name, index = inp.slot
         x = inp.distribution.ppf(u[:, k], inp.resolve)
-        arrays[name][(slice(None), *index)] = x  # type: ignore[index]
+        for where in (index, *inp.more):
+            arrays[name][(slice(None), *where)] = x  # type: ignore[index]
         drawn[:, k] = x
     branch = np.full((n, len(problem.events)), -1, dtype=np.int16)
     for e, event in enumerate(problem.events):
@@ -140,11 +147,9 @@ def draw(problem: Problem, u: NDArray[np.float64], at: dt.date | None = None) ->
                 if change.op == "add":
                     value = np.clip(arrays[name][where] + value, change.low, change.high)
                 arrays[name][where] = value
-    never = None
-    if problem.red_line_streams and problem.never_p is not None:
-        never = [np.zeros((n, *m.shape[1:]), dtype=bool) for m in problem.never]
-        for a, i, s in problem.red_line_streams:
-            k = never[i].shape[2]
-            never[i][:, a, :] = u[:, s, None] < problem.never_p[None, a, i, :k]
-    extra = {} if never is None else {"never": tuple(never)}
-    return Drawn(problem.with_inputs(**arrays, **extra), branch, drawn)
+    never = [np.zeros((n, *m.shape[1:]), dtype=bool) for m in problem.never]
+    never_p = arrays["never_p"]
+    for a, i, s in problem.red_line_streams:
+        k = never[i].shape[2]
+        never[i][:, a, :] = u[:, s, None] < never_p[:, a, i, :k]
+    return Drawn(problem.with_inputs(**arrays, never=tuple(never)), branch, drawn)

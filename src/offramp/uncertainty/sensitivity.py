@@ -92,10 +92,12 @@ class Sensitivity:
 def factor_names(problem: Problem) -> list[str]:
     """One name per stream: input paths, ``event:<id>``, then ``<event>.<branch>:<path>``."""
     names = list(problem.input_names) + [f"event:{e.id}" for e in problem.events]
+    seen: set[int] = set()  # a change of a whole red line fills several options from one stream
     for event in problem.events:
         for b, changes in enumerate(event.changes):
             for change in changes:
-                if change.distribution is not None:
+                if change.distribution is not None and change.stream not in seen:
+                    seen.add(change.stream)
                     names.append(f"{event.id}.{event.branch_ids[b]}:{change.path}")
     for a, i, _ in problem.red_line_streams:  # the draw that decides whether a red line holds
         names.append(f"red_line:{problem.actor_ids[a]}.{problem.space.issue_ids[i]}")
