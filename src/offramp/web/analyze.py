@@ -183,7 +183,12 @@ def add_analysis_routes(app: FastAPI, ctx: Context) -> None:
         scenario, file = ctx.load(body)
         try:
             result = evaluate(
-                scenario, body.package, named=body.named, draws=body.draws, seed=body.seed
+                scenario,
+                body.package,
+                named=body.named,
+                draws=body.draws,
+                seed=body.seed,
+                at=body.at,
             )
         except PackageError as error:
             raise Refused(422, str(error), file, "package") from error

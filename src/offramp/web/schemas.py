@@ -83,6 +83,7 @@ class EvaluateIn(ScenarioIn):
     )
     draws: int = Field(default=0, ge=0, le=100_000, description="Draws for P(accepted, ratified).")
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    at: dt.date | None = Field(default=None, description="With draws: only events up to this date.")
 
 
 class SweepIn(ScenarioIn):
