@@ -125,8 +125,9 @@ def test_no_deal_picture_colours_packages_by_blocker(ukraine_html: str) -> None:
     )
     frontier = json.loads(dict(specs)["frontier-ukraine-russia"])
     names = [trace["name"] for trace in frontier["data"]]
-    assert any(n.startswith("blocked by Russia alone") for n in names)
-    assert not any(n.startswith("ratified ZOPA") for n in names)
+    # every package Russia refuses crosses one of its red lines: shown as such, not by batna
+    assert any(n.startswith("crosses a red line: Russia (3,240)") for n in names)
+    assert not any(n.startswith(("blocked by Russia alone", "ratified ZOPA")) for n in names)
     # both batnas drawn
     lines = [s for s in frontier["layout"]["shapes"] if s["type"] == "line"]
     assert sorted(s.get("x0") if s.get("xref") != "paper" else s["y0"] for s in lines) == [
