@@ -377,7 +377,8 @@ def reference_statuses(scenario: Scenario) -> Counter[str]:
 
     A veto actor's crossed red line comes first (one actor: ``red_line:ID``;
     more: ``red_line``); otherwise the blockers are the veto actors whose
-    utility is not above their batna and the publics that reject it.
+    utility is not above their batna and the publics (then legislatures)
+    that reject it.
     """
     veto = [k for k, a in enumerate(scenario.actors) if a.veto]
     out: Counter[str] = Counter()
@@ -393,10 +394,10 @@ def reference_statuses(scenario: Scenario) -> Counter[str]:
             for k in veto
             if utility[k] <= (scenario.actors[k].batna or 0.0)
         ]
-        flags += [
-            f"public:{p.id}"
-            for p, r in zip(scenario.publics, reference_reject(scenario, package), strict=True)
-            if r
+        bodies = [f"public:{p.id}" for p in scenario.publics] + [
+            f"legislature:{g.id}" for g in scenario.legislatures
         ]
+        rejects = reference_reject(scenario, package)  # publics, then legislatures
+        flags += [b for b, r in zip(bodies[: len(rejects)], rejects, strict=True) if r]
         out["ratified" if not flags else flags[0] if len(flags) == 1 else "several"] += 1
     return out
