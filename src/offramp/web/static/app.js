@@ -307,8 +307,11 @@ function renderSingle(res) {
   $("reasons").innerHTML = r.reasons.map((x) => "<li>" + esc(x) + "</li>").join("");
   const sols = Object.entries(r.solutions).filter(([, p]) => p);
   const veto = Object.keys(r.solutions.nash ? r.solutions.nash.utility : {}).filter((a) => res.scenario.actors.find((x) => x.id === a && x.veto));
-  $("solutions").innerHTML = sols.length ? table(["solution", "package", ...veto.map((a) => labels[a])],
-    sols.map(([n, p]) => [n.replace("_", "–"), Object.entries(p.package).map(([i, o]) => i + ": " + o).join("; "), ...veto.map((a) => p.utility[a].toFixed(3))])) : "";
+  // each solution's likely ratification path (the votes in order, body:route), when the analysis gives it
+  const routes = r.ratification && Object.values(r.ratification).some((x) => x) ? r.ratification : null;
+  $("solutions").innerHTML = sols.length ? table(["solution", "package", ...veto.map((a) => labels[a]), ...(routes ? ["likely ratification path"] : [])],
+    sols.map(([n, p]) => [n.replace("_", "–"), Object.entries(p.package).map(([i, o]) => i + ": " + o).join("; "), ...veto.map((a) => p.utility[a].toFixed(3)),
+      ...(routes ? [routes[n] ? (routes[n].path.join(" → ") || "no vote") : "–"] : [])])) : "";
   for (const [sel, k] of [["axis-x", 0], ["axis-y", 1]]) {
     $(sel).innerHTML = res.scenario.actors.map((a) => '<option value="' + esc(a.id) + '"' + (a.id === res.axes[k] ? " selected" : "") + ">" + esc(a.label) + "</option>").join("");
   }
