@@ -163,6 +163,13 @@ def test_a_red_line_toggle_shows_the_difference_it_makes(
     p.get_by_test_id("batna-russia").fill("0.5")
     verdict = p.get_by_test_id("verdict")
     verdict.filter(has_text="A settlement is possible").wait_for(timeout=WAIT)
+    # each solution's likely ratification path, as the analysis gives it
+    path = before["result"]["ratification"]["nash"]["path"]
+    assert path  # the Ukrainian public votes on the Nash package, by its route
+    solutions = p.locator("#solutions")
+    assert "likely ratification path" in solutions.locator("th").all_inner_texts()
+    nash = [row for row in _rows(p, "solutions-table") if row[0] == "nash"]
+    assert nash and nash[0][-1] == " → ".join(path)
     toggle = p.get_by_test_id(FREEZE)
     assert not toggle.is_checked()
     assert p.get_by_test_id("redline-toggle-russia-territory-full_return").is_checked()

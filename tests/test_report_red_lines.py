@@ -142,6 +142,6 @@ def test_ukraine_red_line_counts_equal_a_count_package_by_package() -> None:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios())
+@given(scenarios(routes=True))
 def test_statuses_equal_a_count_package_by_package_on_random_scenarios(scenario) -> None:  # type: ignore[no-untyped-def]
     assert cloud_statuses(scenario, block_size=7) == reference_statuses(scenario)
