@@ -12,6 +12,7 @@ from offramp.assess import analyze
 from offramp.errors import PackageError
 from offramp.evaluate import evaluate
 from offramp.problem import compile_problem
+from offramp.problem.model import APPLIES_ABOVE
 from offramp.report.build import frontier_figure
 from offramp.report.cloud import package_cloud
 from offramp.report.extras import (
@@ -29,7 +30,7 @@ from offramp.report.write import QUICK_SWEEP_DRAWS, report_for
 from offramp.scenario.distributions import distribution_of
 from offramp.scenario.load import content_hash
 from offramp.scenario.schema import Scenario
-from offramp.settle.redlines import APPLIES_ABOVE, stance_probabilities
+from offramp.settle.redlines import stance_probabilities
 from offramp.web.context import Context, Refused
 from offramp.web.schemas import ERRORS, AnalyzeIn, EvaluateIn, ScenarioIn
 
