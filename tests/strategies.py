@@ -8,6 +8,7 @@ property tests compare two implementations of the same definitions.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -368,4 +369,35 @@ def _prod(values: list[float]) -> float:
     out = 1.0
     for v in values:
         out *= v
+    return out
+
+
+def reference_statuses(scenario: Scenario) -> Counter[str]:
+    """Every package's status in the picture, by plain loops over the packages.
+
+    A veto actor's crossed red line comes first (one actor: ``red_line:ID``;
+    more: ``red_line``); otherwise the blockers are the veto actors whose
+    utility is not above their batna and the publics (then legislatures)
+    that reject it.
+    """
+    veto = [k for k, a in enumerate(scenario.actors) if a.veto]
+    out: Counter[str] = Counter()
+    for package in itertools.product(*(range(len(i.options)) for i in scenario.issues)):
+        crosses = reference_crosses(scenario, package)
+        lines = [scenario.actors[k].id for k in veto if crosses[k]]
+        if lines:
+            out["red_line" if len(lines) > 1 else f"red_line:{lines[0]}"] += 1
+            continue
+        utility = reference_utility(scenario, package)
+        flags = [
+            f"actor:{scenario.actors[k].id}"
+            for k in veto
+            if utility[k] <= (scenario.actors[k].batna or 0.0)
+        ]
+        bodies = [f"public:{p.id}" for p in scenario.publics] + [
+            f"legislature:{g.id}" for g in scenario.legislatures
+        ]
+        rejects = reference_reject(scenario, package)  # publics, then legislatures
+        flags += [b for b, r in zip(bodies[: len(rejects)], rejects, strict=True) if r]
+        out["ratified" if not flags else flags[0] if len(flags) == 1 else "several"] += 1
     return out

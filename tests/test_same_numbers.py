@@ -3,6 +3,8 @@
 For every forecast model on every shipped scenario, ``offramp forecast
 --json``'s ``issues``, the ``forecasts`` of the report's ``report.json`` and
 the web app's ``/forecast`` (``by_model``) are equal, number for number.
+Likewise ``offramp evaluate --json`` and the web app's ``/evaluate`` (the
+workbench's evaluate panel), for every named package of every shipped scenario.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typer.testing import CliRunner
 
 from offramp.cli import app
 from offramp.forecast.scenario import FORECAST_MODELS
+from offramp.scenario import load_scenario
 from offramp.web import create_app
 from tests.conftest import SCENARIOS
 
@@ -73,3 +76,59 @@ def test_a_sweep_draw_of_point_values_forecasts_what_the_cli_does() -> None:
     for k, model in enumerate(models):
         expected = [f.forecast for f in forecast_problem(problem, model).issues]
         assert draws.forecasts[0, k].tolist() == expected
+
+
+WITH_PACKAGES = [p for p in SHIPPED if load_scenario(p).packages]
+
+
+def _evaluate_cli(path: Path, tmp: Path, args: list[str]) -> dict[str, Any]:
+    out = tmp / "evaluate.json"
+    done = CliRunner().invoke(app, ["evaluate", str(path), *args, "--json", str(out)])
+    assert done.exit_code == 0, done.output
+    data: dict[str, Any] = json.loads(out.read_text())
+    return data
+
+
+def _cases(path: Path) -> list[tuple[list[str], dict[str, Any]]]:
+    """(CLI arguments, /evaluate body): every named package, one with an override, one by hand."""
+    scenario = load_scenario(path)
+    cases: list[tuple[list[str], dict[str, Any]]] = [
+        (["--named", p.id], {"named": p.id}) for p in scenario.packages
+    ]
+    first = scenario.packages[0]
+    issue = scenario.issues[0]
+    other = next(o.id for o in issue.options if o.id != first.options[issue.id])
+    cases.append(
+        (
+            ["--named", first.id, "--package", f"{issue.id}={other}"],
+            {"named": first.id, "package": {issue.id: other}},
+        )
+    )
+    by_hand = {i.id: i.options[len(i.options) // 2].id for i in scenario.issues}
+    cases.append(
+        (
+            [arg for i, o in by_hand.items() for arg in ("--package", f"{i}={o}")],
+            {"package": by_hand},
+        )
+    )
+    return cases
+
+
+@pytest.mark.parametrize("path", WITH_PACKAGES, ids=lambda p: p.stem)
+def test_cli_and_web_evaluate_are_equal(path: Path, tmp_path: Path) -> None:
+    assert WITH_PACKAGES, "a shipped scenario names packages"
+    client = TestClient(create_app(path.parent))
+    for args, body in _cases(path):
+        reply = client.post("/evaluate", json={"name": path.name, **body})
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["result"] == _evaluate_cli(path, tmp_path, args), args
+
+
+def test_cli_and_web_evaluate_draws_are_equal(tmp_path: Path) -> None:
+    path = SCENARIOS / "ukraine-2024-09.yaml"
+    args = ["--named", "vance_plan", "--draws", "300", "--seed", "7", "--at", "2024-12-31"]
+    cli = _evaluate_cli(path, tmp_path, args)
+    body = {"name": path.name, "named": "vance_plan", "draws": 300, "seed": 7, "at": "2024-12-31"}
+    web = TestClient(create_app(path.parent)).post("/evaluate", json=body).json()["result"]
+    assert web == cli
+    assert web["draws"]["n"] == 300 and web["draws"]["at"] == "2024-12-31"

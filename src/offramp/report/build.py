@@ -32,6 +32,8 @@ SOLUTION_NAMES = {
 """Display names of the bargaining solutions, in the order of ``Analysis.solutions``."""
 
 _PALETTE = ("#c0392b", "#2c6fbb", "#d68910", "#7d3c98", "#117a65", "#a04000", "#5d6d7e")
+_RED_LINES = ("#7b241c", "#4a235a", "#6e2c00", "#0e6251", "#1b2631", "#17202a")
+"""Crossed red lines: one dark colour per veto actor; the last for several actors' lines."""
 
 
 def _provenance(scenario: Scenario, item: Provenance) -> tuple[str, str, str]:
@@ -259,9 +261,11 @@ def frontier_figure(
     colours: dict[str, str] = {
         "ratified": "#1e8449",
         "several": "#b3b6b7",
-        "red_line": "#641e16",
+        "red_line": _RED_LINES[-1],
     } | {b: _PALETTE[k % len(_PALETTE)] for k, b in enumerate(blockers)}
-    colours |= {f"red_line:{a.id}": "#922b21" for a in scenario.actors if a.veto}
+    # a crossed red line is its own colour (dark, one per veto actor) and marker (a cross)
+    veto = [a.id for a in scenario.actors if a.veto]
+    colours |= {f"red_line:{a}": _RED_LINES[k % (len(_RED_LINES) - 1)] for k, a in enumerate(veto)}
     hover_limit = 5000
     data: list[dict[str, Any]] = []
     for group in sorted(cloud.groups, key=lambda g: g.status == "ratified"):
@@ -278,6 +282,8 @@ def frontier_figure(
                 "line": {"width": 0},
             },
         }
+        if group.status.startswith("red_line"):
+            trace["marker"] |= {"symbol": "x", "opacity": 0.75}
         if hover == "index":
             trace["customdata"] = [[e, c] for e, c in zip(group.example, group.count, strict=True)]
             trace["hovertemplate"] = (
@@ -445,6 +451,17 @@ def _frontier_caption(scenario: Scenario, analysis: Analysis, cloud: Cloud) -> s
         "utilities; dashed lines are batnas, and the shaded corner holds the packages both "
         "prefer to going on fighting. "
     )
+    crossing = [g for g in cloud.groups if g.status.startswith("red_line")]
+    if crossing:
+        whose = [
+            (f"{scenario.actor(g.status[9:]).label}'s" if ":" in g.status else "several actors'")
+            + f": {g.packages:,}"
+            for g in crossing
+        ]
+        text += (
+            f"Crosses mark the {sum(g.packages for g in crossing):,} packages that cross a veto "
+            f"actor's red line, refused whatever else they give ({'; '.join(whose)}). "
+        )
     bx, by = analysis.batna.get(ax.id), analysis.batna.get(ay.id)
     if analysis.ratified_count:
         text += (

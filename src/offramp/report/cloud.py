@@ -7,13 +7,23 @@ utilities, coloured by its status:
 
 * ``ratified``: in the ratified ZOPA (every veto actor prefers it to its
   batna and every public ratifies it);
-* ``public:<id>``: every veto actor prefers it, but only this public rejects it;
+* ``red_line:<id>``: it crosses a red line of this veto actor (an option of
+  its ``never`` list that the analysis applies, :mod:`offramp.settle.redlines`)
+  and of no other veto actor: refused whatever else it gives, so it is shown
+  apart from the packages that are merely not worth more than a batna;
+* ``red_line``: it crosses the red lines of two or more veto actors;
+* ``public:<id>``, ``legislature:<id>``: every veto actor prefers it, but only
+  this public (or legislature) rejects it, by the route the package takes there;
 * ``actor:<id>``: blocked by this veto actor alone (its utility is not above
-  its batna, and nobody else objects);
-* ``several``: blocked by two or more veto actors or publics.
+  its batna, no red line is crossed, and nobody else objects);
+* ``several``: blocked by two or more veto actors, publics or legislatures (no
+  red line crossed).
 
-The status rules are those of :func:`offramp.settle.analysis.analyze_space`, from the same
-block loop (the test suite checks the counts agree with it). Packages are
+A red line takes precedence: a package that crosses one is in a ``red_line``
+group whoever else objects to it. The status rules are those of
+:func:`offramp.settle.analysis.analyze_space`, from the same block loop (the
+test suite checks the counts agree with it, and the red-line counts with a
+package-by-package count). Packages are
 enumerated in blocks with :func:`offramp.settle.space.iter_blocks`; points with the
 same status and the same utilities rounded to :data:`RESOLUTION` are merged
 and counted, so the number of points stays bounded (at most ``(1/RESOLUTION + 1)**2`` per status)
@@ -29,7 +39,7 @@ from numpy.typing import NDArray
 
 from offramp.problem import Problem
 from offramp.scenario.schema import Scenario
-from offramp.settle.analysis import _blocking
+from offramp.settle.analysis import _blocking, _crosses
 
 __all__ = ["RESOLUTION", "Cloud", "CloudGroup", "default_axes", "package_cloud"]
 
@@ -133,13 +143,16 @@ def package_cloud(
         if who not in ids:
             raise KeyError(who)
     ax, ay = ids.index(x), ids.index(y)
-    blocker_ids = [f"actor:{ids[v]}" for v in problem.veto_index] + [
-        f"{b.kind}:{b.id}" for b in problem.bodies
-    ]
+    veto = problem.veto_index
+    red_line_ids = [f"red_line:{ids[v]}" for v in veto]
+    blocker_ids = [f"actor:{ids[v]}" for v in veto] + [f"{b.kind}:{b.id}" for b in problem.bodies]
     labels = dict(zip((f"actor:{a}" for a in ids), problem.actor_labels, strict=True)) | {
         f"{b.kind}:{b.id}": b.label for b in problem.bodies
     }
-    statuses = ["ratified", *blocker_ids, "several"]
+    # status numbers: 0 ratified, then one per veto actor's red line, several red lines,
+    # one per blocker alone, several blockers
+    statuses = ["ratified", *red_line_ids, "red_line", *blocker_ids, "several"]
+    first_blocker = 2 + len(red_line_ids)
     merged: dict[int, dict[tuple[int, int], list[int]]] = {s: {} for s in range(len(statuses))}
     steps = round(1 / RESOLUTION)
     for index, utility, refuses, rejects in _blocking(problem, block_size):
@@ -148,7 +161,14 @@ def package_cloud(
         status = np.where(
             n_blocking == 0,
             0,
-            np.where(n_blocking == 1, 1 + blocks.argmax(axis=0), len(statuses) - 1),
+            np.where(n_blocking == 1, first_blocker + blocks.argmax(axis=0), len(statuses) - 1),
+        )
+        crosses = _crosses(problem, veto, index)
+        n_crossed = crosses.sum(axis=0)
+        status = np.where(
+            n_crossed == 0,
+            status,
+            np.where(n_crossed == 1, 1 + crosses.argmax(axis=0), first_blocker - 1),
         )
         qx = np.rint(utility[ax] * steps).astype(np.int64)
         qy = np.rint(utility[ay] * steps).astype(np.int64)
@@ -159,11 +179,7 @@ def package_cloud(
         if not points:
             continue
         keys = sorted(points)
-        label = {"ratified": "ratified ZOPA", "several": "blocked by several"}.get(
-            name, f"blocked by {labels.get(name, name)} alone"
-        )
-        if name.startswith(("public:", "legislature:")):
-            label = f"in the ZOPA, rejected by {labels[name]}"
+        label = _label(name, labels)
         groups.append(
             CloudGroup(
                 status=name,
@@ -175,6 +191,22 @@ def package_cloud(
             )
         )
     return Cloud(x=x, y=y, groups=tuple(groups))
+
+
+def _label(status: str, labels: dict[str, str]) -> str:
+    """A status in words, as the picture's legend shows it."""
+    kind, _, who = status.partition(":")
+    if kind == "red_line":
+        return (
+            f"crosses a red line: {labels[f'actor:{who}']}"
+            if who
+            else ("crosses the red lines of several veto actors")
+        )
+    if kind in ("public", "legislature"):
+        return f"in the ZOPA, rejected by {labels[status]}"
+    if kind == "actor":
+        return f"blocked by {labels[status]} alone"
+    return {"ratified": "ratified ZOPA", "several": "blocked by several"}.get(status, status)
 
 
 def _merge(

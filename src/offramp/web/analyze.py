@@ -12,6 +12,7 @@ from offramp.assess import analyze
 from offramp.errors import PackageError
 from offramp.evaluate import evaluate
 from offramp.problem import compile_problem
+from offramp.problem.model import APPLIES_ABOVE
 from offramp.report.build import frontier_figure
 from offramp.report.cloud import package_cloud
 from offramp.report.extras import (
@@ -29,6 +30,7 @@ from offramp.report.write import QUICK_SWEEP_DRAWS, report_for
 from offramp.scenario.distributions import distribution_of
 from offramp.scenario.load import content_hash
 from offramp.scenario.schema import Scenario
+from offramp.settle.redlines import stance_probabilities
 from offramp.web.context import Context, Refused
 from offramp.web.schemas import ERRORS, AnalyzeIn, EvaluateIn, ScenarioIn
 
@@ -75,6 +77,7 @@ def _for_ui(scenario: Scenario) -> dict[str, Any]:
                 walk(value, [*path, k])
 
     walk(data, [])
+    data["red_lines"] = _red_lines(scenario, data)
     for a, actor in enumerate(scenario.actors):
         data["actors"][a]["batna"] = _number(actor.batna)
         data["actors"][a]["power"] = _number(actor.power)
@@ -100,6 +103,55 @@ def _for_ui(scenario: Scenario) -> dict[str, Any]:
     return data
 
 
+def _red_lines(scenario: Scenario, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every declared red line (a stance's ``never``), option by option, for the UI's toggles.
+
+    Each entry: the actor and issue (ids, labels, veto), the ``path`` of its
+    ``never_p`` (as in edits), and per option its ``p`` (point probability
+    that the line holds, :func:`offramp.settle.redlines.stance_probabilities`),
+    ``holds`` (applied by the analysis: p above 0.5) and ``spec``: its
+    probability as the file writes it (a number or a distribution), so a
+    toggle can rewrite one option's line and keep the others' as written.
+    ``data`` is the scenario's JSON dump, before the UI replaces distributions
+    by point values.
+    """
+    out = []
+    for a, actor in enumerate(scenario.actors):
+        for k, stance in enumerate(actor.stances):
+            if not stance.never:
+                continue
+            issue = scenario.issue(stance.issue)
+            written = data["actors"][a]["stances"][k]["never_p"]
+            points = stance_probabilities(stance, stance.never)
+            options = []
+            for option_id, point in zip(stance.never, points, strict=True):
+                if isinstance(stance.never_p, dict):
+                    spec = written.get(option_id, 1.0)
+                else:
+                    spec = 1.0 if written is None else written
+                options.append(
+                    {
+                        "id": option_id,
+                        "label": next(o.label for o in issue.options if o.id == option_id),
+                        "p": point,
+                        "holds": point > APPLIES_ABOVE,
+                        "spec": spec,
+                    }
+                )
+            out.append(
+                {
+                    "actor": actor.id,
+                    "actor_label": actor.label,
+                    "veto": actor.veto,
+                    "issue": issue.id,
+                    "issue_label": issue.label,
+                    "path": ["actors", a, "stances", k, "never_p"],
+                    "options": options,
+                }
+            )
+    return out
+
+
 def add_analysis_routes(app: FastAPI, ctx: Context) -> None:
     """``POST /analyze``, ``/forecast`` and ``/report``."""
 
@@ -121,6 +173,7 @@ def add_analysis_routes(app: FastAPI, ctx: Context) -> None:
             "settled": analysis.ratified_count > 0,
             "figure": {"title": figure.title, "caption": figure.caption, "spec": figure.spec},
             "axes": [cloud.x, cloud.y],
+            "statuses": {g.status: g.packages for g in cloud.groups},
             "scenario": _for_ui(scenario),
             "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
         }
@@ -131,7 +184,12 @@ def add_analysis_routes(app: FastAPI, ctx: Context) -> None:
         scenario, file = ctx.load(body)
         try:
             result = evaluate(
-                scenario, body.package, named=body.named, draws=body.draws, seed=body.seed
+                scenario,
+                body.package,
+                named=body.named,
+                draws=body.draws,
+                seed=body.seed,
+                at=body.at,
             )
         except PackageError as error:
             raise Refused(422, str(error), file, "package") from error

@@ -16,7 +16,12 @@ from offramp.web.schemas import ERRORS, ProblemsOut, SaveIn, ScenarioIn
 
 __all__ = ["add_file_routes"]
 
-_STATIC = {"app.js": "text/javascript", "app.css": "text/css", "index.html": "text/html"}
+_STATIC = {
+    "app.js": "text/javascript",
+    "credible.js": "text/javascript",
+    "app.css": "text/css",
+    "index.html": "text/html",
+}
 
 
 def add_file_routes(app: FastAPI, ctx: Context) -> None:

@@ -31,6 +31,11 @@ Distribution = Annotated[
     Field(min_length=1, max_length=4),
 ]
 """A distribution as the scenario file writes it, e.g. ``{"triangular": [0.3, 0.4, 0.6]}``."""
+RedLine = Annotated[
+    dict[Annotated[str, Field(max_length=64)], Number | Distribution],
+    Field(min_length=1, max_length=200),
+]
+"""A red line's ``never_p`` option by option, e.g. ``{"freeze": 0, "full_return": 1}``."""
 PathPart = Annotated[str, Field(max_length=200)] | Annotated[int, Field(ge=0, le=1_000_000)]
 
 
@@ -42,9 +47,10 @@ class EditIn(_Body):
     """Set one field of the scenario: ``path`` from the root, e.g. ``["actors", 1, "batna"]``."""
 
     path: list[PathPart] = Field(min_length=1, max_length=16)
-    value: Scalar | Distribution = Field(
+    value: Scalar | Distribution | RedLine = Field(
         description="A number, text (an option id) or boolean; or a distribution such as "
-        '`{"triangular": [low, mode, high]}` (see docs/uncertainty.md).'
+        '`{"triangular": [low, mode, high]}` (see docs/uncertainty.md); or a red line\'s '
+        '`never_p` option by option, `{"freeze": 0, "full_return": 1}` (see docs/evaluate.md).'
     )
 
 
@@ -77,6 +83,7 @@ class EvaluateIn(ScenarioIn):
     )
     draws: int = Field(default=0, ge=0, le=100_000, description="Draws for P(accepted, ratified).")
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    at: dt.date | None = Field(default=None, description="With draws: only events up to this date.")
 
 
 class SweepIn(ScenarioIn):

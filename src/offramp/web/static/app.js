@@ -71,7 +71,7 @@ function buildInputs(s) {
       if (st.never && st.never.length) {
         // a red line: 1 holds (the options are ruled out), 0 lifted; analyze applies it above 0.5
         add({ path: ["actors", i, "stances", k, "never_p"], label: issue.label + ": red line (never " + st.never.join("/") + "), P(holds)", group,
-              min: 0, max: 1, step: 0.05, value: st.never_p, testid: "redline-" + a.id + "-" + st.issue, note: "0 lifts it, 1 makes it firm" });
+              min: 0, max: 1, step: 0.05, value: st.never_p, testid: "redline-" + a.id + "-" + st.issue, note: "0 lifts it, 1 makes it firm", redline: true });
       }
     });
   }
@@ -184,6 +184,12 @@ function currentValue(input, variant) {
   return edit ? edit.value : input.value;
 }
 
+// What a slider shows: a red line toggled option by option (credible.js) shows its weakest option
+function shownValue(input, variant) {
+  const v = currentValue(input, variant);
+  return typeof v === "object" && input.redline ? redLinePoint(input.key, variant) : v;
+}
+
 function renderControls() {
   const root = $("control-groups");
   root.innerHTML = "";
@@ -197,7 +203,7 @@ function renderControls() {
       groupEl.innerHTML = "<summary>" + esc(groupName) + "</summary>";
       root.appendChild(groupEl);
     }
-    const value = currentValue(input, state.active);
+    const value = shownValue(input, state.active);
     const row = document.createElement("div");
     row.className = "control" + (state.variants[state.active][input.key] ? " edited" : "");
     if (input.dist) { distControl(input, row); groupEl.appendChild(row); continue; }
@@ -250,7 +256,7 @@ function editsHTML(variant) {
     const input = state.inputs.find((i) => i.key === JSON.stringify(e.path));
     const label = input ? input.group.replace(/ · .*/, "") + " " + input.label : e.path.join(".");
     const before = input ? (input.dist ? distText(input.dist) : input.value) : "";
-    const after = typeof e.value === "object" ? distText(e.value) : e.value;
+    const after = input && input.redline && typeof e.value === "object" ? redLineText(input.key, variant) : typeof e.value === "object" ? distText(e.value) : e.value;
     return '<span class="chip">' + esc(label) + " " + esc(before) + " → <b>" + esc(after) + "</b></span>";
   }).join(" ");
 }
@@ -301,8 +307,11 @@ function renderSingle(res) {
   $("reasons").innerHTML = r.reasons.map((x) => "<li>" + esc(x) + "</li>").join("");
   const sols = Object.entries(r.solutions).filter(([, p]) => p);
   const veto = Object.keys(r.solutions.nash ? r.solutions.nash.utility : {}).filter((a) => res.scenario.actors.find((x) => x.id === a && x.veto));
-  $("solutions").innerHTML = sols.length ? table(["solution", "package", ...veto.map((a) => labels[a])],
-    sols.map(([n, p]) => [n.replace("_", "–"), Object.entries(p.package).map(([i, o]) => i + ": " + o).join("; "), ...veto.map((a) => p.utility[a].toFixed(3))])) : "";
+  // each solution's likely ratification path (the votes in order, body:route), when the analysis gives it
+  const routes = r.ratification && Object.values(r.ratification).some((x) => x) ? r.ratification : null;
+  $("solutions").innerHTML = sols.length ? table(["solution", "package", ...veto.map((a) => labels[a]), ...(routes ? ["likely ratification path"] : [])],
+    sols.map(([n, p]) => [n.replace("_", "–"), Object.entries(p.package).map(([i, o]) => i + ": " + o).join("; "), ...veto.map((a) => p.utility[a].toFixed(3)),
+      ...(routes ? [routes[n] ? (routes[n].path.join(" → ") || "no vote") : "–"] : [])])) : "";
   for (const [sel, k] of [["axis-x", 0], ["axis-y", 1]]) {
     $(sel).innerHTML = res.scenario.actors.map((a) => '<option value="' + esc(a.id) + '"' + (a.id === res.axes[k] ? " selected" : "") + ">" + esc(a.label) + "</option>").join("");
   }
@@ -349,7 +358,7 @@ async function recompute() {
     showProblems(null);
     variants.forEach((v, k) => { state.results[v] = results[k]; });
     if (state.compare) { renderColumn("A", state.results.A); renderColumn("B", state.results.B); }
-    else renderSingle(results[0]);
+    else { renderSingle(results[0]); afterAnalysis(results[0]); }
     $("timing").textContent = "analysis: " + results.map((r) => r.elapsed_ms + " ms on the server, " + Math.round(r.roundtrip) + " ms round trip").join(" | ");
     document.body.dataset.ready = String(seq);
     if (!state.compare) forecasts(seq);
@@ -379,6 +388,7 @@ async function openScenario(source) {
     const res = await api("POST", "analyze", Object.assign({}, source, { edits: [] }));
     state.base = res.scenario;
     state.inputs = buildInputs(res.scenario);
+    setupCredible(res.scenario);
     renderControls();
     $("save-name").value = res.scenario.id + "-variant.yaml";
     await recompute();
