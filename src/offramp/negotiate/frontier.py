@@ -251,7 +251,8 @@ class _Structure:
                     if not self.lines[i][a, o]:
                         continue
                     now, pre = cons, prefix + self.q[i][:, o]
-                combo = _pareto(self.combo_sum[:, now].T)
+                combo = self.combo_sum[:, now].T
+                combo = _pareto(combo) if len(combo) > 64 else combo
                 need = np.maximum(lower[None, :] - pre[None, :] - combo, _LOW)  # (c, k)
                 if np.any(np.all(rest[None, :, :] >= need[:, None, :], axis=2)):
                     options[i], cons, prefix = o, now, pre
