@@ -7,9 +7,20 @@ from math import prod
 import numpy as np
 import pytest
 
-from offramp.negotiate import Change, StrategyError, parse_strategy, simulate
+from benchmarks.bench_space import Domain, make_scenario
+from offramp.errors import SpaceTooLargeError
+from offramp.negotiate import (
+    ENUMERATION_MAX,
+    Change,
+    StrategyError,
+    negotiate,
+    parse_strategy,
+    simulate,
+)
 from offramp.negotiate.frontier import IssueChange, simulate_frontier
 from offramp.negotiate.protocol import Signing
+from offramp.problem import compile_problem
+from offramp.scenario import load_scenario_data
 
 NAMES = (
     "boulware",
@@ -174,3 +185,75 @@ def test_closest_above_is_refused() -> None:
     case["strategies"] = [parse_strategy("boulware:offer=closest_above")] * len(case["batna"])
     with pytest.raises(StrategyError, match="closest_above"):
         frontier_case(case)
+
+
+def random_scenario(seed: int) -> dict:
+    """A bench_space domain with random batnas, red lines (``never``) and one public's rules."""
+    rng = np.random.default_rng(seed)
+    domain = Domain(int(rng.integers(2, 5)), int(rng.integers(2, 5)), int(rng.integers(2, 4)))
+    data = make_scenario(domain, seed=seed)
+    for actor in data["actors"]:
+        actor["batna"] = float(np.round(rng.uniform(0.0, 0.5), 2))
+        for stance in actor["stances"]:
+            others = [f"o{k}" for k in range(domain.n_options) if f"o{k}" != stance["position"]]
+            if rng.random() < 0.3:
+                stance["never"] = [str(rng.choice(others))]
+    i, j = (f"i{x}" for x in rng.choice(domain.n_issues, size=2, replace=False))
+    data["publics"] = [
+        {
+            "id": "public",
+            "label": "Public of p0",
+            "of": "p0",
+            "threshold": 0.5,
+            "assumed": "test",
+            "rules": [
+                {"when": {}, "reject": 0.2},
+                {"when": {i: ["o0"]}, "reject": 0.6},
+                {"when": {i: ["o0"], j: ["o1"]}, "reject": 0.4},
+            ],
+        }
+    ]
+    if seed % 2:  # a failed vote sends the text back to the table
+        data["publics"][0]["routes"] = [
+            {
+                "id": "vote",
+                "label": "Referendum",
+                "when": {},
+                "on_fail": "renegotiate",
+                "rounds": 1 + seed % 3,
+                "assumed": "test",
+            }
+        ]
+    return data
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_negotiate_merge_equals_enumeration(seed: int) -> None:
+    """The whole result (history, agreement, Nash, Pareto, runs) is the same from both engines."""
+    problem = compile_problem(load_scenario_data(random_scenario(seed), file="random.yaml"))
+    ids = [problem.actor_ids[a] for a in problem.veto_index]
+    rng = np.random.default_rng(seed)
+    plan = {a: NAMES[int(rng.integers(len(NAMES)))] for a in ids}
+    want = negotiate(problem, strategies=plan, runs=4, seed=seed, method="enumeration").to_dict()
+    got = negotiate(problem, strategies=plan, runs=4, seed=seed, method="merge").to_dict()
+    assert (want.pop("method"), got.pop("method")) == ("enumeration", "merge")
+    assert got == want
+
+
+def test_auto_merges_above_the_enumeration_limit() -> None:
+    small = compile_problem(load_scenario_data(random_scenario(0), file="random.yaml"))
+    assert negotiate(small).method == "enumeration"
+    data = make_scenario(Domain(15, 6, 3))
+    for actor in data["actors"]:
+        actor["batna"] = 0.3
+    huge = compile_problem(load_scenario_data(data, file="huge.yaml"))
+    assert huge.space.size > 10**11 > ENUMERATION_MAX
+    result = negotiate(huge, deadline=6)
+    assert result.method == "merge" and result.to_dict()["method"] == "merge"
+    assert len(result.history) >= 1
+    with pytest.raises(StrategyError, match="closest_above"):
+        negotiate(huge, strategies={"p0": "boulware:offer=closest_above"})
+    with pytest.raises(SpaceTooLargeError, match="method 'merge'"):
+        negotiate(huge, method="enumeration")
+    with pytest.raises(StrategyError, match="one of auto, enumeration, merge"):
+        negotiate(small, method="fast")
