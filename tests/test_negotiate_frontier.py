@@ -20,7 +20,8 @@ from offramp.negotiate import (
 from offramp.negotiate.frontier import IssueChange, simulate_frontier
 from offramp.negotiate.protocol import Signing
 from offramp.problem import compile_problem
-from offramp.scenario import load_scenario_data
+from offramp.scenario import load_scenario, load_scenario_data
+from tests.conftest import SCENARIOS
 
 NAMES = (
     "boulware",
@@ -257,3 +258,15 @@ def test_auto_merges_above_the_enumeration_limit() -> None:
         negotiate(huge, method="enumeration")
     with pytest.raises(StrategyError, match="one of auto, enumeration, merge"):
         negotiate(small, method="fast")
+
+
+@pytest.mark.parametrize("name", ["ukraine-2024-09.yaml", "history/colombia-2016.yaml"])
+def test_shipped_scenarios_negotiate_alike(name: str) -> None:
+    """Events, legislatures, routes and red lines of real cases: both engines, one result."""
+    problem = compile_problem(load_scenario(SCENARIOS / name))
+    ids = [problem.actor_ids[a] for a in problem.veto_index]
+    plan = {a: s for a, s in zip(ids, ("linear", "tit_for_tat", "best_acceptable"), strict=False)}
+    want = negotiate(problem, strategies=plan, runs=3, method="enumeration").to_dict()
+    got = negotiate(problem, strategies=plan, runs=3, method="merge").to_dict()
+    want.pop("method"), got.pop("method")
+    assert got == want
