@@ -210,7 +210,9 @@ def negotiate(
     if merged:
         after = event_problems(problem, rounds, round_days)
         final = after[-1][2] if after else problem
-        nash_index, on_front = merged_check(final, agreed)
+        # the final utilities and batnas, ratification as at the start (as enumeration's check)
+        check = final.with_inputs(threshold=problem.threshold, reject=problem.reject)
+        nash_index, on_front = merged_check(check, agreed)
         final_tables = [t[veto] for t in final.tables_of(0)]
         nash_u = (
             None
