@@ -48,6 +48,14 @@ def _grid(sizes: list[int]) -> np.ndarray:
     return np.stack(np.unravel_index(np.arange(prod(sizes)), sizes), axis=1)
 
 
+def _allowed(lines: list[np.ndarray], options: np.ndarray) -> np.ndarray:
+    """Per-issue option masks as package masks, (k, n)."""
+    out = np.ones((lines[0].shape[0], len(options)), dtype=bool)
+    for i, mask in enumerate(lines):
+        out &= mask[:, options[:, i]]
+    return out
+
+
 def random_case(seed: int) -> dict:
     """A random space with red lines, ratification at signing, costs, orders and an event."""
     rng = np.random.default_rng(seed)
@@ -89,6 +97,7 @@ def random_case(seed: int) -> dict:
                 int(rng.integers(1, deadline)),
                 np.round(rng.uniform(0.0, 0.6, size=k), 2),
                 tables() if rng.random() < 0.7 else None,
+                lines=[rng.random((k, s)) < 0.8 for s in sizes] if rng.random() < 0.5 else None,
             )
         )
     return {
@@ -110,9 +119,7 @@ def enumerate_case(case: dict) -> object:
     """The same case on the enumerating engine (packages expanded)."""
     sizes, mentioned = case["sizes"], case["mentioned"]
     options = _grid(sizes)
-    lines = np.ones((len(case["batna"]), len(options)), dtype=bool)
-    for i, mask in enumerate(case["lines"]):
-        lines &= mask[:, options[:, i]]
+    lines = _allowed(case["lines"], options)
     combo = (
         np.ravel_multi_index(tuple(options[:, i] for i in mentioned), [sizes[i] for i in mentioned])
         if mentioned
@@ -125,6 +132,7 @@ def enumerate_case(case: dict) -> object:
             c.round,
             batna=c.batna,
             utility=None if c.tables is None else _expand(c.tables),
+            lines=None if c.lines is None else _allowed(c.lines, options),
         )
         for c in case["changes"]
     ]

@@ -46,7 +46,7 @@ the space's per-issue structure and never enumerates it:
 
 Not supported: ``offer=closest_above`` (its offer is the package of *lowest*
 own utility at or above the target, a subset-sum question with no frontier
-shortcut) and changes of red lines by events (no event makes one today).
+shortcut).
 """
 
 from __future__ import annotations
@@ -80,12 +80,15 @@ class IssueChange:
     tables : list of ndarray of float64, each (k, n_options_i), optional
         The actors' new weighted option values.
     label : str
+    lines : list of ndarray of bool, each (k, n_options_i), optional
+        New red-line masks (see ``simulate_frontier``'s ``lines``).
     """
 
     round: int
     batna: NDArray[np.float64] | None = None
     tables: list[NDArray[np.float64]] | None = None
     label: str = ""
+    lines: list[NDArray[np.bool_]] | None = None
 
 
 def simulate_frontier(
@@ -182,7 +185,7 @@ def simulate_frontier(
         batna=np.zeros((batch, k)),
     )
     for row in range(batch):
-        _one(trace, row, turns[row], base, spaces, lines, batna, strategies, deadline, delay,
+        _one(trace, row, turns[row], base, spaces, batna, strategies, deadline, delay,
              signing, changes, sizes)  # fmt: skip
     return trace
 
@@ -193,7 +196,6 @@ def _one(
     turn: NDArray[np.intp],
     base: Structure,
     spaces: dict[int, Structure],
-    lines: Sequence[NDArray[np.bool_]],
     batna: NDArray[np.float64],
     strategies: Sequence[Strategy],
     deadline: int,
@@ -246,9 +248,14 @@ def _one(
                 state.batna = state.batna if change.batna is None else change.batna
                 continue
             space = state.space
-            if change.tables is not None:
-                if j not in spaces:
-                    spaces[j] = Structure(change.tables, lines, base.mentioned, base.combos)
+            if change.tables is not None or change.lines is not None:
+                if j not in spaces:  # the same for every run of the batch
+                    spaces[j] = Structure(
+                        space.tables if change.tables is None else change.tables,
+                        space.lines if change.lines is None else change.lines,
+                        base.mentioned,
+                        base.combos,
+                    )
                 space = spaces[j]
             state.set_inputs(space, state.batna if change.batna is None else change.batna)
             current, offerer, accepts = None, -1, 0

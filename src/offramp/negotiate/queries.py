@@ -79,7 +79,8 @@ class Structure:
         mentioned: tuple[int, ...],
         combos: NDArray[np.intp],
     ) -> None:
-        self.q = quantize(list(tables))
+        self.tables = list(tables)
+        self.q = quantize(self.tables)
         self.n = len(self.q)
         self.k = self.q[0].shape[0]
         self.lines = lines
