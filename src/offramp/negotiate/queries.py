@@ -44,7 +44,17 @@ def _least(test: Callable[[int], bool]) -> int:
 
 
 def at_least(x: float) -> int:
-    """Smallest sum whose utility is at least ``x`` (float comparison, as enumeration's)."""
+    """Smallest sum whose utility is at least ``x`` (float comparison, as enumeration's).
+
+    Examples
+    --------
+    Utilities are rounded to 10 decimals, so a sum half a step below 0.5 is
+    already worth 0.5:
+
+    >>> s = at_least(0.5)
+    >>> _utility(s), _utility(s - 1) < 0.5, s < SCALE // 2
+    (0.5, True, True)
+    """
     return _least(lambda s: _utility(s) >= x)
 
 
@@ -166,7 +176,22 @@ class Structure:
     def first(
         self, a: int, extra: NDArray[np.bool_], lower: NDArray[np.int64]
     ) -> NDArray[np.intp] | None:
-        """The first package (in package order) actor ``a`` may sign with every sum >= ``lower``."""
+        """The first package (in package order) actor ``a`` may sign with every sum >= ``lower``.
+
+        Returns its option on every issue, or None when no package meets the bounds.
+
+        Examples
+        --------
+        Two issues of two options, one actor; the packages worth at least 0.5
+        are (0, 1), (1, 0) and (1, 1), and the first is (0, 1):
+
+        >>> t = [np.array([[0.0, 0.5]]), np.array([[0.1, 0.6]])]
+        >>> space = Structure(t, [np.ones((1, 2), bool)] * 2, (), np.zeros((1, 0), np.intp))
+        >>> space.first(0, np.ones(1, bool), np.array([at_least(0.5)])).tolist()
+        [0, 1]
+        >>> space.first(0, np.ones(1, bool), np.array([at_least(1.2)])) is None
+        True
+        """
         cons = self.cons(a, extra)
         prefix = np.zeros(self.k, dtype=np.int64)
         options = np.zeros(self.n, dtype=np.intp)
