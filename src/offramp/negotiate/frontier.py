@@ -51,7 +51,7 @@ shortcut).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,6 +103,7 @@ def simulate_frontier(
     cost: NDArray[np.float64] | None = None,
     order: NDArray[np.intp] | None = None,
     changes: Sequence[IssueChange] = (),
+    on_run: Callable[[int], None] | None = None,
 ) -> Trace:
     """Run stacked alternating-offers negotiations on a product space, without enumerating it.
 
@@ -131,6 +132,8 @@ def simulate_frontier(
     order : ndarray of intp, shape (k,) or (B, k), optional
         Turn order; a batch of ``B`` orders runs ``B`` negotiations (one after another).
     changes : sequence of IssueChange
+    on_run : callable, optional
+        Called as ``on_run(done)`` after each run (for a progress bar).
 
     Returns
     -------
@@ -187,6 +190,8 @@ def simulate_frontier(
     for row in range(batch):
         _one(trace, row, turns[row], base, spaces, batna, strategies, deadline, delay,
              signing, changes, sizes)  # fmt: skip
+        if on_run is not None:
+            on_run(row + 1)
     return trace
 
 

@@ -35,7 +35,9 @@ __all__ = ["negotiate"]
 
 
 _CHUNK = 1 << 22  # runs x packages per engine call
-_RUNS_PER_CALL = 16  # runs per call of the frontier engine (between progress reports)
+_Runner = Callable[
+    [NDArray[np.intp] | None, dict[str, str] | None, Callable[[int], None] | None], Trace
+]
 
 
 def _frontier_check(
@@ -55,6 +57,15 @@ def _frontier_check(
     return (None if nash is None else int(index[keep][nash])), front
 
 
+def _offset(
+    report: Callable[[int, int], None] | None, done: int, runs: int
+) -> Callable[[int], None] | None:
+    """A progress hook for one engine call: runs done in the call -> ``report(total, runs)``."""
+    if report is None:
+        return None
+    return lambda i: report(done + i, runs)
+
+
 def _enumerated_runner(
     problem: Problem,
     plan: list[Strategy],
@@ -62,13 +73,18 @@ def _enumerated_runner(
     cost: NDArray[np.float64],
     rounds: int,
     round_days: int,
-) -> Callable[[NDArray[np.intp] | None, dict[str, str] | None], Trace]:
-    """Runs of the enumerating engine: (turn orders or None, event branches or None) -> Trace."""
+) -> _Runner:
+    """Runs of the enumerating engine: (turn orders or None, event branches or None, progress
+    hook called with the runs done so far in the call, unused here) -> Trace."""
     space, veto, utility, _ = scenario_inputs(problem)
     lines = scenario_lines(problem, space, veto)
     signing = scenario_signing(problem, space)
 
-    def run(order: NDArray[np.intp] | None, branches: dict[str, str] | None) -> Trace:
+    def run(
+        order: NDArray[np.intp] | None,
+        branches: dict[str, str] | None,
+        on_run: Callable[[int], None] | None = None,
+    ) -> Trace:
         changes = event_changes(problem, rounds, round_days, branches=branches)
         return simulate(
             utility,
@@ -92,11 +108,15 @@ def _merged_runner(
     cost: NDArray[np.float64],
     rounds: int,
     round_days: int,
-) -> Callable[[NDArray[np.intp] | None, dict[str, str] | None], Trace]:
+) -> _Runner:
     """Runs of the frontier engine, the same interface as :func:`_enumerated_runner`."""
     inputs = issue_inputs(problem)
 
-    def run(order: NDArray[np.intp] | None, branches: dict[str, str] | None) -> Trace:
+    def run(
+        order: NDArray[np.intp] | None,
+        branches: dict[str, str] | None,
+        on_run: Callable[[int], None] | None = None,
+    ) -> Trace:
         return simulate_frontier(
             inputs.tables,
             batna,
@@ -108,6 +128,7 @@ def _merged_runner(
             cost=cost,
             order=order,
             changes=issue_changes(problem, rounds, round_days, branches=branches),
+            on_run=on_run,
         )
 
     return run
@@ -204,7 +225,7 @@ def negotiate(
     run = (_merged_runner if merged else _enumerated_runner)(
         problem, plan, batna, cost, rounds, round_days
     )
-    base = run(None, None)
+    base = run(None, None, None)
     agreed = int(base.agreement[0])
     final_b = base.batna[0]
     if merged:
@@ -264,15 +285,18 @@ def negotiate(
     order = rng.permuted(np.tile(np.arange(len(ids)), (runs, 1)), axis=1)
     draws = draw_branches(problem, rounds * round_days, runs, rng)
     agreement = np.full(runs, -1, dtype=np.int64)
-    step = _RUNS_PER_CALL if merged else max(1, _CHUNK // max(1, space.size))
+    # the frontier engine plays a call's runs one by one, sharing its per-issue frontiers:
+    # one call per event branch, progress after each run
+    step = runs if merged else max(1, _CHUNK // max(1, space.size))
     finished = 0
     for combo in sorted(set(draws)):
         members = np.flatnonzero(np.array([d == combo for d in draws], dtype=bool))
         for start in range(0, len(members), step):
             rows = members[start : start + step]
-            agreement[rows] = run(order[rows], dict(combo) if combo else None).agreement
+            hook = _offset(on_progress, finished, runs) if merged else None
+            agreement[rows] = run(order[rows], dict(combo) if combo else None, hook).agreement
             finished += len(rows)
-            if on_progress is not None:
+            if on_progress is not None and not merged:
                 on_progress(finished, runs)
     values, counts = np.unique(agreement, return_counts=True)
     ranked = sorted(
