@@ -74,9 +74,10 @@ def merged_check(problem: Problem, agreed: int) -> tuple[int | None, bool | None
 
     The merged counterpart of enumeration's check (the same packages:
     above every veto actor's batna, crossing none of their red lines, every
-    public ratifies; the Nash solution's ties to the first package). The
-    check problem's publics are the scenario's as compiled (events do not
-    move them, as in enumeration's check).
+    public and legislature passes by the route it takes; the Nash solution's
+    ties to the first package). The check problem's ratification inputs are
+    the scenario's as compiled (events do not move them, as in enumeration's
+    check).
 
     Returns
     -------
@@ -88,7 +89,7 @@ def merged_check(problem: Problem, agreed: int) -> tuple[int | None, bool | None
         or when the frontier could not be computed.
     """
     try:
-        front = merge_frontier(problem, ratify=list(problem.public_ids))
+        front = merge_frontier(problem)
     except FrontierTooLargeError:
         return None, None
     veto = problem.veto_index
