@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from math import prod
 
 import numpy as np
@@ -77,14 +78,21 @@ def random_case(seed: int) -> dict:
     mentioned = tuple(sorted(int(i) for i in picked))
     m = prod(sizes[i] for i in mentioned)
     bodies = int(rng.integers(0, 3))
-    failure = np.where(rng.random(m) < 0.3, rng.integers(0, max(bodies, 1), size=m), -1)
-    if bodies == 0:
-        failure[:] = -1
-    signing = Signing(
-        failure.astype(np.intp),
-        rng.integers(0, 3, size=m).astype(np.int64),
-        rng.random((bodies, m)) < 0.7,
-    )
+
+    def votes(then: bool) -> Signing:
+        failure = np.where(rng.random(m) < 0.3, rng.integers(0, max(bodies, 1), size=m), -1)
+        if bodies == 0:
+            failure[:] = -1
+        return Signing(
+            failure.astype(np.intp),
+            rng.integers(0, 3, size=m).astype(np.int64),
+            rng.random((bodies, m)) < 0.7,
+            np.where(rng.random(m) < 0.5, 0, -1).astype(np.intp) if then else None,
+        )
+
+    # a renegotiated text may face other votes (a failed route's `then`)
+    signing = votes(True)
+    signing = replace(signing, after=(votes(False),)) if rng.random() < 0.5 else votes(False)
     batna = np.round(rng.uniform(0.0, 0.6, size=k), 2)
     strategies = [parse_strategy(NAMES[int(rng.integers(len(NAMES)))]) for _ in range(k)]
     deadline = int(rng.integers(1, 12))
@@ -125,8 +133,13 @@ def enumerate_case(case: dict) -> object:
         if mentioned
         else np.zeros(len(options), dtype=np.intp)
     )
+
+    def expand(s: Signing) -> Signing:
+        then = None if s.then is None else s.then[combo]
+        return Signing(s.failure[combo], s.rounds[combo], s.constraint[:, combo], then)
+
     s = case["signing"]
-    signing = Signing(s.failure[combo], s.rounds[combo], s.constraint[:, combo])
+    signing = replace(expand(s), after=tuple(expand(a) for a in s.after))
     changes = [
         Change(
             c.round,

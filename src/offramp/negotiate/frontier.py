@@ -124,8 +124,10 @@ def simulate_frontier(
     lines : sequence of ndarray of bool, each of shape (k, n_options_i)
         The options each actor may sign (crossing none of its red lines).
     signing : Signing
-        Ratification at signing, its arrays indexed by the combinations
-        (row-major) of the ``mentioned`` issues' options instead of by package.
+        Ratification at signing (renegotiated texts following a failed
+        route's ``then``, :attr:`~offramp.negotiate.protocol.Signing.after`),
+        its arrays indexed by the combinations (row-major) of the
+        ``mentioned`` issues' options instead of by package.
     mentioned : tuple of int
         The issues the ratifying bodies' rules and routes mention.
     cost : ndarray of float64, shape (k,), optional
@@ -213,6 +215,7 @@ def _one(
     k = len(strategies)
     state = Run(base, batna, len(signing.failure))
     used = np.zeros(len(signing.constraint), dtype=np.int64)
+    signings, phase = (signing, *signing.after), 0
     current: NDArray[np.intp] | None = None
     offerer, accepts, live = -1, 0, True
     last_offer: list[NDArray[np.intp] | None] = [None] * k
@@ -229,14 +232,17 @@ def _one(
         return out
 
     def agree(options: NDArray[np.intp], r: int, slot: int) -> None:
-        nonlocal live, current, offerer, accepts
+        nonlocal live, current, offerer, accepts, phase
         combo = state.space.combo_of(options)
-        body = int(signing.failure[combo])
+        votes = signings[phase]  # the votes this text faces (Signing.phase)
+        body = int(votes.failure[combo])
         if body >= 0:
             trace.action[row, slot] = _UNRATIFIED
-            if used[body] < signing.rounds[combo]:
+            if used[body] < votes.rounds[combo]:
                 used[body] += 1
-                state.extra &= signing.constraint[body]
+                state.extra &= votes.constraint[body]
+                if votes.then is not None and votes.then[combo] >= 0:
+                    phase = int(votes.then[combo]) + 1  # the failed route's `then`
                 state.refresh()
                 current, offerer, accepts = None, -1, 0
             else:

@@ -12,6 +12,7 @@ from offramp.errors import SpaceTooLargeError
 from offramp.negotiate.inputs import scenario_signing
 from offramp.negotiate.protocol import Signing
 from offramp.problem import Problem
+from offramp.problem.bodies import compile_bodies
 from offramp.settle.merge import MAX_RULE_COMBOS, FrontierTooLargeError, merge_frontier
 from offramp.settle.solutions import solve
 
@@ -28,7 +29,8 @@ class IssueInputs:
     lines : list of ndarray of bool, each (k, n_options_i)
         Options crossing none of the actor's red lines.
     mentioned : tuple of int
-        Issues the ratifying bodies' rules and routes mention.
+        Issues the ratifying bodies' rules and routes mention (for first and
+        for renegotiated texts).
     signing : Signing
         Ratification at signing over the combinations of those issues' options.
     """
@@ -50,7 +52,12 @@ def issue_inputs(problem: Problem) -> IssueInputs:
     """
     veto = problem.veto_index
     space = problem.space
-    mentioned = tuple(sorted({i for body in problem.bodies for i in body.issues}))
+    scenario = problem.scenario
+    routes = [r for p in scenario.publics for r in p.routes]
+    routes += [r for g in scenario.legislatures for r in g.routes]
+    onward = [r for r in routes if r.then is not None and r.on_fail == "renegotiate"]
+    bodies = [*problem.bodies, *(b for r in onward for b in compile_bodies(scenario, after=r))]
+    mentioned = tuple(sorted({i for body in bodies for i in body.issues}))
     sizes = [space.sizes[i] for i in mentioned]
     if prod(sizes) > MAX_RULE_COMBOS:
         raise SpaceTooLargeError(
