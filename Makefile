@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_forecast.py
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_negotiate.py
+	$(BIN)/python benchmarks/bench_negotiate.py --huge
 	$(BIN)/python benchmarks/bench_smp.py --skip-ktab
 	$(BIN)/python benchmarks/bench_architecture.py
 

@@ -28,10 +28,21 @@ share of domains where they agree on agreement-or-not, on the exact outcome,
 on outcome and round, and on the whole sequence of offers. Goal of issue 6:
 the same agreement rate and at least 10x the negotiations per second.
 
+``--huge`` runs the other benchmark, of issue 18 (no NegMAS needed): a
+negotiation on ``bench_huge.py``'s 15 issues x 6 options space
+(470,184,984,576 packages, 3 veto actors with batnas 0.3, one public whose
+rules mention two issues) with every strategy, each in a fresh process (time
+of ``negotiate``, peak resident memory), and the frontier engine
+(``method="merge"``) side by side with the enumerating one on the same
+domain family at sizes both can run (6^5 to 6^7 packages): the time of each
+(median of ``--repeat`` in-process runs after a warm-up), their ratio, and
+whether the two results are identical.
+
 Usage::
 
     python3 -m venv benchmarks/.env-negmas && benchmarks/.env-negmas/bin/pip install negmas
     .venv/bin/python benchmarks/bench_negotiate.py [--domains 500] [--steps 50]
+    .venv/bin/python benchmarks/bench_negotiate.py --huge [--repeat 3]
 """
 
 from __future__ import annotations
@@ -40,6 +51,8 @@ import argparse
 import json
 import os
 import platform
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,6 +66,8 @@ from offramp.negotiate import parse_strategy, simulate
 
 HERE = Path(__file__).resolve().parent
 NEGMAS_PYTHON = HERE / ".env-negmas" / "bin" / "python"
+HUGE_RESULTS = HERE / "results" / "bench_negotiate_huge.json"
+HUGE_STRATEGIES = ("boulware", "linear", "conceder", "tit_for_tat", "best_acceptable")
 
 
 def make_domains(
@@ -161,6 +176,101 @@ def compare(mine: dict[str, Any], theirs: list[dict[str, Any]], n: int) -> dict[
     }
 
 
+def _huge_problem(n_issues: int, parties: int = 3) -> Any:
+    """``bench_huge.py``'s scenario (batnas 0.3, one public), ``n_issues`` issues of 6 options."""
+    sys.path.insert(0, str(HERE))
+    from bench_huge import huge_scenario
+    from bench_space import Domain
+
+    from offramp.problem import compile_problem
+    from offramp.scenario import load_scenario_data
+
+    data = huge_scenario(Domain(n_issues, 6, parties))
+    return compile_problem(load_scenario_data(data, file=f"huge-{n_issues}x6.json"))
+
+
+def _huge_task(strategy: str) -> dict[str, Any]:
+    """One negotiation on the 15x6 space in this (fresh) process: time, memory, outcome."""
+    from offramp.negotiate import negotiate
+
+    problem = _huge_problem(15)
+    ids = [problem.actor_ids[a] for a in problem.veto_index]
+    t0 = time.perf_counter()
+    result = negotiate(problem, strategies=dict.fromkeys(ids, strategy))
+    seconds = time.perf_counter() - t0
+    return {
+        "strategy": strategy,
+        "packages": problem.space.size,
+        "seconds": seconds,
+        "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+        "method": result.method,
+        "agreement": result.agreement,
+        "round": result.round,
+        "moves": len(result.history),
+        "pareto_optimal": result.pareto_optimal,
+        "nash_distance": result.nash_distance,
+    }
+
+
+def _side_by_side(n_issues: int, strategy: str, repeat: int) -> dict[str, Any]:
+    """Both engines on one space: median times, ratio, identical results."""
+    from offramp.negotiate import negotiate
+
+    problem = _huge_problem(n_issues)
+    ids = [problem.actor_ids[a] for a in problem.veto_index]
+    plan = dict.fromkeys(ids, strategy)
+    out: dict[str, Any] = {"packages": problem.space.size, "strategy": strategy}
+    answers = {}
+    for method in ("enumeration", "merge"):
+        answers[method] = negotiate(problem, strategies=plan, method=method).to_dict()  # warm-up
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            negotiate(problem, strategies=plan, method=method)
+            times.append(time.perf_counter() - t0)
+        out[f"{method}_seconds"] = statistics.median(times)
+        answers[method].pop("method")
+    out["ratio_enumeration_over_merge"] = out["enumeration_seconds"] / out["merge_seconds"]
+    out["same_result"] = answers["enumeration"] == answers["merge"]
+    out["agreement"] = answers["merge"]["agreement"] is not None
+    out["moves"] = len(answers["merge"]["history"])
+    return out
+
+
+def huge(repeat: int, out: Path) -> dict[str, Any]:
+    """The issue-18 benchmark: the 15x6 negotiation per strategy, and the side-by-side table."""
+    tasks = []
+    for strategy in HUGE_STRATEGIES:
+        run = subprocess.run(
+            [sys.executable, __file__, "--huge-task", strategy],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        )
+        tasks.append(json.loads(run.stdout))
+        print(json.dumps(tasks[-1]), file=sys.stderr)
+    table = []
+    for n_issues in (5, 6, 7):
+        for strategy in ("boulware", "tit_for_tat", "best_acceptable"):
+            table.append(_side_by_side(n_issues, strategy, repeat))
+            print(json.dumps(table[-1]), file=sys.stderr)
+    summary = {
+        "huge": tasks,
+        "side_by_side": table,
+        "repeat": repeat,
+        "machine": {
+            "python": platform.python_version(),
+            "cpu": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(),
+            "load_average_1min": os.getloadavg()[0],
+        },
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--domains", type=int, default=500)
@@ -173,8 +283,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=5, help="offramp runs to take the median of")
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "bench_negotiate.json")
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--huge", action="store_true", help="the issue-18 benchmark instead")
+    parser.add_argument("--huge-task", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.huge_task:
+        print(json.dumps(_huge_task(args.huge_task)))
+        return 0
+    if args.huge:
+        print(json.dumps(huge(args.repeat, args.out or HUGE_RESULTS), indent=2))
+        return 0
+    args.out = args.out or HERE / "results" / "bench_negotiate.json"
     if not NEGMAS_PYTHON.exists():
         print(
             "NegMAS environment missing: python3 -m venv benchmarks/.env-negmas && "

@@ -81,6 +81,11 @@ def _render_negotiation(
         f"[bold]{scenario.title}[/]\nStacked alternating offers among "
         f"{', '.join(f'{a} ({s})' for a, s in result.strategies.items())}; deadline "
         f"{result.deadline} rounds of {result.round_days} days"
+        + (
+            "; offers found on merged frontiers (no enumeration)"
+            if result.method == "merge"
+            else ""
+        )
     )
     if transcript:
         history = Table(title="Every move", title_justify="left")

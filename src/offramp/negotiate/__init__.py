@@ -141,6 +141,13 @@ Vectorization: the engine :func:`simulate` runs a batch of ``B`` negotiations
 at once (a leading batch axis on every array); each turn is a handful of
 ``(B, n_packages)`` array operations per actor.
 
+Huge spaces: :func:`simulate_frontier` runs the same protocol on the space's
+per-issue structure (additive utilities, per-issue red-line masks, rules over
+few issues), finding every offer on merged Pareto frontiers without
+enumerating the packages, with the same tie-breaks, so the same transcript
+(:mod:`offramp.negotiate.frontier`). :func:`negotiate` picks it above
+:data:`ENUMERATION_MAX` packages (``method="auto"``, as ``analyze``).
+
 References
 ----------
 Aydoğan, R., Festen, D., Hindriks, K. V. & Jonker, C. M. (2017). Alternating
@@ -171,8 +178,9 @@ https://doi.org/10.1017/S0020818300027697
 
 from __future__ import annotations
 
-from offramp.negotiate.events import event_changes
-from offramp.negotiate.inputs import MAX_PACKAGES, rounds_until
+from offramp.negotiate.events import event_changes, issue_changes
+from offramp.negotiate.frontier import IssueChange, simulate_frontier
+from offramp.negotiate.inputs import ENUMERATION_MAX, MAX_PACKAGES, METHODS, rounds_until
 from offramp.negotiate.protocol import Change, simulate
 from offramp.negotiate.results import ACTIONS, Move, Negotiation, Outcome, Trace
 from offramp.negotiate.scenario import negotiate
@@ -191,11 +199,14 @@ __all__ = [
     "ACCEPT_RULES",
     "ACTIONS",
     "CLOCKS",
+    "ENUMERATION_MAX",
     "FLOORS",
     "MAX_PACKAGES",
+    "METHODS",
     "OFFER_RULES",
     "STRATEGIES",
     "Change",
+    "IssueChange",
     "Move",
     "Negotiation",
     "Outcome",
@@ -203,8 +214,10 @@ __all__ = [
     "StrategyError",
     "Trace",
     "event_changes",
+    "issue_changes",
     "negotiate",
     "parse_strategy",
     "rounds_until",
     "simulate",
+    "simulate_frontier",
 ]

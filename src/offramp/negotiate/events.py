@@ -12,11 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from offramp.negotiate.frontier import IssueChange
 from offramp.negotiate.inputs import scenario_inputs, scenario_lines
 from offramp.negotiate.protocol import Change
 from offramp.problem import CompiledEvent, Problem
 
-__all__ = ["draw_branches", "event_changes"]
+__all__ = ["draw_branches", "event_changes", "event_problems", "issue_changes"]
 
 
 def _in_window(problem: Problem, days: int) -> list[CompiledEvent]:
@@ -58,6 +59,45 @@ def draw_branches(
     return [tuple((e.id, picks[e.id][r]) for e in events) for r in range(runs)]
 
 
+def event_problems(
+    problem: Problem,
+    rounds: int,
+    round_days: int = 7,
+    *,
+    branches: Mapping[str, str] | None = None,
+) -> list[tuple[int, str, Problem, bool]]:
+    """The problem in force after each timeline event within the deadline.
+
+    Every event dated after ``as_of`` and before the end of the last round
+    applies at the start of round ``ceil(days / round_days)``, with its
+    branch (and every earlier event's) at their point values. The branch of
+    each event is given by ``branches`` ({event id: branch id}); an event not
+    listed takes its most probable branch (given the branch chosen for the
+    event it is conditioned on; ties to the first).
+
+    Returns
+    -------
+    list of (round, label, Problem, moved)
+        ``moved``: whether the branch changes a red line (``never_p`` or ``never``).
+    """
+    chosen = dict(branches or {})
+    out: list[tuple[int, str, Problem, bool]] = []
+    current = problem
+    for event in _in_window(problem, rounds * round_days):
+        days = (event.date - problem.as_of).days
+        if event.id not in chosen:
+            given = problem.events[event.parent].id if event.parent >= 0 else None
+            probs = _branch_probabilities(problem, event, chosen.get(given) if given else None)
+            chosen[event.id] = event.branch_ids[int(np.argmax(probs))]
+        b = event.branch_ids.index(chosen[event.id])
+        current = current.with_changes(event.changes[b])
+        moved = any(c.slot[0] == "never_p" for c in event.changes[b])
+        out.append(
+            (-(-days // round_days), f"{event.label}: {event.branch_labels[b]}", current, moved)
+        )
+    return out
+
+
 def event_changes(
     problem: Problem,
     rounds: int,
@@ -67,13 +107,7 @@ def event_changes(
 ) -> list[Change]:
     """The scenario's timeline events within the deadline, as :class:`Change` records.
 
-    Every event dated after ``as_of`` and before the end of the last round
-    becomes a change at the start of round ``ceil(days / round_days)``: the
-    batnas, utilities and ratification of the problem with that event's
-    branch (and every earlier event's) applied at their point values. The
-    branch of each event is given by ``branches`` ({event id: branch id});
-    an event not listed takes its most probable branch (given the branch
-    chosen for the event it is conditioned on; ties to the first).
+    See :func:`event_problems` for when each event applies and which branch it takes.
 
     Returns
     -------
@@ -84,27 +118,35 @@ def event_changes(
         compiled from the scenario's point values: an event's change to a
         public's numbers does not reach it yet).
     """
-    chosen = dict(branches or {})
     out: list[Change] = []
-    current = problem
-    for event in _in_window(problem, rounds * round_days):
-        days = (event.date - problem.as_of).days
-        if event.id not in chosen:
-            given = problem.events[event.parent].id if event.parent >= 0 else None
-            probs = _branch_probabilities(problem, event, chosen.get(given) if given else None)
-            chosen[event.id] = event.branch_ids[int(np.argmax(probs))]
-        b = event.branch_ids.index(chosen[event.id])
-        current = current.with_changes(event.changes[b])
+    for round_, label, current, moved in event_problems(
+        problem, rounds, round_days, branches=branches
+    ):
         space, veto, utility, _ = scenario_inputs(current)
         batna = current.batna[0, veto].astype(np.float64)
-        moved = any(c.slot[0] == "never_p" for c in event.changes[b])
-        out.append(
-            Change(
-                round=-(-days // round_days),
-                batna=batna,
-                utility=utility,
-                label=f"{event.label}: {event.branch_labels[b]}",
-                lines=scenario_lines(current, space, veto) if moved else None,
-            )
-        )
+        lines = scenario_lines(current, space, veto) if moved else None
+        out.append(Change(round_, batna=batna, utility=utility, label=label, lines=lines))
     return out
+
+
+def issue_changes(
+    problem: Problem,
+    rounds: int,
+    round_days: int = 7,
+    *,
+    branches: Mapping[str, str] | None = None,
+) -> list[IssueChange]:
+    """:func:`event_changes` per issue (the veto actors' option tables and red lines)."""
+    veto = problem.veto_index
+    return [
+        IssueChange(
+            round_,
+            current.batna[0, veto].astype(np.float64),
+            [t[veto] for t in current.tables_of(0)],
+            label,
+            [~m[0][veto] for m in current.never],
+        )
+        for round_, label, current, _ in event_problems(
+            problem, rounds, round_days, branches=branches
+        )
+    ]

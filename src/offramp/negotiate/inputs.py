@@ -19,11 +19,29 @@ from offramp.scenario.schema import Route
 from offramp.settle.redlines import crossed
 from offramp.settle.space import iter_blocks
 
-__all__ = ["MAX_PACKAGES", "rounds_until", "scenario_inputs", "scenario_lines", "scenario_signing"]
+__all__ = [
+    "ENUMERATION_MAX",
+    "MAX_PACKAGES",
+    "METHODS",
+    "rounds_until",
+    "scenario_inputs",
+    "scenario_lines",
+    "scenario_signing",
+]
 
 
 MAX_PACKAGES = 1_000_000
-"""Largest space :func:`negotiate` simulates over (every turn scans every package)."""
+"""Largest space ``method="enumeration"`` simulates over (every turn scans every package)."""
+
+ENUMERATION_MAX = 1 << 14
+"""Largest space ``method="auto"`` enumerates; larger ones negotiate on merged frontiers.
+
+Where both engines run they give the same transcript; this is where the
+frontier engine becomes the faster one (``benchmarks/bench_negotiate.py --huge``).
+"""
+
+METHODS = ("auto", "enumeration", "merge")
+"""Values of :func:`~offramp.negotiate.negotiate`'s ``method`` (as ``analyze``'s)."""
 
 
 def rounds_until(problem: Problem, deadline: dt.date, round_days: int = 7) -> int:
@@ -55,8 +73,8 @@ def scenario_inputs(
     space = problem.space
     if space.size > MAX_PACKAGES:
         raise SpaceTooLargeError(
-            f"the scenario has {space.size:,} packages; negotiation simulates at most "
-            f"{MAX_PACKAGES:,}: merge options or split the scenario into stages"
+            f"the scenario has {space.size:,} packages; negotiation enumerates at most "
+            f"{MAX_PACKAGES:,}: use method 'merge' (the default for large spaces)"
         )
     veto = problem.veto_index
     tables = problem.tables_of(0)
@@ -81,7 +99,9 @@ def scenario_lines(problem: Problem, space: Space, veto: NDArray[np.intp]) -> ND
     return out
 
 
-def scenario_signing(problem: Problem, space: Space) -> Signing:
+def scenario_signing(
+    problem: Problem, space: Space, options: NDArray[np.intp] | None = None
+) -> Signing:
     """Ratification at signing: the first body whose vote a package fails, and what follows.
 
     Votes follow their routes' ``order`` (then publics before legislatures, in
@@ -91,10 +111,13 @@ def scenario_signing(problem: Problem, space: Space) -> Signing:
     named by the failed route's ``then`` (:func:`offramp.settle.routes.compile_bodies`
     with ``after``: Colombia 2016, the plebiscite failed and the renegotiated
     accord went to Congress), or faces the same votes when it names none.
-    The bodies are compiled from the scenario's point values.
+    The bodies are compiled from the scenario's point values. ``options``
+    (shape (n, n_issues)) gives the packages to compute it for; default every
+    package of the space, in order.
     """
     scenario = problem.scenario
-    options = space.options_of(np.arange(space.size, dtype=np.int64))
+    if options is None:
+        options = space.options_of(np.arange(space.size, dtype=np.int64))
     routes = [*[p.routes for p in scenario.publics], *[g.routes for g in scenario.legislatures]]
     onward = [r for rs in routes for r in rs if r.then is not None and r.on_fail == "renegotiate"]
     first = _signing(problem.bodies, routes, onward, options)

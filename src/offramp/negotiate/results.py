@@ -98,6 +98,8 @@ class Negotiation:
     agreement_rate: float | None = None
     outcomes: tuple[Outcome, ...] = ()
     seed: int | None = None
+    method: str = "enumeration"
+    """Which engine ran: ``enumeration`` (every package scanned) or ``merge`` (merged frontiers)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form (``--json``)."""
@@ -119,6 +121,7 @@ class Negotiation:
             "nash_utility": self.nash_utility,
             "nash_distance": self.nash_distance,
             "pareto_optimal": self.pareto_optimal,
+            "method": self.method,
         }
         if self.runs:
             out |= {
