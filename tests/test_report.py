@@ -296,13 +296,8 @@ def _sweep_run(store_path: Path, scenario_path: Path, draws: int, seed: int) -> 
             params={"draws": draws},
             scenario_text=text,
         )
-        summary, _ = sweep(
-            model,
-            draws=draws,
-            seed=seed,
-            chunk_size=150,
-            on_chunk=lambda part: store.add_draws(run, model, part, []),
-        )
+        summary, tally = sweep(model, draws=draws, seed=seed, chunk_size=150)
+        store.add_paths(run, tally.path_rows(model))
         store.finish(run, dataclasses.replace(summary, run_id=run).to_dict())
     return run
 
