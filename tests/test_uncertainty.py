@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from offramp.assess import analyze
@@ -17,7 +18,7 @@ from offramp.errors import InputError
 from offramp.problem import BATCHED, Problem, compile_problem
 from offramp.scenario import Scenario, load_scenario, load_scenario_data, load_scenario_text
 from offramp.scenario.distributions import distribution_of, parse_number
-from offramp.uncertainty import Draws, draw, run_chunk, sensitivity, settle, sweep
+from offramp.uncertainty import Draws, _fused, draw, run_chunk, sensitivity, settle, sweep
 from offramp.uncertainty.model import uniforms
 from offramp.uncertainty.sweep import wilson
 from tests.conftest import ARTICLE, MINI, SCENARIOS, ratifiable_ukraine
@@ -313,6 +314,35 @@ def test_kernel_reproduces_analyze_on_point_values(scenario: Scenario) -> None:
     got = settle(inputs)
     _check_against_analyze(scenario, inputs, 0, got)
     assert got.nash[1] == got.nash[0]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=scenarios(), seed=st.integers(0, 2**32))
+def test_compiled_kernel_equals_the_numpy_kernel(scenario: Scenario, seed: int) -> None:
+    problem = compile_problem(scenario)
+    inputs = draw(problem, uniforms(seed, 0, 64, max(1, problem.streams))).problem
+    fused = settle(inputs)
+    assert _fused.AVAILABLE
+    _fused.AVAILABLE = False
+    try:
+        plain = settle(inputs)
+    finally:
+        _fused.AVAILABLE = True
+    for f in dataclasses.fields(fused):
+        np.testing.assert_array_equal(getattr(fused, f.name), getattr(plain, f.name), f.name)
+
+
+def test_compiled_kernel_equals_the_numpy_kernel_on_ukraine(
+    ratifiable: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    problem = compile_problem(ratifiable)
+    inputs = draw(problem, uniforms(4, 0, 300, problem.streams)).problem
+    fused = settle(inputs)
+    assert 0 < int((fused.ratified > 0).sum()) < 300
+    monkeypatch.setattr(_fused, "AVAILABLE", False)
+    plain = settle(inputs)
+    for f in dataclasses.fields(fused):
+        np.testing.assert_array_equal(getattr(fused, f.name), getattr(plain, f.name), f.name)
 
 
 def test_kernel_reproduces_analyze_on_ukraine_draws(ratifiable: Scenario) -> None:

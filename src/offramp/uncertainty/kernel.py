@@ -50,6 +50,7 @@ from numpy.typing import NDArray
 
 from offramp.problem import Problem
 from offramp.settle.space import DECIMALS
+from offramp.uncertainty import _fused
 
 __all__ = ["NO_AGREEMENT", "Settlement", "route_slots", "settle"]
 
@@ -150,6 +151,20 @@ def _blocks(
         yield p0 * n_trailing, block
 
 
+def _rules_of_packages(problem: Problem) -> NDArray[np.int64]:
+    """Each public's rule index of every package, shape (P, M) (-1: no rule matches)."""
+    m = problem.space.size
+    out = np.empty((len(problem.rules), m), dtype=np.int64)
+    options = problem.space.options_of(np.arange(m, dtype=np.int64))
+    for p, table in enumerate(problem.rules):
+        if table.issues:
+            flat = np.ravel_multi_index(tuple(options[:, i] for i in table.issues), table.sizes)
+            out[p] = table.rule[flat]
+        else:
+            out[p] = table.rule[0]
+    return out
+
+
 def settle(problem: Problem, block_size: int = 1 << 18) -> Settlement:
     """The settlement analysis of every problem in a batch.
 
@@ -181,6 +196,18 @@ def settle(problem: Problem, block_size: int = 1 << 18) -> Settlement:
             weighted = weighted.copy()
             weighted[np.broadcast_to(ruled, weighted.shape)] = _CROSSED
             batched[i] = weighted
+    if problem.space.size <= block_size and _fused.AVAILABLE:
+        # one block: the compiled kernel, same operations draw by draw (uncertainty/_fused.py)
+        found = _fused.one_block(
+            batched,
+            problem.batna[:, veto],
+            _rules_of_packages(problem),
+            problem.reject,
+            problem.threshold,
+            10.0**DECIMALS,
+            _REL_TIE,
+        )
+        return Settlement(*found)
     tables = [np.ascontiguousarray(t.transpose(2, 1, 0)) for t in batched]
     reject_t = [np.ascontiguousarray(problem.reject[:, p, :].T) for p in range(n_pub)]  # (R, B)
     threshold = problem.threshold.T  # (P, B)

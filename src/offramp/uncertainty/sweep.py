@@ -40,6 +40,7 @@ from numpy.typing import NDArray
 
 from offramp._version import __version__
 from offramp.problem import Problem
+from offramp.uncertainty import _fused
 from offramp.uncertainty.kernel import settle
 from offramp.uncertainty.model import draw, uniforms
 from offramp.uncertainty.reduce import Tally
@@ -147,6 +148,8 @@ class Draws:
 
 def _batch(problem: Problem) -> int:
     m = min(problem.space.size, 1 << 18)
+    if _fused.AVAILABLE and problem.space.size <= 1 << 18:
+        return 1024  # the compiled kernel holds one draw's packages at a time
     return int(min(1024, max(16, (1 << 21) // max(1, m * max(1, len(problem.veto_index))))))
 
 
