@@ -90,7 +90,8 @@ def test_sweep_summary_equals_the_all_draws_figures(case: tuple[Problem, Draws])
             assert row["draws"] == int(mask.sum())
             assert row["p_agreement"] == (float(agree[mask].mean()) if mask.any() else 0.0)
     packages, counts = np.unique(draws.nash[agree], return_counts=True)
-    top = sorted(zip(counts.tolist(), packages.tolist(), strict=True), key=lambda cp: (-cp[0], cp[1]))
+    pairs = zip(counts.tolist(), packages.tolist(), strict=True)
+    top = sorted(pairs, key=lambda cp: (-cp[0], cp[1]))
     assert [p["share"] for p in summary.nash_packages] == [c / agree.sum() for c, _ in top][:20]
     for m, name in enumerate(MODELS):
         for i, issue in enumerate(problem.space.issue_ids):
