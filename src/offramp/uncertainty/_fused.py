@@ -57,6 +57,7 @@ def _kernel(
     sizes: NDArray[np.int64],
     batna: NDArray[np.float64],
     rule: NDArray[np.int64],
+    package_of: NDArray[np.int64],
     reject: NDArray[np.float64],
     threshold: NDArray[np.float64],
     scale: float,
@@ -69,10 +70,10 @@ def _kernel(
 ) -> None:
     """Fill the outputs for every draw of the batch (shapes as in :func:`one_block`).
 
-    Packages are held last-issue-major: slot ``q = c * P + a`` is package
-    ``j = a * k + c`` (``k`` options of the last issue, ``P = M / k``
-    prefixes), so that every loop over packages runs over contiguous memory
-    (the compiler vectorizes them); ``rule`` comes in that order.
+    Packages are held first-issue-fastest (slot ``q`` is package
+    ``package_of[q]``, the package index's mixed radix read backwards), so
+    that every loop over packages runs over contiguous memory (the compiler
+    vectorizes them); ``rule`` comes in slot order.
     """
     n, n_v, _ = tables.shape
     n_p, m = rule.shape
@@ -91,34 +92,45 @@ def _kernel(
     for d in range(n):
         for v in range(n_v):
             # _blocks' trailing sums, acc = (acc[:, None] + table[None, :]).ravel(), for
-            # every issue but the last (in place, last prefix first: writes land at or
-            # after the prefix read), then the last issue's sums in slot order
+            # every issue but the last, held first-issue-fastest (slot a + length * c for
+            # prefix a and option c) so the inner loop is contiguous; in place, last option
+            # first, so that no prefix is overwritten before it is read
             length = 1
             pre[v, 0] = 0.0
             for i in range(n_i - 1):
                 k = sizes[i]
                 off = offsets[i]
-                for a in range(length - 1, -1, -1):
-                    base = pre[v, a]
-                    for c in range(k):
-                        pre[v, a * k + c] = base + tables[d, v, off + c]
+                for c in range(k - 1, -1, -1):
+                    t = tables[d, v, off + c]
+                    row = c * length
+                    for a in range(length):
+                        pre[v, row + a] = pre[v, a] + t
                 length *= k
-            off = offsets[n_i - 1]
+            # rounded(x) = rint(x * scale) / scale is within 0.5 / scale + 5e-16 |x| of x
+            # and monotone in x: only an x this close to the batna needs rounding. |x| is
+            # at most the sum of the tables' largest magnitudes (plus rounding)
+            bound = 0.0
+            for i in range(n_i):
+                largest = 0.0
+                for c in range(sizes[i]):
+                    largest = max(largest, abs(tables[d, v, offsets[i] + c]))
+                bound += largest
             b = batna[d, v]
-            rough = False
+            low = b - (near + 1e-15 * (bound + abs(b)))
+            high = b + (near + 1e-15 * (bound + abs(b)))
+            off = offsets[n_i - 1]
+            rough = 0
             for c in range(k_last):
                 t = tables[d, v, off + c]
                 row = c * n_pre
                 for a in range(n_pre):
                     x = pre[v, a] + t
                     refuses[v, row + a] = x <= b
-                    # rounded(x) = rint(x * scale) / scale is within 0.5 / scale + 5e-16 |x|
-                    # of x and monotone in x: only an x this close to the batna needs it
-                    rough |= abs(x - b) <= near + 1e-15 * abs(x)
+                    rough += (x >= low) & (x <= high)
             if rough:
                 for q in range(m):
                     x = pre[v, q % n_pre] + tables[d, v, off + q // n_pre]
-                    if abs(x - b) <= near + 1e-15 * abs(x):
+                    if x >= low and x <= high:
                         refuses[v, q] = np.rint(x * scale) / scale <= b
         n_r = reject.shape[2]
         for p in range(n_p):
@@ -181,7 +193,7 @@ def _kernel(
         pick = -1
         for t in range(n_tied):
             q = tied[t]
-            j = (q % n_pre) * k_last + q // n_pre
+            j = package_of[q]
             if pick >= 0 and j > pick:
                 continue
             # the lowest tied package that no other tied package Pareto-dominates
@@ -215,7 +227,7 @@ def one_block(
 ) -> tuple[NDArray[np.int64], ...]:
     """The settlement counts and Nash package of every draw, the space as one block.
 
-    ``rule`` is in package order here; the kernel gets it last-issue-major.
+    ``rule`` is in package order here; the kernel gets it in its slot order.
 
     Parameters
     ----------
@@ -244,16 +256,14 @@ def one_block(
     nash = np.full(n, -1, dtype=np.int64)
     blocked = np.zeros((n, n_v + rule.shape[0]), dtype=np.int64)
     sole = np.zeros_like(blocked)
+    package_of = np.arange(rule.shape[1], dtype=np.int64).reshape(sizes).ravel(order="F")
     _kernel(
         flat,
         offsets,
         sizes,
         np.ascontiguousarray(batna),
-        np.ascontiguousarray(
-            rule.reshape(rule.shape[0], rule.shape[1] // int(sizes[-1]), int(sizes[-1]))
-            .transpose(0, 2, 1)
-            .reshape(rule.shape)
-        ),
+        np.ascontiguousarray(rule[:, package_of]),
+        package_of,
         np.ascontiguousarray(reject),
         np.ascontiguousarray(threshold),
         scale,
