@@ -159,6 +159,19 @@ def test_cli_sweep_json_keys_runs_and_export(tmp_path: Path) -> None:
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
 
 
+def test_keep_draws_to_an_unwritable_path_is_a_message(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    target = blocker / "draws.parquet"
+    store = str(tmp_path / "runs.duckdb")
+    done = offramp(
+        "sweep", str(UKRAINE), "--draws", "50", "--store", store, "--keep-draws", str(target)
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"cannot write the draws to {target}" in done.stderr
+    assert "--keep-draws" in done.stderr
+
+
 def test_analyze_runs_are_recorded(tmp_path: Path) -> None:
     done = offramp("analyze", str(SCENARIOS / "textbook-two-party.yaml"), "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
