@@ -56,10 +56,10 @@ def _kernel(
     offsets: NDArray[np.int64],
     sizes: NDArray[np.int64],
     batna: NDArray[np.float64],
-    rule: NDArray[np.int64],
+    cell: NDArray[np.int64],
+    verdict: NDArray[np.uint8],
+    slot: NDArray[np.int64],
     package_of: NDArray[np.int64],
-    reject: NDArray[np.float64],
-    threshold: NDArray[np.float64],
     scale: float,
     rel_tie: float,
     zopa: NDArray[np.int64],
@@ -67,16 +67,18 @@ def _kernel(
     nash: NDArray[np.int64],
     blocked: NDArray[np.int64],
     sole: NDArray[np.int64],
+    reach: NDArray[np.int64],
+    passed: NDArray[np.int64],
 ) -> None:
     """Fill the outputs for every draw of the batch (shapes as in :func:`one_block`).
 
     Packages are held first-issue-fastest (slot ``q`` is package
     ``package_of[q]``, the package index's mixed radix read backwards), so
     that every loop over packages runs over contiguous memory (the compiler
-    vectorizes them); ``rule`` comes in slot order.
+    vectorizes them); ``cell`` and ``slot`` come in slot order.
     """
     n, n_v, _ = tables.shape
-    n_p, m = rule.shape
+    n_p, m = cell.shape
     n_i = sizes.shape[0]
     k_last = sizes[n_i - 1]
     n_pre = m // k_last
@@ -85,9 +87,13 @@ def _kernel(
     refuses = np.empty((n_v + n_p, m), dtype=np.uint8)
     count = np.empty(m, dtype=np.uint8)
     vetoes = np.empty(m, dtype=np.uint8)
-    blocks = np.empty((n_p, reject.shape[2] + 1), dtype=np.uint8)
     score = np.empty(m)
     tied = np.empty(m, dtype=np.int64)
+    first_slot = np.empty(n_p, dtype=np.int64)
+    last_slot = np.empty(n_p, dtype=np.int64)
+    for p in range(n_p):
+        first_slot[p] = slot[p].min()
+        last_slot[p] = slot[p].max()
     near = 10.0 / scale
     for d in range(n):
         for v in range(n_v):
@@ -132,14 +138,10 @@ def _kernel(
                     x = pre[v, q % n_pre] + tables[d, v, off + q // n_pre]
                     if x >= low and x <= high:
                         refuses[v, q] = np.rint(x * scale) / scale <= b
-        n_r = reject.shape[2]
         for p in range(n_p):
-            # a public blocks a package by its rule (-1: no rule, rejected)
-            blocks[p, 0] = 1
-            for r in range(n_r):
-                blocks[p, r + 1] = reject[d, p, r] >= threshold[d, p]
+            # a ratification body rejects a package by its cell (this draw's verdicts)
             for q in range(m):
-                refuses[n_v + p, q] = blocks[p, rule[p, q] + 1]
+                refuses[n_v + p, q] = verdict[d, p, cell[p, q]]
         for q in range(m):
             vetoes[q] = 0
         for v in range(n_v):
@@ -157,6 +159,18 @@ def _kernel(
             n_ratified += count[q] == 0
         zopa[d] = n_zopa
         ratified[d] = n_ratified
+        for p in range(n_p):
+            # per body, the ZOPA packages by the column ``slot`` gives them, and those
+            # passed: one contiguous count per column (a scatter-add would serialize)
+            for column in range(first_slot[p], last_slot[p] + 1):
+                seen = 0
+                through = 0
+                for q in range(m):
+                    here = (slot[p, q] == column) & (vetoes[q] == 0)
+                    seen += here
+                    through += here & (refuses[n_v + p, q] == 0)
+                reach[d, column] += seen
+                passed[d, column] += through
         for k in range(n_v + n_p):
             held = 0
             alone = 0
@@ -219,32 +233,36 @@ def _kernel(
 def one_block(
     tables: list[NDArray[np.float64]],
     batna: NDArray[np.float64],
-    rule: NDArray[np.int64],
-    reject: NDArray[np.float64],
-    threshold: NDArray[np.float64],
+    cell: NDArray[np.int64],
+    verdict: NDArray[np.bool_],
+    slot: NDArray[np.int64],
+    n_slots: int,
     scale: float,
     rel_tie: float,
 ) -> tuple[NDArray[np.int64], ...]:
     """The settlement counts and Nash package of every draw, the space as one block.
-
-    ``rule`` is in package order here; the kernel gets it in its slot order.
 
     Parameters
     ----------
     tables : list of ndarray of float64, shape (B, V, K_i)
         The veto actors' weighted utility tables, red lines already applied.
     batna : ndarray of float64, shape (B, V)
-    rule : ndarray of int64, shape (P, M)
-        Each public's rule index of every package (-1: no rule, rejected).
-    reject : ndarray of float64, shape (B, P, R)
-    threshold : ndarray of float64, shape (B, P)
+    cell : ndarray of int64, shape (Q, M)
+        Each ratification body's cell of every package (package order).
+    verdict : ndarray of bool, shape (B, Q, C)
+        Whether body ``q`` rejects cell ``c`` in each draw.
+    slot : ndarray of int64, shape (Q, M)
+        Column of ``reach`` and ``passed`` that counts each package at each body.
+    n_slots : int
     scale, rel_tie : float
         ``10**DECIMALS`` and the kernel's relative Nash tie tolerance.
 
     Returns
     -------
     zopa, ratified, nash : ndarray of int64, shape (B,)
-    blocked, sole : ndarray of int64, shape (B, V + P)
+    blocked, sole : ndarray of int64, shape (B, V + Q)
+    reach, passed : ndarray of int64, shape (B, n_slots)
+        The ZOPA packages counted in each column, and those the body passes.
     """
     _compile()
     n, n_v = batna.shape
@@ -254,18 +272,20 @@ def one_block(
     zopa = np.zeros(n, dtype=np.int64)
     ratified = np.zeros(n, dtype=np.int64)
     nash = np.full(n, -1, dtype=np.int64)
-    blocked = np.zeros((n, n_v + rule.shape[0]), dtype=np.int64)
+    blocked = np.zeros((n, n_v + cell.shape[0]), dtype=np.int64)
     sole = np.zeros_like(blocked)
-    package_of = np.arange(rule.shape[1], dtype=np.int64).reshape(sizes).ravel(order="F")
+    reach = np.zeros((n, n_slots), dtype=np.int64)
+    passed = np.zeros_like(reach)
+    package_of = np.arange(cell.shape[1], dtype=np.int64).reshape(sizes).ravel(order="F")
     _kernel(
         flat,
         offsets,
         sizes,
         np.ascontiguousarray(batna),
-        np.ascontiguousarray(rule[:, package_of]),
+        np.ascontiguousarray(cell[:, package_of]),
+        np.ascontiguousarray(verdict, dtype=np.uint8),
+        np.ascontiguousarray(slot[:, package_of]),
         package_of,
-        np.ascontiguousarray(reject),
-        np.ascontiguousarray(threshold),
         scale,
         rel_tie,
         zopa,
@@ -273,5 +293,7 @@ def one_block(
         nash,
         blocked,
         sole,
+        reach,
+        passed,
     )
-    return zopa, ratified, nash, blocked, sole
+    return zopa, ratified, nash, blocked, sole, reach, passed

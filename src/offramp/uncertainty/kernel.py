@@ -156,18 +156,24 @@ def _blocks(
         yield p0 * n_trailing, block
 
 
-def _rules_of_packages(problem: Problem) -> NDArray[np.int64]:
-    """Each public's rule index of every package, shape (P, M) (-1: no rule matches)."""
+def _public_cells(problem: Problem) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Each public's cell (rule-table entry) of every package, shape (P, M), and whether it
+    rejects each cell in each draw, shape (B, P, C): its rule's drawn rejection share (1 where
+    no rule matches) at least its drawn threshold, as the numpy path decides per package."""
     m = problem.space.size
-    out = np.empty((len(problem.rules), m), dtype=np.int64)
+    n_p = len(problem.rules)
     options = problem.space.options_of(np.arange(m, dtype=np.int64))
+    width = max([len(t.rule) for t in problem.rules], default=1)
+    cell = np.zeros((n_p, m), dtype=np.int64)
+    verdict = np.ones((problem.batch, n_p, width), dtype=bool)
     for p, table in enumerate(problem.rules):
         if table.issues:
-            flat = np.ravel_multi_index(tuple(options[:, i] for i in table.issues), table.sizes)
-            out[p] = table.rule[flat]
-        else:
-            out[p] = table.rule[0]
-    return out
+            cell[p] = np.ravel_multi_index(tuple(options[:, i] for i in table.issues), table.sizes)
+        rule = table.rule if table.issues else table.rule[:1]
+        share = problem.reject[:, p, :][:, np.maximum(rule, 0)]  # (B, C)
+        share[:, rule < 0] = 1.0
+        verdict[:, p, : len(rule)] = share >= problem.threshold[:, p, None]
+    return cell, verdict
 
 
 def settle(problem: Problem, block_size: int = 1 << 18) -> Settlement:
@@ -203,16 +209,18 @@ def settle(problem: Problem, block_size: int = 1 << 18) -> Settlement:
             batched[i] = weighted
     if problem.space.size <= block_size and _fused.AVAILABLE:
         # one block: the compiled kernel, same operations draw by draw (uncertainty/_fused.py)
+        cell, verdict = _public_cells(problem)
         found = _fused.one_block(
             batched,
             problem.batna[:, veto],
-            _rules_of_packages(problem),
-            problem.reject,
-            problem.threshold,
+            cell,
+            verdict,
+            np.zeros_like(cell),
+            1,
             10.0**DECIMALS,
             _REL_TIE,
         )
-        return Settlement(*found)
+        return Settlement(*found[:5])
     tables = [np.ascontiguousarray(t.transpose(2, 1, 0)) for t in batched]
     reject_t = [np.ascontiguousarray(problem.reject[:, p, :].T) for p in range(n_pub)]  # (R, B)
     threshold = problem.threshold.T  # (P, B)
