@@ -205,6 +205,7 @@ def main() -> None:
         result = old(draws, chunk) if kind == "old" else one(kind, draws, chunk)
         print(json.dumps(result))
         return
+    sys.path.insert(0, str(ROOT / "src"))  # this checkout's engine, whatever is installed
     from offramp.uncertainty.reduce import BIN_WIDTH
 
     new_src = str(ROOT / "src")

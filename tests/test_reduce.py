@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from functools import reduce
 
@@ -29,17 +30,8 @@ def case() -> tuple[Problem, Draws]:
 
 
 def _part(d: Draws, a: int, b: int) -> Draws:
-    return Draws(
-        d.start + a,
-        d.branch[a:b],
-        d.drawn[a:b],
-        d.zopa[a:b],
-        d.ratified[a:b],
-        d.nash[a:b],
-        d.blocked[a:b],
-        d.sole[a:b],
-        d.forecasts[a:b],
-    )
+    sliced = {f.name: getattr(d, f.name)[a:b] for f in dataclasses.fields(d) if f.name != "start"}
+    return Draws(start=d.start + a, **sliced)
 
 
 cuts = st.lists(st.integers(1, N - 1), max_size=8, unique=True).map(sorted)
