@@ -7,12 +7,14 @@ scores), for 10^4 Ukraine draws about 2 s of a sweep's 3 s. When the space
 is one block (at most ``block_size`` packages) this kernel does the same
 work draw by draw with the packages of one draw in cache: the veto actors'
 utilities summed in the order of :func:`offramp.uncertainty.kernel._blocks`
-(``((0 + t_0) + t_1) + ...``, the package index's last issue fastest),
-rounded as numpy rounds (multiply, round half to even, divide), then per
-package the refusals, blockers, ZOPA and ratification, and the Nash package
-with the kernel's tie rule. Rounding is monotone and moves a utility by at
+(``((0 + t_0) + t_1) + ...``), rounded as numpy rounds (multiply, round
+half to even, divide), then per package the refusals, the ratification
+bodies' verdicts (looked up by the package's cell, decided per draw by the
+caller as the numpy kernel decides them), blockers, ZOPA and ratification,
+and the Nash package with the kernel's tie rule. Rounding is monotone and moves a utility by at
 most ``0.5 / scale`` plus a few ulps, so a refusal is decided on the
-unrounded sum unless it lies within ``10 / scale + 1e-15 |x|`` of the batna;
+unrounded sum unless it lies within ``10 / scale + 1e-15 (S + |batna|)`` of the
+batna (S bounds |x|: the sum of each table's largest magnitude);
 only those, and the ratified packages (whose rounded utilities enter the Nash
 score), are rounded. Same operations in the same order, so the
 results are bit-identical to the numpy kernel (tests/test_uncertainty.py
