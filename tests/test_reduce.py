@@ -72,7 +72,7 @@ def test_sweep_summary_equals_the_all_draws_figures(case: tuple[Problem, Draws])
     assert tally.n == N and 0 < tally.agreements == int(agree.sum()) < N
     assert summary.p_agreement == agree.mean()
     assert summary.p_zopa == (draws.zopa > 0).mean()
-    labels = [problem.actor_ids[v] for v in problem.veto_index] + list(problem.public_ids)
+    labels = [problem.actor_ids[v] for v in problem.veto_index] + list(problem.body_ids)
     for j, who in enumerate(labels):
         assert summary.blockers[who] == float(draws.sole[:, j].mean() / problem.space.size)
     for e, event in enumerate(problem.events):

@@ -18,7 +18,9 @@ from offramp.errors import InputError
 from offramp.problem import BATCHED, Problem, compile_problem
 from offramp.scenario import Scenario, load_scenario, load_scenario_data, load_scenario_text
 from offramp.scenario.distributions import distribution_of, parse_number
+from offramp.settle.analysis import _blocking
 from offramp.uncertainty import Draws, _fused, draw, run_chunk, sensitivity, settle, sweep
+from offramp.uncertainty.kernel import NO_AGREEMENT, route_slots
 from offramp.uncertainty.model import uniforms
 from offramp.uncertainty.sweep import wilson
 from tests.conftest import ARTICLE, MINI, SCENARIOS, ratifiable_ukraine

@@ -10,8 +10,11 @@ a wide table):
 none), ``nash_package`` (``issue=option; ...``, null for none), then
 ``branch:EVENT`` (the branch id, null when the event had not happened by
 ``at``), ``input:PATH`` (the drawn value), ``blocked:WHO`` and ``sole:WHO``
-(packages the veto actor or public blocks, and blocks alone), and
-``forecast:MODEL:ISSUE`` (0-100 scale, NaN without a forecast).
+(packages the veto actor, public or legislature blocks, and blocks alone),
+``route:BODY`` (the route the Nash package takes at that public or
+legislature: ``none``, ``default`` or a route id; null without an
+agreement), and ``forecast:MODEL:ISSUE`` (0-100 scale, NaN without a
+forecast).
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ class DrawsWriter:
         self.path = Path(path)
         self.problem = problem
         self.models = models
-        blockers = [problem.actor_ids[v] for v in problem.veto_index] + list(problem.public_ids)
+        blockers = [problem.actor_ids[v] for v in problem.veto_index] + list(problem.body_ids)
         fields: list[Any] = [
             pa.field("draw", pa.int64()),
             pa.field("agreement", pa.bool_()),
@@ -74,6 +77,7 @@ class DrawsWriter:
         fields += [pa.field(f"input:{name}", pa.float64()) for name in problem.input_names]
         fields += [pa.field(f"blocked:{who}", pa.int64()) for who in blockers]
         fields += [pa.field(f"sole:{who}", pa.int64()) for who in blockers]
+        fields += [pa.field(f"route:{body.id}", pa.string()) for body in problem.bodies]
         fields += [
             pa.field(f"forecast:{m}:{i}", pa.float64())
             for m in models
@@ -127,6 +131,11 @@ class DrawsWriter:
         columns += [draws.drawn[:, k] for k in range(draws.drawn.shape[1])]
         columns += [draws.blocked[:, j] for j in range(draws.blocked.shape[1])]
         columns += [draws.sole[:, j] for j in range(draws.sole.shape[1])]
+        for q, body in enumerate(problem.bodies):
+            # route values -2, -1, 0, ... name none, default, the routes; no agreement: null
+            names = np.array([*body.route_names, None], dtype=object)
+            route = draws.route[:, q].astype(np.int64)
+            columns.append(pa.array(names[np.where(route < -2, -1, route + 2)], pa.string()))
         series = draws.forecasts.reshape(n, -1)
         columns += [series[:, j] for j in range(series.shape[1])]
         try:

@@ -15,7 +15,8 @@ every draw at once:
 
 * draws, agreements, non-empty ZOPAs, per event branch the draws and
   agreements, per path of branches (every event's branch) the draws and
-  agreements, the Nash package counts, the sole-blocker package sums:
+  agreements, the Nash package counts, the sole-blocker package sums, the
+  route counts (:class:`~offramp.uncertainty.routes.RouteCounts`):
   exact integers, so every probability, share and mean built from them is
   identical to the all-draws computation (the blockers' means are
   ``sum / n`` of integers below 2**53, as numpy's mean of them).
@@ -52,6 +53,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from offramp.problem import Problem
+from offramp.uncertainty.routes import RouteCounts, route_counts
 
 if TYPE_CHECKING:
     from offramp.uncertainty.sweep import Draws
@@ -219,6 +221,8 @@ class Tally:
         Per veto actor then public: packages it alone blocks, summed over draws.
     forecasts : tuple of Histogram
         Per model then issue (model-major).
+    routes : RouteCounts
+        Behind ``by_route`` and ``likely_path``.
     """
 
     n: int
@@ -229,6 +233,7 @@ class Tally:
     nash: dict[int, int]
     sole: tuple[int, ...]
     forecasts: tuple[Histogram, ...]
+    routes: RouteCounts
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -236,6 +241,11 @@ class Tally:
             and (self.n, self.agreements, self.zopa, self.sole, self.forecasts)
             == (other.n, other.agreements, other.zopa, other.sole, other.forecasts)
             and (self.paths, self.nash) == (other.paths, other.nash)
+            and self.routes.paths == other.routes.paths
+            and all(
+                np.array_equal(getattr(self.routes, f), getattr(other.routes, f))
+                for f in ("agreements", "reach", "passed")
+            )
             and len(self.branches) == len(other.branches)
             and all(
                 np.array_equal(a, b) for a, b in zip(self.branches, other.branches, strict=True)
@@ -283,6 +293,7 @@ class Tally:
             nash=dict(zip(packages.tolist(), counts.tolist(), strict=True)),
             sole=tuple(int(s) for s in draws.sole.sum(axis=0, dtype=np.int64).tolist()),
             forecasts=tuple(Histogram.of(series[:, j]) for j in range(series.shape[1])),
+            routes=route_counts(problem, draws.route, draws.reach, draws.passed),
         )
 
     def merge(self, other: Tally) -> Tally:
@@ -305,6 +316,7 @@ class Tally:
             forecasts=tuple(
                 a.merge(b) for a, b in zip(self.forecasts, other.forecasts, strict=True)
             ),
+            routes=self.routes + other.routes,
         )
 
     @staticmethod

@@ -231,6 +231,9 @@ def run_chunk(
                 result.blocked,
                 result.sole,
                 np.empty((b1 - b0, 0, len(problem.space.issue_ids))),
+                result.route,
+                result.reach,
+                result.passed,
             )
         )
     whole = Draws.concat(parts)
@@ -373,9 +376,10 @@ def summarize(
     their share of the draws that have an agreement (ties: lower package
     index first); ``by_branch`` gives, per event that happens by ``at``, the
     draws and probability of agreement in each branch; ``blockers`` the mean
-    share of packages each veto actor and public blocks alone; ``forecasts``
-    each model's mean and 5th and 95th percentiles per issue (the
-    percentiles within :data:`~offramp.uncertainty.reduce.BIN_WIDTH`).
+    share of packages each veto actor, public and legislature blocks alone;
+    ``by_route`` and ``likely_path`` come from :mod:`offramp.uncertainty.routes`;
+    ``forecasts`` each model's mean and 5th and 95th percentiles per issue
+    (the percentiles within :data:`~offramp.uncertainty.reduce.BIN_WIDTH`).
     """
     n = tally.n
     k = tally.agreements
@@ -406,6 +410,7 @@ def summarize(
             }
     labels = [problem.actor_ids[v] for v in problem.veto_index] + list(problem.body_ids)
     size = problem.space.size
+    by_route, likely_path = tally.routes.summary(problem)
     blockers = {
         who: float(total / n / size) if n else 0.0
         for who, total in zip(labels, tally.sole, strict=True)
