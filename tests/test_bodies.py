@@ -15,7 +15,7 @@ from offramp.problem import compile_problem
 from offramp.scenario import Scenario, load_scenario, load_scenario_text
 from offramp.settle.analysis import analyze_space
 from offramp.settle.routes import stages
-from offramp.uncertainty import sweep
+from offramp.uncertainty import run_chunk, sweep
 from offramp.uncertainty.routes import route_counts
 from tests.conftest import SCENARIOS, ratifiable_ukraine
 from tests.strategies import scenarios
@@ -101,7 +101,8 @@ def test_ukraine_analyze_and_evaluate_agree_and_nothing_crosses_a_veto_red_line(
 
 def test_sweep_reports_by_route_and_the_likely_path() -> None:
     problem = compile_problem(load_scenario_text(ratifiable_ukraine()))
-    summary, draws = sweep(problem, draws=600, seed=3)
+    summary, tally = sweep(problem, draws=600, seed=3, chunk_size=250)
+    draws = run_chunk(problem, 3, 0, 600)
     assert summary.p_agreement > 0.05
     routes = summary.by_route["ukraine_public"]
     # every agreement leaves land to Russia, so it goes to the referendum
@@ -121,6 +122,8 @@ def test_sweep_reports_by_route_and_the_likely_path() -> None:
     assert merged.passed.tolist() == whole.passed.tolist()
     assert merged.paths == whole.paths
     assert merged.summary(problem) == (summary.by_route, summary.likely_path)
+    assert tally.routes.paths == whole.paths
+    assert tally.routes.reach.tolist() == whole.reach.tolist()
     # on the shipped scenario the Rada passes no ZOPA package by any of its routes
     shipped, _ = sweep(compile_problem(load_scenario(UKRAINE)), draws=300, seed=3)
     rada = shipped.by_route["rada"]

@@ -32,7 +32,7 @@ from offramp.report.sections import factor_label
 from offramp.scenario import load_scenario, load_scenario_text
 from offramp.settle.analysis import Analysis
 from offramp.store import RunStore
-from offramp.uncertainty import sweep
+from offramp.uncertainty import run_chunk, sweep
 from offramp.uncertainty.sweep import wilson
 from tests.conftest import MINI, ROOT, SCENARIOS, ratifiable_ukraine
 from tests.strategies import scenarios
@@ -296,13 +296,8 @@ def _sweep_run(store_path: Path, scenario_path: Path, draws: int, seed: int) -> 
             params={"draws": draws},
             scenario_text=text,
         )
-        summary, _ = sweep(
-            model,
-            draws=draws,
-            seed=seed,
-            chunk_size=150,
-            on_chunk=lambda part: store.add_draws(run, model, part, []),
-        )
+        summary, tally = sweep(model, draws=draws, seed=seed, chunk_size=150)
+        store.add_paths(run, tally.path_rows(model))
         store.finish(run, dataclasses.replace(summary, run_id=run).to_dict())
     return run
 
@@ -375,9 +370,9 @@ def test_sweep_section_from_a_stored_sweep(tmp_path: Path) -> None:
     bars = section.figures[0].spec["data"][0]
     assert bars["x"][-1] == harris["p_agreement"]
     assert bars["error_x"]["arrayminus"][-1] == pytest.approx(harris["p_agreement"] - b_low)
-    # event paths from the per-draw table: every draw counted once, agreements add up
+    # event paths from the stored paths: every draw counted once, agreements add up
     model = compile_problem(load_scenario(ukraine))
-    _, draws = sweep(model, draws=600, seed=7)
+    draws = run_chunk(model, 7, 0, 600)
     assert sum(int(r[1].replace(",", "")) for r in paths.rows) == 600
     combos: dict[tuple[int, ...], list[int]] = {}
     for row, agreed in zip(draws.branch.tolist(), (draws.ratified > 0).tolist(), strict=True):

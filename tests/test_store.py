@@ -17,7 +17,7 @@ from offramp.assess import analyze
 from offramp.problem import compile_problem
 from offramp.scenario import load_scenario
 from offramp.store import RunStore, StoreError
-from offramp.uncertainty import sweep
+from offramp.uncertainty import run_chunk, sweep
 from tests.conftest import SCENARIOS
 
 UKRAINE = SCENARIOS / "ukraine-2024-09.yaml"
@@ -41,14 +41,16 @@ def test_sweep_is_recorded_one_row_per_draw(tmp_path: Path) -> None:
             seed=3,
             params={"inputs": list(model.input_names)},
         )
-        summary, results = sweep(
+        summary, _ = sweep(
             model,
             draws=250,
             seed=3,
             chunk_size=100,
             models=("median",),
-            on_chunk=lambda part: store.add_draws(run, model, part, ["median"]),
+            keep_draws=True,
+            on_chunk=lambda part: store.add_draws(run, model, part.draws, ["median"]),
         )
+        results = run_chunk(model, 3, 0, 250, models=("median",))
         store.finish(run, summary.to_dict())
         row = store.get(run[:12])
     assert row["status"] == "complete" and row["draws_done"] == row["draws_stored"] == 250
@@ -85,8 +87,17 @@ def test_cli_sweep_json_keys_runs_and_export(tmp_path: Path) -> None:
         store,
         "--chunk-size",
         "128",
+        "--keep-draws",
+        str(tmp_path / "kept.parquet"),
     )
     assert done.returncode == 0, done.stderr
+    parquet = tmp_path / "kept.parquet"
+    kept = (
+        duckdb.connect()
+        .execute(f"SELECT count(*), count(DISTINCT draw) FROM read_parquet('{parquet}')")
+        .fetchone()
+    )
+    assert kept == (300, 300)
     data = json.loads(done.stdout)
     for key in (
         "scenario",
@@ -148,6 +159,19 @@ def test_cli_sweep_json_keys_runs_and_export(tmp_path: Path) -> None:
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
 
 
+def test_keep_draws_to_an_unwritable_path_is_a_message(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    target = blocker / "draws.parquet"
+    store = str(tmp_path / "runs.duckdb")
+    done = offramp(
+        "sweep", str(UKRAINE), "--draws", "50", "--store", store, "--keep-draws", str(target)
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"cannot write the draws to {target}" in done.stderr
+    assert "--keep-draws" in done.stderr
+
+
 def test_analyze_runs_are_recorded(tmp_path: Path) -> None:
     done = offramp("analyze", str(SCENARIOS / "textbook-two-party.yaml"), "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
@@ -192,9 +216,14 @@ def test_a_killed_sweep_leaves_the_store_readable_and_the_run_incomplete(tmp_pat
     with RunStore(store, read_only=True) as s:
         old = s.get(earlier)
         run = s.get(killed)
-    assert old["status"] == "complete" and old["draws_stored"] == 200
+    assert old["status"] == "complete" and old["draws_done"] == 200
+    with RunStore(store, read_only=True) as s:
+        paths = s.branch_paths(earlier)
+    assert sum(p["draws"] for p in paths) == 200
+    # the sweep keeps no per-draw rows in the store (--keep-draws streams them to Parquet)
+    assert old["draws_stored"] == run["draws_stored"] == 0
     assert run["status"] == "incomplete" and run["finished"] is None
-    assert 0 < run["draws_stored"] == run["draws_done"] < 10_000_000
+    assert 0 < run["draws_done"] < 10_000_000
     listed = offramp("runs", "list", "--store", store)
     assert "incomplete" in listed.stdout
 

@@ -14,7 +14,7 @@ from offramp.cli import main
 from offramp.problem import compile_problem
 from offramp.scenario import load_scenario, load_scenario_text
 from offramp.store import EXPORT_COLUMNS, RunStore
-from offramp.uncertainty import sweep
+from offramp.uncertainty import run_chunk, sweep
 from tests.conftest import SCENARIOS, ratifiable_ukraine
 
 UKRAINE = SCENARIOS / "ukraine-2024-09.yaml"
@@ -36,14 +36,16 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str
             seed=1,
             params={"inputs": list(model.input_names)},
         )
-        summary, results = sweep(
+        summary, _ = sweep(
             model,
             draws=120,
             seed=1,
             chunk_size=50,
             models=models,
-            on_chunk=lambda part: s.add_draws(run, model, part, models),
+            keep_draws=True,
+            on_chunk=lambda part: s.add_draws(run, model, part.draws, models),
         )
+        results = run_chunk(model, 1, 0, 120, models=models)
         s.finish(run, summary.to_dict())
         analyzed = s.record_analysis(analyze(compile_problem(load_scenario(TEXTBOOK))))
     return path, {"sweep": run, "analyze": analyzed}, (model, results)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from offramp.assess import analyze
@@ -18,7 +19,7 @@ from offramp.problem import BATCHED, Problem, compile_problem
 from offramp.scenario import Scenario, load_scenario, load_scenario_data, load_scenario_text
 from offramp.scenario.distributions import distribution_of, parse_number
 from offramp.settle.analysis import _blocking
-from offramp.uncertainty import draw, run_chunk, sensitivity, settle, sweep
+from offramp.uncertainty import Draws, _fused, draw, run_chunk, sensitivity, settle, sweep
 from offramp.uncertainty.kernel import NO_AGREEMENT, route_slots
 from offramp.uncertainty.model import uniforms
 from offramp.uncertainty.sweep import wilson
@@ -44,7 +45,8 @@ def test_no_sweep_package_crosses_a_red_line_of_its_draw(ukraine: Scenario) -> N
     # the leaders could sign a freeze in some draws; the public would not ratify it
     assert shipped.p_agreement < 0.01 < shipped.p_zopa
     problem = compile_problem(load_scenario_text(ratifiable_ukraine()))
-    summary, results = sweep(problem, draws=2000, seed=5)
+    summary, _ = sweep(problem, draws=2000, seed=5)
+    results = run_chunk(problem, 5, 0, 2000)
     assert summary.p_agreement > 0.05
     drawn = draw(problem, uniforms(5, 0, 2000, problem.streams)).problem
     options = problem.space.options_of(np.maximum(results.nash, 0))
@@ -316,6 +318,35 @@ def test_kernel_reproduces_analyze_on_point_values(scenario: Scenario) -> None:
     assert got.nash[1] == got.nash[0]
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=scenarios(), seed=st.integers(0, 2**32))
+def test_compiled_kernel_equals_the_numpy_kernel(scenario: Scenario, seed: int) -> None:
+    problem = compile_problem(scenario)
+    inputs = draw(problem, uniforms(seed, 0, 64, max(1, problem.streams))).problem
+    fused = settle(inputs)
+    assert _fused.AVAILABLE
+    _fused.AVAILABLE = False
+    try:
+        plain = settle(inputs)
+    finally:
+        _fused.AVAILABLE = True
+    for f in dataclasses.fields(fused):
+        np.testing.assert_array_equal(getattr(fused, f.name), getattr(plain, f.name), f.name)
+
+
+def test_compiled_kernel_equals_the_numpy_kernel_on_ukraine(
+    ratifiable: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    problem = compile_problem(ratifiable)
+    inputs = draw(problem, uniforms(4, 0, 300, problem.streams)).problem
+    fused = settle(inputs)
+    assert 0 < int((fused.ratified > 0).sum()) < 300
+    monkeypatch.setattr(_fused, "AVAILABLE", False)
+    plain = settle(inputs)
+    for f in dataclasses.fields(fused):
+        np.testing.assert_array_equal(getattr(fused, f.name), getattr(plain, f.name), f.name)
+
+
 def test_kernel_reproduces_analyze_on_ukraine_draws(ratifiable: Scenario) -> None:
     ukraine = ratifiable
     problem = compile_problem(ukraine)
@@ -347,13 +378,25 @@ def test_point_draw_of_ukraine_is_the_base_case(ukraine: Scenario) -> None:
 
 def test_results_do_not_depend_on_chunking(ukraine: Scenario) -> None:
     problem = compile_problem(ukraine)
-    _, one = sweep(problem, draws=700, seed=42, chunk_size=700)
-    _, many = sweep(problem, draws=700, seed=42, chunk_size=97)
+    kept: dict[int, list[Draws]] = {700: [], 97: []}
+    summaries = {
+        size: sweep(
+            problem,
+            draws=700,
+            seed=42,
+            chunk_size=size,
+            keep_draws=True,
+            on_chunk=lambda c, size=size: kept[size].append(c.draws),
+        )[0]
+        for size in kept
+    }
+    assert summaries[700] == summaries[97]
+    one, many = (Draws.concat(kept[size]) for size in (700, 97))
     for f in dataclasses.fields(one):
         np.testing.assert_array_equal(getattr(one, f.name), getattr(many, f.name))
     part = run_chunk(problem, 42, 300, 350)
     np.testing.assert_array_equal(part.nash, one.nash[300:350])
-    _, other = sweep(problem, draws=700, seed=43, chunk_size=700)
+    other = run_chunk(problem, 43, 0, 700)
     assert not np.array_equal(other.drawn, one.drawn)
 
 

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Any
 
 import numpy as np
 import pytest
 
 from offramp.assess import analyze
-from offramp.problem import compile_problem
+from offramp.problem import Problem, compile_problem
 from offramp.scenario import load_scenario_text
-from offramp.uncertainty import draw, sweep
+from offramp.uncertainty import Draws, draw, sweep
 from offramp.uncertainty.model import uniforms
-from offramp.uncertainty.sweep import wilson
+from offramp.uncertainty.sweep import SweepSummary, wilson
 from tests.test_scenario_credible import line_containing, problems_of
 
 TINY = """\
@@ -87,6 +88,18 @@ def _binomial_ok(hits: int, n: int, p: float) -> bool:
     return abs(hits - n * p) <= 4.5 * math.sqrt(n * p * (1 - p))
 
 
+def _kept_sweep(problem: Problem, **options: Any) -> tuple[SweepSummary, Draws]:
+    """A sweep and every draw's results (kept chunk by chunk, then joined)."""
+    parts: list[Draws] = []
+    summary, _ = sweep(
+        problem,
+        keep_draws=True,
+        on_chunk=lambda c: parts.append(c.draws) if c.draws is not None else None,
+        **options,
+    )
+    return summary, Draws.concat(parts)
+
+
 def test_a_red_line_holds_in_a_share_never_p_of_the_draws() -> None:
     problem = compile_problem(load_scenario_text(TINY))
     n = 20_000
@@ -94,7 +107,7 @@ def test_a_red_line_holds_in_a_share_never_p_of_the_draws() -> None:
     holds = drawn.never[LAND][:, RU, KEEP]
     assert _binomial_ok(int(holds.sum()), n, 0.3)
     assert drawn.never[LAND][:, 0, 1].all()  # Kyiv's firm line holds in every draw
-    summary, results = sweep(problem, draws=n, seed=3)
+    summary, results = _kept_sweep(problem, draws=n, seed=3)
     # by hand: agreement exactly when Moscow's line does not hold
     np.testing.assert_array_equal(results.ratified > 0, ~holds)
     low, high = wilson(n - int(holds.sum()), n)
@@ -136,7 +149,7 @@ def test_per_option_never_p_and_the_whole_line_fill_the_right_options() -> None:
 
 def test_never_p_zero_is_no_red_line_and_one_is_a_firm_one() -> None:
     def run(text: str) -> object:
-        return sweep(compile_problem(load_scenario_text(text)), draws=400, seed=11)[1]
+        return _kept_sweep(compile_problem(load_scenario_text(text)), draws=400, seed=11)[1]
 
     base = TINY.replace(", never_p: 0.3", "")
     firm = run(base + EVENT)
@@ -153,8 +166,8 @@ def test_never_p_zero_is_no_red_line_and_one_is_a_firm_one() -> None:
 def test_results_do_not_depend_on_chunking() -> None:
     text = TINY.replace("never_p: 0.3", "never_p: {beta: [2, 5]}") + EVENT
     problem = compile_problem(load_scenario_text(text))
-    _, one = sweep(problem, draws=900, seed=5, chunk_size=900)
-    _, many = sweep(problem, draws=900, seed=5, chunk_size=61)
+    _, one = _kept_sweep(problem, draws=900, seed=5, chunk_size=900)
+    _, many = _kept_sweep(problem, draws=900, seed=5, chunk_size=61)
     for f in dataclasses.fields(one):
         np.testing.assert_array_equal(getattr(one, f.name), getattr(many, f.name))
     tail = draw(problem, uniforms(5, 700, 900, problem.streams)).problem

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -309,7 +308,7 @@ def forecast_case(
     """
     # The outcome is dropped before compiling: no engine can see it.
     problem = compile_problem(scenario.model_copy(update={"outcome": None}))
-    summary, results = sweep(problem, draws=draws, seed=seed)
+    summary, _ = sweep(problem, draws=draws, seed=seed)
     p_zopa = summary.p_zopa
     p_ratified = summary.p_agreement / p_zopa if p_zopa > 0 else None
     p_holds: float | None = None
@@ -317,11 +316,9 @@ def forecast_case(
     package: dict[str, str] | None = None
     if problem.dynamics is not None:
         package = default_package(problem)
-        if package is None:
-            agreed = results.nash[results.nash >= 0].tolist()
-            if agreed:
-                best = min(Counter(agreed).items(), key=lambda kv: (-kv[1], kv[0]))[0]
-                package = dict(problem.space.package(best))
+        if package is None and summary.nash_packages:
+            # the most frequent Nash package (ties: the lower package index)
+            package = dict(summary.nash_packages[0]["package"])
         if package is not None:
             horizon = round(max(0.0, (observed - scenario.as_of).days / DAYS_PER_YEAR), 2)
             result = durability(problem, package, draws=draws, seed=seed, years=(horizon,))

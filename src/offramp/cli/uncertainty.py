@@ -21,7 +21,7 @@ from offramp.store import DEFAULT_STORE, RunStore
 if TYPE_CHECKING:
     from offramp.problem import Problem
     from offramp.uncertainty.sensitivity import Sensitivity
-    from offramp.uncertainty.sweep import Draws, SweepSummary
+    from offramp.uncertainty.sweep import Chunk, SweepSummary
 
 __all__ = ["sensitivity_command", "sweep_command"]
 
@@ -134,8 +134,20 @@ def sweep_command(
         list[str] | None,
         typer.Option("--forecast", help="Forecast model to run per draw (repeatable)."),
     ] = None,
+    keep_draws: Annotated[
+        Path | None,
+        typer.Option(
+            "--keep-draws",
+            help="Also stream every draw's results to this Parquet file, chunk by chunk.",
+        ),
+    ] = None,
 ) -> None:
-    """Draw every uncertain input and event N times; the probability of a ratified agreement."""
+    """Draw every uncertain input and event N times; the probability of a ratified agreement.
+
+    Chunks reduce to summaries as they finish, so memory does not grow with
+    N; per-draw results are kept only with --keep-draws.
+    """
+    from offramp.io.draws import DrawsWriter
     from offramp.problem import compile_problem
     from offramp.scenario import load_scenario
     from offramp.uncertainty.distributed import ENV_SCHEDULER, dask_backend
@@ -160,7 +172,9 @@ def sweep_command(
         "inputs": list(problem.input_names),
         "blockers": [problem.actor_ids[v] for v in problem.veto_index] + list(problem.body_ids),
         "forecast_keys": [f"{m}:{i}" for m in models for i in problem.space.issue_ids],
+        "keep_draws": None if keep_draws is None else str(keep_draws),
     }
+    writer = None if keep_draws is None else guard(lambda: DrawsWriter(keep_draws, problem, models))
     with store:
         run_id = store.start(
             "sweep",
@@ -177,12 +191,14 @@ def sweep_command(
         try:
             with progress("sweep", err) as update:
 
-                def on_chunk(part: Draws) -> None:
-                    store.add_draws(run_id, problem, part, models)
+                def on_chunk(part: Chunk) -> None:
+                    if writer is not None and part.draws is not None:
+                        writer.write(part.draws)
+                    store.progress(run_id, part.n)
                     done[0] += part.n
                     update(done[0], draws)
 
-                summary, _ = guard(
+                summary, tally = guard(
                     lambda: sweep(
                         problem,
                         draws=draws,
@@ -192,17 +208,24 @@ def sweep_command(
                         models=models,
                         backend=backend,
                         on_chunk=on_chunk,
+                        keep_draws=writer is not None,
                     )
                 )
         except KeyboardInterrupt:
             store.finish(run_id, {"interrupted": True}, status="interrupted")
             err.print(f"[yellow]interrupted[/]: run {run_id} kept as interrupted", highlight=False)
             raise typer.Exit(130) from None
+        finally:
+            if writer is not None:
+                writer.close()
         summary = dataclasses.replace(summary, run_id=run_id)
         data = summary.to_dict()
+        store.add_paths(run_id, tally.path_rows(problem))
         store.finish(run_id, data)
     _render(summary, problem, console)
     write_json(json.dumps(data, indent=2, ensure_ascii=False) + "\n", json_path, parents=True)
+    if keep_draws is not None:
+        console.print(f"Draws written to {keep_draws}", highlight=False)
     console.print(f"Run {run_id} recorded in {store_path}", highlight=False)
 
 

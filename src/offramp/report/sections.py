@@ -10,7 +10,7 @@ result: intervals are the Wilson intervals the sweep itself reports
 Sweep (:func:`sweep_section`)
     ``SweepSummary.to_dict()``: the probability of a ratified agreement with
     its 95% interval, the same by event branch (a bar chart with intervals),
-    the paths the events took together (from the stored per-draw table) and
+    the paths the events took together (from the run store's paths) and
     how often each package is the Nash solution.
 Sensitivity (:func:`sensitivity_section`)
     ``Sensitivity.to_dict()``: the inputs ranked for the probability of
@@ -235,7 +235,7 @@ def sweep_section(
                 columns=("how the events went", "draws", "share", "P(agreement)", "95% interval"),
                 rows=tuple(path_rows),
                 caption="The paths the events took together, most frequent first, from the "
-                "stored per-draw table.",
+                "sweep's stored paths.",
             )
         )
     nash = list(summary.get("nash_packages", []))[:10]

@@ -6,6 +6,8 @@
 * :mod:`~offramp.uncertainty.kernel` runs the settlement analysis on a
   batch of draws at once;
 * :mod:`~offramp.uncertainty.sweep` chunks, runs and summarizes a sweep;
+* :mod:`~offramp.uncertainty.reduce` reduces a chunk's draws to a mergeable
+  tally, so a sweep's memory does not grow with its draws;
 * :mod:`~offramp.uncertainty.sensitivity` computes Sobol and Morris indices;
 * :mod:`~offramp.uncertainty.distributed` runs chunks on a Dask cluster.
 
@@ -17,16 +19,20 @@ from __future__ import annotations
 
 from offramp.uncertainty.kernel import Settlement, settle
 from offramp.uncertainty.model import Drawn, draw, uniforms
+from offramp.uncertainty.reduce import Tally
 from offramp.uncertainty.sensitivity import Sensitivity, sensitivity
-from offramp.uncertainty.sweep import Draws, SweepSummary, run_chunk, sweep
+from offramp.uncertainty.sweep import Chunk, Draws, SweepSummary, reduce_chunk, run_chunk, sweep
 
 __all__ = [
+    "Chunk",
     "Drawn",
     "Draws",
     "Sensitivity",
     "Settlement",
     "SweepSummary",
+    "Tally",
     "draw",
+    "reduce_chunk",
     "run_chunk",
     "sensitivity",
     "settle",

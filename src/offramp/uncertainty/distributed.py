@@ -1,7 +1,11 @@
 """Run a sweep's chunks on a Dask distributed cluster.
 
-Each chunk is one task, :func:`offramp.uncertainty.sweep.run_chunk` on a
+Each chunk is one task, :func:`offramp.uncertainty.sweep.reduce_chunk` on a
 range of draw indices; the compiled model is scattered to the workers once.
+A worker reduces its chunk to a :class:`~offramp.uncertainty.reduce.Tally`,
+so the client receives per-chunk summaries only (a few kilobytes to about a
+megabyte, whatever the chunk size), plus the per-draw results only when the
+sweep keeps its draws.
 Because a draw depends only on the seed and its index (see
 :mod:`offramp.uncertainty.sweep`), the results are identical to the
 in-process run whatever the number of workers and the order chunks finish
@@ -22,7 +26,7 @@ from typing import Any
 
 from offramp.errors import OfframpError
 from offramp.problem import Problem
-from offramp.uncertainty.sweep import Draws, run_chunk
+from offramp.uncertainty.sweep import Chunk, reduce_chunk
 
 __all__ = ["ENV_SCHEDULER", "dask_backend"]
 
@@ -73,8 +77,8 @@ def dask_backend(scheduler: str | None = None, workers: int | None = None) -> An
     Returns
     -------
     callable
-        ``backend(problem, seed, ranges, at, models)`` yielding :class:`Draws`
-        as chunks finish.
+        ``backend(problem, seed, ranges, at, models, keep)`` yielding each
+        chunk's :class:`~offramp.uncertainty.sweep.Chunk` as it finishes.
     """
     address = scheduler or (None if workers else os.environ.get(ENV_SCHEDULER))
 
@@ -84,7 +88,8 @@ def dask_backend(scheduler: str | None = None, workers: int | None = None) -> An
         ranges: list[tuple[int, int]],
         at: dt.date | None,
         models: Sequence[str],
-    ) -> Iterator[Draws]:
+        keep: bool = False,
+    ) -> Iterator[Chunk]:
         import distributed
 
         as_completed: Any = distributed.as_completed
@@ -92,12 +97,14 @@ def dask_backend(scheduler: str | None = None, workers: int | None = None) -> An
             client = _client(stack, address, workers)
             shared = client.scatter(problem, broadcast=True)
             futures = [
-                client.submit(run_chunk, shared, seed, a, b, at, tuple(models), pure=False)
+                client.submit(reduce_chunk, shared, seed, a, b, at, tuple(models), keep, pure=False)
                 for a, b in ranges
             ]
             try:
                 for future in as_completed(futures):
-                    yield future.result()
+                    chunk = future.result()
+                    future.release()  # the client holds one chunk at a time
+                    yield chunk
             finally:
                 client.cancel(futures)
 

@@ -29,6 +29,11 @@ bit for bit; see tests/test_uncertainty.py):
   and route the ZOPA packages that take it and those the body passes
   (counts, so chunks add up).
 
+When the space is one block (at most ``block_size`` packages) and numba is
+installed, the same analysis runs compiled, draw by draw
+(:mod:`offramp.uncertainty._fused`), with the same operations in the same
+order: identical results (tests/test_uncertainty.py), a fraction of the time.
+
 Interpretive choices
 --------------------
 * A draw in which every salience of a veto actor is 0 makes it indifferent
@@ -50,6 +55,7 @@ from numpy.typing import NDArray
 
 from offramp.problem import Problem
 from offramp.settle.space import DECIMALS
+from offramp.uncertainty import _fused
 
 __all__ = ["NO_AGREEMENT", "Settlement", "route_slots", "settle"]
 
@@ -150,6 +156,50 @@ def _blocks(
         yield p0 * n_trailing, block
 
 
+def _body_cells(
+    problem: Problem, first: list[int]
+) -> tuple[NDArray[np.int64], NDArray[np.bool_], NDArray[np.int64]]:
+    """For the compiled kernel, per ratification body: the cell of every package, shape
+    (Q, M); whether it rejects each cell in each draw, shape (B, Q, C), decided as the numpy
+    path decides per package; and the ``reach`` column counting each package, shape (Q, M)."""
+    m = problem.space.size
+    bodies = problem.bodies
+    n_pub = len(problem.public_ids)
+    options = problem.space.options_of(np.arange(m, dtype=np.int64))
+    width = max([len(body.route) for body in bodies], default=1)
+    cell = np.zeros((len(bodies), m), dtype=np.int64)
+    slot = np.zeros((len(bodies), m), dtype=np.int64)
+    verdict = np.ones((problem.batch, len(bodies), width), dtype=bool)
+    for q, body in enumerate(bodies):
+        cell[q] = body.cells(options)
+        ids = np.arange(len(body.route), dtype=np.intp)
+        slot[q] = first[q] + body.route[cell[q]] + 2
+        if q >= n_pub:  # a legislature: its blocs at their point values
+            verdict[:, q, : len(ids)] = body.rejected[None, :]
+            continue
+        rule = body.rule[ids]
+        share = problem.reject[:, q, :][:, np.maximum(rule, 0)]  # (B, C)
+        share[:, rule < 0] = 1.0
+        own = problem.threshold[:, q, None]
+        if body.own_vote:  # its own drawn threshold, where it votes
+            verdict[:, q, : len(ids)] = (share >= own) & (body.route[ids] != -2)[None, :]
+        else:  # the vote by the route each cell takes there
+            verdict[:, q, : len(ids)] = ~body.passes(ids[None, :], share, own)
+    return cell, verdict, slot
+
+
+def _routes_of(problem: Problem, nash: NDArray[np.int64]) -> NDArray[np.int16]:
+    """``Settlement.route``: the route the Nash package takes at every body."""
+    bodies = problem.bodies
+    route = np.full((len(nash), len(bodies)), NO_AGREEMENT, dtype=np.int16)
+    agreed = np.flatnonzero(nash >= 0)
+    if len(agreed) and bodies:
+        options = problem.space.options_of(nash[agreed])
+        for q, body in enumerate(bodies):
+            route[agreed, q] = body.route[body.cells(options)]
+    return route
+
+
 def settle(problem: Problem, block_size: int = 1 << 18) -> Settlement:
     """The settlement analysis of every problem in a batch.
 
@@ -181,6 +231,22 @@ def settle(problem: Problem, block_size: int = 1 << 18) -> Settlement:
             weighted = weighted.copy()
             weighted[np.broadcast_to(ruled, weighted.shape)] = _CROSSED
             batched[i] = weighted
+    if problem.space.size <= block_size and _fused.AVAILABLE:
+        # one block: the compiled kernel, same operations draw by draw (uncertainty/_fused.py)
+        cell, verdict, slot = _body_cells(problem, first)
+        zopa, ratified, nash, blocked, sole, reach, passed = _fused.one_block(
+            batched,
+            problem.batna[:, veto],
+            cell,
+            verdict,
+            slot,
+            len(slots),
+            10.0**DECIMALS,
+            _REL_TIE,
+        )
+        return Settlement(
+            zopa, ratified, nash, blocked, sole, _routes_of(problem, nash), reach, passed
+        )
     tables = [np.ascontiguousarray(t.transpose(2, 1, 0)) for t in batched]
     reject_t = [np.ascontiguousarray(problem.reject[:, p, :].T) for p in range(n_pub)]  # (R, B)
     threshold = problem.threshold.T  # (P, B)
@@ -276,19 +342,13 @@ def settle(problem: Problem, block_size: int = 1 << 18) -> Settlement:
         improves = has & (finite_best > best + margin)
         nash = np.where(improves, start + pick, nash)
         best = np.where(has, np.maximum(best, block_best), best)
-    route = np.full((n, n_p), NO_AGREEMENT, dtype=np.int16)
-    agreed = np.flatnonzero(nash >= 0)
-    if len(agreed) and n_p:
-        options = problem.space.options_of(nash[agreed])
-        for q, body in enumerate(bodies):
-            route[agreed, q] = body.route[body.cells(options)]
     return Settlement(
         zopa,
         ratified_n,
         nash,
         blocked.T.copy(),
         sole.T.copy(),
-        route,
+        _routes_of(problem, nash),
         reach.T.copy(),
         passed.T.copy(),
     )

@@ -116,7 +116,9 @@ def _evaluate(
     for b0 in range(0, u.shape[0], step):
         drawn = draw(problem, u[b0 : b0 + step], at).problem
         result = settle(drawn)
-        f = _forecast(drawn, models).reshape(drawn.batch, -1)
+        f = _forecast(
+            drawn.stance, drawn.position, drawn.capability, drawn.attention, models
+        ).reshape(drawn.batch, -1)
         outs.append(np.column_stack([(result.ratified > 0).astype(float), f]))
         if on_progress is not None:
             on_progress(b0 + drawn.batch, u.shape[0])

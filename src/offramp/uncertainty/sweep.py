@@ -1,9 +1,14 @@
 """Monte Carlo sweeps: N draws of every uncertain input and event, analyzed in batches.
 
 :func:`sweep` splits the draws ``0 .. N-1`` into chunks, computes each chunk
-with :func:`run_chunk` (in-process, or on a Dask cluster through
-:mod:`offramp.uncertainty.distributed`), and summarizes the per-draw results
-(:class:`Draws`) into a :class:`SweepSummary`.
+with :func:`reduce_chunk` (in-process, or on a Dask cluster through
+:mod:`offramp.uncertainty.distributed`): :func:`run_chunk` computes the
+chunk's per-draw results (:class:`Draws`) and they reduce at once to a
+mergeable :class:`~offramp.uncertainty.reduce.Tally`. The tallies merge as
+chunks finish and :func:`summarize` turns the total into a
+:class:`SweepSummary`, so memory does not grow with the number of draws;
+the per-draw results leave a chunk only when asked (``keep_draws``, e.g.
+``offramp sweep --keep-draws FILE.parquet``).
 
 Reproducibility: draw ``d`` is a pure function of the compiled Problem,
 the seed, ``d`` and ``at`` (its uniform numbers come from the counter-based
@@ -11,7 +16,9 @@ generator :func:`offramp.uncertainty.model.uniforms`, and each draw is
 analyzed independently of the others), so the same scenario, seed and
 version give bit-identical per-draw results and summary whatever the chunk
 size, the batch size inside a chunk, the number of workers or the order in
-which chunks finish.
+which chunks finish (tallies merge exactly; see
+:mod:`offramp.uncertainty.reduce` for the forecast quantiles' stated error
+against a computation over every draw at once).
 
 The probability of agreement is the share of draws whose ratified ZOPA is
 non-empty; its 95% interval is the Wilson score interval (Wilson 1927,
@@ -21,9 +28,9 @@ and is informative when no draw (or every draw) agrees.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,17 +40,20 @@ from numpy.typing import NDArray
 
 from offramp._version import __version__
 from offramp.problem import Problem
+from offramp.uncertainty import _fused
 from offramp.uncertainty.kernel import settle
 from offramp.uncertainty.model import draw, uniforms
-from offramp.uncertainty.routes import route_counts
+from offramp.uncertainty.reduce import Tally
 
 __all__ = [
     "DEFAULT_FORECASTS",
+    "Chunk",
     "Draws",
     "SweepSummary",
     "chunks",
     "forecast_models",
     "in_process",
+    "reduce_chunk",
     "run_chunk",
     "summarize",
     "sweep",
@@ -138,12 +148,20 @@ class Draws:
 
 def _batch(problem: Problem) -> int:
     m = min(problem.space.size, 1 << 18)
+    if _fused.AVAILABLE and problem.space.size <= 1 << 18:
+        return 1024  # the compiled kernel holds one draw's packages at a time
     return int(min(1024, max(16, (1 << 21) // max(1, m * max(1, len(problem.veto_index))))))
 
 
-def _forecast(inputs: Problem, models: Sequence[str]) -> NDArray[np.float64]:
-    n = inputs.batch
-    n_i = inputs.at.shape[0]
+def _forecast(
+    stance: NDArray[np.bool_],
+    position: NDArray[np.float64],
+    capability: NDArray[np.float64],
+    attention: NDArray[np.float64],
+    models: Sequence[str],
+) -> NDArray[np.float64]:
+    """Forecasts of every model on every issue for a batch of draws: shape (B, n_models, I)."""
+    n, _, n_i = position.shape
     out = np.full((n, len(models), n_i), np.nan)
     if not models:
         return out
@@ -152,12 +170,12 @@ def _forecast(inputs: Problem, models: Sequence[str]) -> NDArray[np.float64]:
     # the inputs of offramp.forecast.scenario.issue_inputs, per draw: the numbers
     # `offramp forecast` uses, so a draw of point values forecasts what it does
     for i in range(n_i):
-        actors = np.flatnonzero(inputs.stance[:, i])
+        actors = np.flatnonzero(stance[:, i])
         if not len(actors):
             continue
-        x = inputs.position[:, actors, i]
-        c = inputs.capability[:, actors, i]
-        s = inputs.attention[:, actors, i]
+        x = position[:, actors, i]
+        c = capability[:, actors, i]
+        s = attention[:, actors, i]
         ok = (c * s).sum(axis=1) > 0
         if not ok.any():
             continue
@@ -174,7 +192,11 @@ def run_chunk(
     at: dt.date | None = None,
     models: Sequence[str] = (),
 ) -> Draws:
-    """Draw and analyze draws ``start .. stop-1`` (a pure function: the unit of scale-out).
+    """Draw and analyze draws ``start .. stop-1`` (a pure function).
+
+    The settlement analysis runs on batches of draws sized to the space; the
+    forecasts run once on the whole chunk (each draw's forecast depends on
+    that draw only, so the batching does not change them).
 
     Examples
     --------
@@ -190,10 +212,14 @@ def run_chunk(
     width = max(1, problem.streams)
     step = _batch(problem)
     parts = []
+    inputs: list[tuple[NDArray[np.float64], ...]] = []
     for b0 in range(start, stop, step):
         b1 = min(stop, b0 + step)
         drawn = draw(problem, uniforms(seed, b0, b1, width), at)
         result = settle(drawn.problem)
+        if models:
+            q = drawn.problem
+            inputs.append((q.position, q.capability, q.attention))
         parts.append(
             Draws(
                 b0,
@@ -204,13 +230,63 @@ def run_chunk(
                 result.nash,
                 result.blocked,
                 result.sole,
-                _forecast(drawn.problem, models),
+                np.empty((b1 - b0, 0, len(problem.space.issue_ids))),
                 result.route,
                 result.reach,
                 result.passed,
             )
         )
-    return Draws.concat(parts)
+    whole = Draws.concat(parts)
+    if not models:
+        return whole
+    position, capability, attention = (np.concatenate(a) for a in zip(*inputs, strict=True))
+    forecasts = _forecast(problem.stance, position, capability, attention, models)
+    return dataclasses.replace(whole, forecasts=forecasts)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """What a chunk sends back: its tally and, when asked, its per-draw results.
+
+    Attributes
+    ----------
+    start, n : int
+        Its draws are ``start .. start + n - 1``.
+    tally : Tally
+    draws : Draws or None
+        Only when the sweep keeps its draws.
+    """
+
+    start: int
+    n: int
+    tally: Tally
+    draws: Draws | None = None
+
+
+def reduce_chunk(
+    problem: Problem,
+    seed: int,
+    start: int,
+    stop: int,
+    at: dt.date | None = None,
+    models: Sequence[str] = (),
+    keep: bool = False,
+) -> Chunk:
+    """:func:`run_chunk` reduced to its :class:`Chunk` (the unit of scale-out).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from offramp.scenario import load_scenario
+    >>> from offramp.problem import compile_problem
+    >>> p = compile_problem(load_scenario(Path(__file__).parents[3] / "scenarios"
+    ...                                   / "textbook-two-party.yaml"))
+    >>> c = reduce_chunk(p, seed=1, start=0, stop=3)
+    >>> c.n, c.tally.agreements, c.tally.nash, c.draws is None
+    (3, 3, {5: 3}, True)
+    """
+    results = run_chunk(problem, seed, start, stop, at, models)
+    return Chunk(start, results.n, Tally.of(problem, results), results if keep else None)
 
 
 def chunks(draws: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -288,60 +364,57 @@ class SweepSummary:
 
 def summarize(
     problem: Problem,
-    results: Draws,
+    tally: Tally,
     seed: int,
     at: dt.date | None,
     models: Sequence[str],
     top: int = 20,
 ) -> SweepSummary:
-    """Summarize per-draw results.
+    """Summarize a sweep's merged :class:`~offramp.uncertainty.reduce.Tally`.
 
     ``nash_packages`` lists the ``top`` most frequent Nash packages with
     their share of the draws that have an agreement (ties: lower package
     index first); ``by_branch`` gives, per event that happens by ``at``, the
     draws and probability of agreement in each branch; ``blockers`` the mean
     share of packages each veto actor, public and legislature blocks alone;
-    ``by_route`` and ``likely_path`` come from :mod:`offramp.uncertainty.routes`.
+    ``by_route`` and ``likely_path`` come from :mod:`offramp.uncertainty.routes`;
+    ``forecasts`` each model's mean and 5th and 95th percentiles per issue
+    (the percentiles within :data:`~offramp.uncertainty.reduce.BIN_WIDTH`).
     """
-    n = results.n
-    agree = results.ratified > 0
-    k = int(agree.sum())
+    n = tally.n
+    k = tally.agreements
     by_branch: dict[str, dict[str, dict[str, float | int]]] = {}
-    for e, event in enumerate(problem.events):
-        column = results.branch[:, e]
-        if not (column >= 0).any():
+    for event, counts in zip(problem.events, tally.branches, strict=True):
+        if not counts[:, 0].any():
             continue
         by_branch[event.id] = {}
-        for b, branch_id in enumerate(event.branch_ids):
-            mask = column == b
-            count = int(mask.sum())
+        for branch_id, (count, agreed) in zip(event.branch_ids, counts.tolist(), strict=True):
             by_branch[event.id][branch_id] = {
                 "draws": count,
-                "p_agreement": float(agree[mask].mean()) if count else 0.0,
+                "p_agreement": agreed / count if count else 0.0,
             }
-    counts = Counter(results.nash[agree].tolist())
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    ranked = sorted(tally.nash.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
     nash = [{"package": problem.space.package(idx), "share": c / k} for idx, c in ranked]
     forecasts: dict[str, dict[str, dict[str, float]]] = {}
-    for m_i, name in enumerate(models):
+    series = iter(tally.forecasts)
+    for name in models:
         forecasts[name] = {}
-        for i, issue in enumerate(problem.space.issue_ids):
-            col = results.forecasts[:, m_i, i]
-            col = col[np.isfinite(col)]
-            if col.size == 0:
+        for issue in problem.space.issue_ids:
+            hist = next(series)
+            if hist.count == 0:
                 continue
-            p5, p95 = np.percentile(col, [5, 95])
             forecasts[name][issue] = {
-                "mean": float(col.mean()),
-                "p5": float(p5),
-                "p95": float(p95),
+                "mean": hist.mean(),
+                "p5": hist.percentile(5),
+                "p95": hist.percentile(95),
             }
     labels = [problem.actor_ids[v] for v in problem.veto_index] + list(problem.body_ids)
     size = problem.space.size
-    by_route, likely_path = route_counts(
-        problem, results.route, results.reach, results.passed
-    ).summary(problem)
-    blockers = {who: float(results.sole[:, j].mean() / size) for j, who in enumerate(labels)}
+    by_route, likely_path = tally.routes.summary(problem)
+    blockers = {
+        who: float(total / n / size) if n else 0.0
+        for who, total in zip(labels, tally.sole, strict=True)
+    }
     low, high = wilson(k, n)
     return SweepSummary(
         scenario=problem.id,
@@ -351,7 +424,7 @@ def summarize(
         at=None if at is None else at.isoformat(),
         p_agreement=k / n if n else 0.0,
         p_agreement_ci=(low, high),
-        p_zopa=float((results.zopa > 0).mean()) if n else 0.0,
+        p_zopa=tally.zopa / n if n else 0.0,
         by_branch=by_branch,
         nash_packages=nash,
         forecasts=forecasts,
@@ -362,9 +435,9 @@ def summarize(
 
 
 Backend = Callable[
-    [Problem, int, list[tuple[int, int]], dt.date | None, Sequence[str]], Iterable[Draws]
+    [Problem, int, list[tuple[int, int]], dt.date | None, Sequence[str], bool], Iterable[Chunk]
 ]
-"""Runs chunks and yields their :class:`Draws` as they finish (any order)."""
+"""Runs chunks (:func:`reduce_chunk`) and yields their :class:`Chunk` as they finish (any order)."""
 
 
 def in_process(
@@ -373,10 +446,11 @@ def in_process(
     ranges: list[tuple[int, int]],
     at: dt.date | None,
     models: Sequence[str],
-) -> Iterable[Draws]:
+    keep: bool = False,
+) -> Iterable[Chunk]:
     """The default backend: chunks one after another in this process."""
     for start, stop in ranges:
-        yield run_chunk(problem, seed, start, stop, at, models)
+        yield reduce_chunk(problem, seed, start, stop, at, models, keep)
 
 
 def sweep(
@@ -388,8 +462,9 @@ def sweep(
     chunk_size: int = 10_000,
     models: Sequence[str] = (),
     backend: Backend | None = None,
-    on_chunk: Callable[[Draws], None] | None = None,
-) -> tuple[SweepSummary, Draws]:
+    on_chunk: Callable[[Chunk], None] | None = None,
+    keep_draws: bool = False,
+) -> tuple[SweepSummary, Tally]:
     """Run a sweep: draw, analyze and summarize ``draws`` samples.
 
     Parameters
@@ -403,22 +478,25 @@ def sweep(
     at : date, optional
         Only events up to this date happen (default: every event).
     chunk_size : int
-        Draws per chunk (the unit of progress, storage and scale-out);
-        does not change results.
+        Draws per chunk (the unit of progress and scale-out); does not
+        change results. Memory grows with it, not with ``draws``.
     models : sequence of str
         Forecast models to run on every draw (:func:`forecast_models`).
     backend : callable, optional
         Default :func:`in_process`; see
         :func:`offramp.uncertainty.distributed.dask_backend`.
     on_chunk : callable, optional
-        Called with each chunk's :class:`Draws` as it finishes (progress,
-        run store).
+        Called with each :class:`Chunk` as it finishes (progress, run store,
+        streaming the draws to a file).
+    keep_draws : bool
+        Send each chunk's per-draw results (:attr:`Chunk.draws`) to
+        ``on_chunk``; they are not kept after it returns.
 
     Returns
     -------
     summary : SweepSummary
-    results : Draws
-        Every draw, in draw order.
+    tally : Tally
+        Every chunk's tally merged (e.g. the paths of branches).
 
     Examples
     --------
@@ -427,19 +505,20 @@ def sweep(
     >>> from offramp.problem import compile_problem
     >>> p = compile_problem(load_scenario(Path(__file__).parents[3] / "scenarios"
     ...                                   / "ukraine-2024-09.yaml"))
-    >>> summary, _ = sweep(p, draws=200, seed=1)
-    >>> 0.0 <= summary.p_agreement <= 1.0, summary.draws
-    (True, 200)
+    >>> summary, tally = sweep(p, draws=200, seed=1)
+    >>> 0.0 <= summary.p_agreement <= 1.0, summary.draws, tally.n
+    (True, 200, 200)
     """
     if draws < 1:
         raise ValueError(f"draws must be >= 1; got {draws}")
     if not 0 <= seed < 2**63:
         raise ValueError(f"seed must be in [0, 2**63); got {seed}")
     run = backend or in_process
-    parts = []
-    for part in run(problem, seed, chunks(draws, max(1, chunk_size)), at, tuple(models)):
-        parts.append(part)
+    total: Tally | None = None
+    ranges = chunks(draws, max(1, chunk_size))
+    for part in run(problem, seed, ranges, at, tuple(models), keep_draws):
+        total = part.tally if total is None else total.merge(part.tally)
         if on_chunk is not None:
             on_chunk(part)
-    results = Draws.concat(parts)
-    return summarize(problem, results, seed, at, models), results
+    assert total is not None  # at least one chunk
+    return summarize(problem, total, seed, at, models), total

@@ -11,7 +11,7 @@ from offramp.assess import analyze
 from offramp.errors import InputError
 from offramp.problem import compile_problem
 from offramp.report.sections import sweep_section
-from offramp.uncertainty.sweep import Draws
+from offramp.uncertainty.sweep import Chunk
 from offramp.uncertainty.sweep import sweep as run_sweep
 from offramp.web.context import Context, Refused
 from offramp.web.edit import Edit, load_with_edits
@@ -72,7 +72,7 @@ def add_run_routes(app: FastAPI, ctx: Context) -> None:
             control.start(body.draws)
             done = 0
 
-            def on_chunk(part: Draws) -> None:
+            def on_chunk(part: Chunk) -> None:
                 nonlocal done
                 done += part.n
                 control.step(done)

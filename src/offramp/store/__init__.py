@@ -12,8 +12,16 @@ Default file: ``offramp-out/runs.duckdb``. Tables:
     ``scenario_text`` (the scenario file's text as it was run, so a report
     can be rebuilt from the store after the file changed or moved; NULL for
     runs recorded before offramp kept it).
+``paths``
+    a sweep's draws grouped by the branch of every event, from the sweep's
+    merged tally: ``run_id``, ``branches`` (MAP event -> branch, NULL for an
+    event not happened by ``at``), ``draws``, ``agreements``. Recorded when
+    the sweep finishes.
 ``draws``
-    one row per sweep draw: ``run_id``, ``draw``, ``agreement``, ``zopa``,
+    per-draw rows recorded by :meth:`RunStore.add_draws` (a library call;
+    ``offramp sweep`` streams per-draw results to ``--keep-draws FILE.parquet``
+    instead, and stores runs recorded before it kept them here):
+    ``run_id``, ``draw``, ``agreement``, ``zopa``,
     ``ratified``, ``nash`` (package index, -1 for none), ``nash_package``
     (``issue=option; ...``), ``branches`` (MAP event -> branch),
     ``inputs`` (MAP input path -> drawn value), ``blocked`` and ``sole``
@@ -27,9 +35,10 @@ in the columns of :data:`EXPORT_COLUMNS`, one value per cell; see
 ``docs/uncertainty.md`` (Exporting runs).
 
 Writes are transactional: the run row is committed before any work, each
-chunk of draws is committed in its own transaction, and the final status
-with the summary last. A run killed mid-way therefore leaves every earlier
-run intact, its committed draws readable, and itself marked
+chunk's progress (``draws_done``, and its draws when recorded) is committed in
+its own transaction, and the final status with the summary last. A run
+killed mid-way therefore leaves every earlier run intact, its committed
+progress readable, and itself marked
 ``incomplete`` (DuckDB replays its write-ahead log on the next open).
 One process at a time may write a store; a second gets a clear error.
 """
@@ -45,10 +54,18 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from offramp.errors import OfframpError
+from offramp.store._export import (
+    EXPORT_COLUMNS,
+    _frontier_rows,
+    _map,
+    _parquet_draws,
+    _quote,
+    _select,
+    _summary_rows,
+    _sweep_rows,
+)
 
 if TYPE_CHECKING:
-    import duckdb
-
     from offramp.problem import Problem
     from offramp.settle.analysis import Analysis
     from offramp.uncertainty.sweep import Draws
@@ -69,6 +86,8 @@ CREATE TABLE IF NOT EXISTS draws (
     ratified BIGINT, nash BIGINT, nash_package VARCHAR, branches MAP(VARCHAR, VARCHAR),
     inputs MAP(VARCHAR, DOUBLE), blocked MAP(VARCHAR, BIGINT), sole MAP(VARCHAR, BIGINT),
     forecasts MAP(VARCHAR, DOUBLE));
+CREATE TABLE IF NOT EXISTS paths (
+    run_id VARCHAR NOT NULL, branches MAP(VARCHAR, VARCHAR), draws BIGINT, agreements BIGINT);
 CREATE TABLE IF NOT EXISTS frontier (
     run_id VARCHAR NOT NULL, package BIGINT, options JSON, utility JSON);
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS scenario_text VARCHAR;
@@ -77,16 +96,6 @@ ALTER TABLE runs ADD COLUMN IF NOT EXISTS scenario_text VARCHAR;
 
 class StoreError(OfframpError):
     """The run store cannot be opened or has no such run."""
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _map(keys: Sequence[str], columns: Sequence[str], key_type: str, value_type: str) -> str:
-    if not keys:
-        return f"MAP([]::{key_type}[], []::{value_type}[])"
-    return "MAP([" + ", ".join(_quote(k) for k in keys) + "], [" + ", ".join(columns) + "])"
 
 
 class RunStore:
@@ -182,6 +191,32 @@ class RunStore:
             "UPDATE runs SET status = ?, finished = ?, summary = ? WHERE id = ?",
             [status, dt.datetime.now(), json.dumps(summary), run_id],
         )
+
+    def progress(self, run_id: str, draws: int) -> None:
+        """Count ``draws`` more draws done (one chunk of a sweep; committed at once)."""
+        self.con.execute(
+            "UPDATE runs SET draws_done = draws_done + ? WHERE id = ?", [draws, run_id]
+        )
+
+    def add_paths(
+        self, run_id: str, rows: Sequence[tuple[dict[str, str | None], int, int]]
+    ) -> None:
+        """Record a sweep's paths of branches: ``({event: branch or None}, draws, agreements)``.
+
+        From :meth:`offramp.uncertainty.reduce.Tally.path_rows`; read back by
+        :meth:`branch_paths`.
+        """
+        self.con.begin()
+        try:
+            for branches, seen, agreed in rows:
+                self.con.execute(
+                    "INSERT INTO paths VALUES (?, MAP(?::VARCHAR[], ?::VARCHAR[]), ?, ?)",
+                    [run_id, list(branches), list(branches.values()), seen, agreed],
+                )
+            self.con.commit()
+        except BaseException:
+            self.con.rollback()
+            raise
 
     def add_draws(self, run_id: str, problem: Problem, draws: Draws, models: Sequence[str]) -> None:
         """Append one chunk of sweep draws in one transaction."""
@@ -305,11 +340,15 @@ class RunStore:
         event that had not happened by the run's ``at`` date.
         """
         full = self.resolve(run_id)
+        # a sweep's recorded paths, or (runs recorded before paths were) its draws
         rows = self.con.execute(
-            "SELECT map_keys(branches) k, map_values(branches) v, count(*) n, "
-            "sum(agreement::INTEGER) a FROM draws WHERE run_id = ? "
+            "SELECT k, v, sum(n) n, sum(a) a FROM ("
+            "SELECT map_keys(branches) k, map_values(branches) v, draws n, agreements a "
+            "FROM paths WHERE run_id = ? UNION ALL "
+            "SELECT map_keys(branches), map_values(branches), 1, agreement::INTEGER "
+            "FROM draws WHERE run_id = ?) "
             "GROUP BY k, v ORDER BY n DESC, CAST(v AS VARCHAR)",
-            [full],
+            [full, full],
         ).fetchall()
         return [
             {
@@ -363,7 +402,17 @@ class RunStore:
         if run["kind"] == "analyze":
             parts = _frontier_rows(self.con, full)
         elif run["kind"] == "sweep":
-            parts = _sweep_rows(_quote(full))
+            kept = (run.get("params") or {}).get("keep_draws")
+            if run["draws_stored"] or not kept:
+                parts = _sweep_rows(_quote(full))
+            elif Path(kept).exists():
+                # offramp sweep --keep-draws streamed this run's draws to a Parquet file
+                parts = _sweep_rows(_quote(full), _parquet_draws(_quote(full), kept, run["params"]))
+            else:
+                raise StoreError(
+                    f"run {full} kept its draws in {kept}, which is gone; re-run the sweep "
+                    "with --keep-draws (same seed, same draws) to export them"
+                )
         else:
             parts = _summary_rows(run)
         query = " UNION ALL ".join(parts) if parts else _select(_quote(full), "'none'") + " LIMIT 0"
@@ -377,185 +426,3 @@ class RunStore:
         except (OSError, duckdb.IOException) as err:
             raise StoreError(f"cannot write {target}: {err}") from err
         return int(count)
-
-
-EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("run", "VARCHAR"),
-    ("draw", "BIGINT"),
-    ("package", "BIGINT"),
-    ("measure", "VARCHAR"),
-    ("event", "VARCHAR"),
-    ("branch", "VARCHAR"),
-    ("input", "VARCHAR"),
-    ("output", "VARCHAR"),
-    ("model", "VARCHAR"),
-    ("issue", "VARCHAR"),
-    ("option", "VARCHAR"),
-    ("actor", "VARCHAR"),
-    ("value", "DOUBLE"),
-)
-"""The columns of ``offramp runs export`` (name, DuckDB type), in order."""
-
-
-def _select(run: str, measure: str, *, source: str = "", **given: str) -> str:
-    """One SELECT giving every export column (NULL where not given) plus ``seq`` for order."""
-    cols = [f"{run}::VARCHAR AS run", f"{measure}::VARCHAR AS measure"]
-    for name, kind in EXPORT_COLUMNS:
-        if name not in ("run", "measure"):
-            cols.append(f"{given.get(name, 'NULL')}::{kind} AS {name}")
-    cols.append(f"{given.get('seq', '0')}::BIGINT AS seq")
-    return "SELECT " + ", ".join(cols) + (f" FROM {source}" if source else "")
-
-
-def _frontier_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
-    """An analyze run's frontier: each package's options and every actor's utility.
-
-    The rows are registered as the view ``export_frontier`` for the query.
-    """
-    import numpy as np
-
-    found = con.execute(
-        "SELECT package, options, utility FROM frontier WHERE run_id = ? ORDER BY package",
-        [run_id],
-    ).fetchall()
-    cols: dict[str, list[Any]] = {k: [] for k in ("package", "measure", "name", "text", "value")}
-    for package, options, utility in found:
-        for measure, pairs in (("option", options), ("utility", utility)):
-            for name, value in json.loads(pairs).items():
-                cols["package"].append(int(package))
-                cols["measure"].append(measure)
-                cols["name"].append(str(name))
-                cols["text"].append(str(value) if measure == "option" else None)
-                cols["value"].append(float(value) if measure == "utility" else None)
-    if not found:
-        return []
-    con.register(
-        "export_frontier",
-        {
-            "package": np.array(cols["package"], dtype=np.int64),
-            "measure": np.array(cols["measure"], dtype=object),
-            "name": np.array(cols["name"], dtype=object),
-            "text": np.array(cols["text"], dtype=object),
-            "value": np.array(cols["value"], dtype=np.float64),
-            "seq": np.arange(len(cols["package"]), dtype=np.int64),
-        },
-    )
-    return [
-        _select(
-            _quote(run_id),
-            "measure",
-            package="package",
-            issue="CASE WHEN measure = 'option' THEN name END",
-            option="text",
-            actor="CASE WHEN measure = 'utility' THEN name END",
-            value="value",
-            seq="seq",
-            source="export_frontier",
-        )
-    ]
-
-
-def _sweep_rows(run: str) -> list[str]:
-    """A sweep's draws, one row per drawn number, branch, Nash option, count or forecast."""
-    where = f"draws WHERE run_id = {run}"
-
-    def entries(column: str, order: int) -> str:
-        # map entries in their stored order (the scenario's), numbered for a stable sort
-        return (
-            f"(SELECT draw, unnest(map_keys({column})) AS k, unnest(map_values({column})) AS v, "
-            f"{order} * 1000000 + generate_subscripts(map_keys({column}), 1) AS s FROM {where})"
-        )
-
-    nash = (
-        "(SELECT draw, nash, split_part(x, '=', 1) AS k, split_part(x, '=', 2) AS v, s FROM "
-        "(SELECT draw, nash, unnest(string_split(nash_package, '; ')) AS x, "
-        "4000000 + generate_subscripts(string_split(nash_package, '; '), 1) AS s "
-        f"FROM {where} AND nash >= 0))"
-    )
-    return [
-        _select(run, "'agreement'", draw="draw", value="agreement::INTEGER", source=where),
-        _select(run, "'zopa'", draw="draw", value="zopa", seq="1", source=where),
-        _select(run, "'ratified'", draw="draw", value="ratified", seq="2", source=where),
-        _select(
-            run,
-            "'branch'",
-            draw="draw",
-            event="k",
-            branch="v",
-            seq="s",
-            source=entries("branches", 3),
-        ),
-        _select(
-            run, "'nash'", draw="draw", package="nash", issue="k", option="v", seq="s", source=nash
-        ),
-        _select(
-            run, "'input'", draw="draw", input="k", value="v", seq="s", source=entries("inputs", 5)
-        ),
-        _select(
-            run,
-            "'blocked'",
-            draw="draw",
-            actor="k",
-            value="v",
-            seq="s",
-            source=entries("blocked", 6),
-        ),
-        _select(
-            run, "'sole'", draw="draw", actor="k", value="v", seq="s", source=entries("sole", 7)
-        ),
-        _select(
-            run,
-            "'forecast'",
-            draw="draw",
-            model="split_part(k, ':', 1)",
-            issue="split_part(k, ':', 2)",
-            value="v",
-            seq="s",
-            source=entries("forecasts", 8),
-        ),
-    ]
-
-
-def _summary_rows(run: dict[str, Any]) -> list[str]:
-    """Rows of a sensitivity run's indices or a forecast run's forecasts, from its summary."""
-    summary = run.get("summary") or {}
-    rid = _quote(run["id"])
-    values: list[str] = []
-    if run["kind"] == "sensitivity":
-        for output, factors in (summary.get("indices") or {}).items():
-            for factor, row in factors.items():
-                for key, value in row.items():
-                    values.append(
-                        f"({_quote(key)}, {_quote(output)}, {_quote(factor)}, NULL, NULL, "
-                        f"NULL, {float(value)!r})"
-                    )
-    elif run["kind"] == "forecast":
-        model = str(summary.get("model", ""))
-        for issue, entry in (summary.get("issues") or {}).items():
-            option = entry.get("option")
-            values.append(
-                f"('forecast', NULL, NULL, {_quote(model)}, {_quote(issue)}, "
-                f"{'NULL' if option is None else _quote(str(option))}, "
-                f"{float(entry['forecast'])!r})"
-            )
-    if not values:
-        return []
-    table = (
-        "(VALUES "
-        + ", ".join(values)
-        + ") AS t(measure, output, input, model, issue, option, value)"
-    )
-    return [
-        _select(
-            rid,
-            "measure",
-            output="output",
-            input="input",
-            model="model",
-            issue="issue",
-            option="option",
-            value="value",
-            seq="row_number() OVER ()",
-            source=table,
-        )
-    ]
