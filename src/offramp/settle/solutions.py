@@ -48,10 +48,14 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
+from offramp.settle import _dominance_kernel
+
 __all__ = ["SOLUTIONS", "pareto_filter", "solve"]
 
 _REL_TIE = 1e-12
 _BLOCK = 1024
+_KERNEL_MIN = 4096
+"""Fewest rows for which three columns go to the compiled sweep (it costs numba's import)."""
 
 
 def _dominance_rows(
@@ -154,6 +158,8 @@ def _nondominated(points: NDArray[np.int64], margin: int = 1) -> NDArray[np.intp
             has = count > 0
             dominated[has] |= running[count[has] - 1] >= qy[has]
         return np.flatnonzero(~dominated)
+    if k == 3 and n > _KERNEL_MIN and _dominance_kernel.AVAILABLE:
+        return np.flatnonzero(~_dominance_kernel.margin_dominated_3(points, margin))
     fsum = points.astype(np.float64).sum(axis=1)
     rest = np.lexsort((*(-points[:, j] for j in range(k - 1, -1, -1)), -fsum))
     if k == 3 and n > _BLOCK:
@@ -186,7 +192,10 @@ def _ranks(points: NDArray[np.float64]) -> NDArray[np.int64]:
     """Each column replaced by its dense rank (equal values, equal ranks): same dominance."""
     out = np.empty(points.shape, dtype=np.int64)
     for j in range(points.shape[1]):
-        out[:, j] = np.unique(points[:, j], return_inverse=True)[1].reshape(-1)
+        # by sorting: numpy's unique(return_inverse=True) is many times slower on large columns
+        order = np.argsort(points[:, j], kind="stable")
+        column = points[order, j]
+        out[order, j] = np.concatenate(([0], np.cumsum(column[1:] != column[:-1])))
     return out
 
 
@@ -218,7 +227,8 @@ def pareto_filter(points: NDArray[np.float64]) -> NDArray[np.intp]:
         return np.empty(0, dtype=np.intp)
     if k == 1:
         return np.flatnonzero(points[:, 0] == points[:, 0].max())
-    alive = _prefilter(points) if n > _PREFILTER_MIN else np.arange(n)
+    compiled = k == 3 and n > _KERNEL_MIN and _dominance_kernel.AVAILABLE
+    alive = _prefilter(points) if n > _PREFILTER_MIN and not compiled else np.arange(n)
     return alive[_nondominated(_ranks(points[alive]))]
 
 
