@@ -153,7 +153,7 @@ def test_compiled_kernels_equal_the_numpy_engine(seed: int, n: int, d: int) -> N
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_kernel, "MIN_ACTORS", 2)
         trace = smp(x, c, s, max_iterations=20)
-    assert (trace.rounds == numpy_trace.rounds).all()
+    assert np.all(trace.rounds == numpy_trace.rounds)
     np.testing.assert_allclose(trace.positions, numpy_trace.positions, rtol=0, atol=1e-12)
     np.testing.assert_allclose(trace.events["prob"], numpy_trace.events["prob"], atol=1e-12)
     assert (trace.events["target"] == numpy_trace.events["target"]).all()
