@@ -279,8 +279,9 @@ def main() -> int:
             if isinstance(then["ktab_s"], float | int):
                 row["ratio"] = round(then["ktab_s"] / t_off, 1)
             for key in ("ktab_states", "same_history"):
-                if key in then:
-                    row[f"{key}_recorded"] = then[key]
+                value = then.get(key, then.get(f"{key}_recorded"))
+                if value is not None:
+                    row[f"{key}_recorded"] = value
         if args.old is not None:
             old = old_history(args.old, path, args.old_timeout)
             if old is None:
