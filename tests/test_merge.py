@@ -480,7 +480,7 @@ def test_compiled_sweep_equals_the_numpy_engine_on_large_arrays(
 
 
 @PROPS
-@given(scenarios(max_issues=5, max_options=4, max_actors=5))
+@given(scenarios(max_issues=5, max_options=4, max_actors=5, routes=True))
 def test_merge_with_the_compiled_sweep_equals_enumeration(scenario: Scenario) -> None:
     # every three-column filter through the compiled sweep, however small
     if not _dominance_kernel.AVAILABLE:
