@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from offramp.assess import analyze
 from offramp.problem import Space, compile_problem
 from offramp.scenario import Scenario, load_scenario, load_scenario_data
+from offramp.settle import _dominance_kernel, solutions
 from offramp.settle.analysis import ENUMERATION_MAX
 from offramp.settle.count import Count, count_packages
 from offramp.settle.merge import (
@@ -439,3 +440,51 @@ def test_small_brute_force_of_a_hand_example() -> None:
     assert count_packages(compile_problem(scenario)).zopa == Count(
         len(packages) - 2, len(packages) - 2
     )
+
+
+@PROPS
+@given(
+    st.integers(1, 3).flatmap(
+        lambda top: st.lists(
+            st.lists(st.integers(0, top), min_size=3, max_size=3), min_size=0, max_size=60
+        )
+    ),
+    st.integers(1, 3),
+)
+def test_compiled_three_column_sweep_equals_brute_force(rows: list[list[int]], margin: int) -> None:
+    if not _dominance_kernel.AVAILABLE:
+        pytest.skip("numba is not installed")
+    points = np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+    def dominates(p: np.ndarray, q: np.ndarray) -> bool:
+        return bool(np.all(p >= q) and np.any(p - q >= margin))
+
+    expected = [any(dominates(p, q) for p in points) for q in points]
+    assert _dominance_kernel.margin_dominated_3(points, margin).tolist() == expected
+
+
+@pytest.mark.parametrize("margin", [1, 5])
+def test_compiled_sweep_equals_the_numpy_engine_on_large_arrays(
+    margin: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not _dominance_kernel.AVAILABLE:
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(margin)
+    # near a sphere (many non-dominated rows) on a coarse grid (ties and near-ties)
+    v = rng.random((6000, 3))
+    v /= np.linalg.norm(v, axis=1)[:, None]
+    points = np.rint(v * 400 * (1 - 0.05 * rng.random((6000, 1)))).astype(np.int64)
+    compiled = _nondominated(points, margin)
+    monkeypatch.setattr(_dominance_kernel, "AVAILABLE", False)
+    assert compiled.tolist() == _nondominated(points, margin).tolist()
+
+
+@PROPS
+@given(scenarios(max_issues=5, max_options=4, max_actors=5, routes=True))
+def test_merge_with_the_compiled_sweep_equals_enumeration(scenario: Scenario) -> None:
+    # every three-column filter through the compiled sweep, however small
+    if not _dominance_kernel.AVAILABLE:
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(solutions, "_KERNEL_MIN", 0)
+        _same_analysis(scenario)

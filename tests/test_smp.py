@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from offramp.forecast import MODELS, run
 from offramp.forecast._common import ForecastInputError
-from offramp.forecast.smp import PARAMETERS, smp
+from offramp.forecast.smp import PARAMETERS, _kernel, smp
 from offramp.forecast.smp.pce import _pce, _victory, _vote
 from offramp.io.ktab import load_ktab_csv
 
@@ -118,6 +118,45 @@ def test_reproduces_ktab_risk_attitudes_and_challenges(csv: str, log: str, state
         t = int(text[turn:].split()[2])
         key = "p_init" if h == i else "p_target"
         assert f"{ev[key][0, t, i]:.4f}" == m[2]
+
+
+needs_numba = pytest.mark.skipif(not _kernel.AVAILABLE, reason="numba is not installed")
+
+
+@needs_anchors
+@needs_numba
+@pytest.mark.parametrize(("csv", "log", "states"), CASES)
+def test_compiled_kernels_reproduce_ktab(
+    csv: str, log: str, states: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names, dims, numpy_trace = _run(csv)  # the numpy engine (these runs are small)
+    _, _, cap, pos, sal = load_ktab_csv(ANCHORS / csv)
+    monkeypatch.setattr(_kernel, "MIN_ACTORS", 2)
+    trace = smp(pos, cap, sal)
+    ref_pos, ref_prob = _history(_log(log))
+    assert trace.positions.shape[1] == states
+    for i, actor in enumerate(names):
+        for k, dim in enumerate(dims):
+            printed = [f"{v:5.1f}".strip() for v in trace.positions[0, :, i, k]]
+            assert printed == ref_pos[actor, dim], (actor, dim)
+        assert [f"{v:.4f}" for v in trace.events["prob"][0, :, i]] == ref_prob[actor], actor
+    np.testing.assert_allclose(trace.positions, numpy_trace.positions, rtol=0, atol=1e-12)  # type: ignore[attr-defined]
+    assert (trace.events["target"] == numpy_trace.events["target"]).all()  # type: ignore[attr-defined]
+
+
+@needs_numba
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 14), d=st.integers(1, 4))
+def test_compiled_kernels_equal_the_numpy_engine(seed: int, n: int, d: int) -> None:
+    x, c, s = _random(seed, n, d)
+    numpy_trace = smp(x, c, s, max_iterations=20)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_kernel, "MIN_ACTORS", 2)
+        trace = smp(x, c, s, max_iterations=20)
+    assert np.all(trace.rounds == numpy_trace.rounds)
+    np.testing.assert_allclose(trace.positions, numpy_trace.positions, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(trace.events["prob"], numpy_trace.events["prob"], atol=1e-12)
+    assert (trace.events["target"] == numpy_trace.events["target"]).all()
 
 
 @needs_anchors

@@ -449,12 +449,8 @@ def _analyze_by_merging(problem: Problem, space: Space) -> Analysis:
     front = merged(problem)
     counts = count_packages(problem)
     utility = front.utility
-    weights = _weights(space.sizes)
     rows_of = front.options.tolist()
-    if space.size < 1 << 62:
-        index = np.ravel_multi_index(front.options.T.astype(np.intp), space.sizes).tolist()
-    else:  # beyond int64: exact Python integers
-        index = [sum(o * w for o, w in zip(row, weights, strict=True)) for row in rows_of]
+    index = _package_indices(front.options, space.sizes)
     frontier = tuple(
         FrontierPoint(
             i,
@@ -521,9 +517,33 @@ def _analyze_by_merging(problem: Problem, space: Space) -> Analysis:
     )
 
 
-def _weights(sizes: tuple[int, ...]) -> list[int]:
-    """Mixed-radix place values of the issues (first issue most significant)."""
-    out = [1] * len(sizes)
-    for i in range(len(sizes) - 2, -1, -1):
-        out[i] = out[i + 1] * sizes[i + 1]
-    return out
+def _package_indices(options: NDArray[np.int16], sizes: tuple[int, ...]) -> list[int]:
+    """Package indices of option rows (first issue most significant), exact beyond int64.
+
+    The issues are cut into runs whose index fits in int64, each run's index
+    taken by numpy, and the runs combined with Python integers.
+
+    Examples
+    --------
+    >>> rows = np.array([[1] * 30, [0] * 29 + [7]], dtype=np.int16)
+    >>> _package_indices(rows, (8,) * 30) == [sum(8**k for k in range(30)), 7]
+    True
+    """
+    runs: list[list[int]] = [[]]
+    width = 1
+    for i, k in enumerate(sizes):
+        if width * k >= 1 << 62:
+            runs.append([])
+            width = 1
+        runs[-1].append(i)
+        width *= k
+    index: list[int] = [0] * len(options)
+    for run in runs:
+        if not run:
+            continue
+        part = np.ravel_multi_index(
+            tuple(options[:, i].astype(np.intp) for i in run), [sizes[i] for i in run]
+        ).tolist()
+        width = prod(sizes[i] for i in run)
+        index = [a * width + b for a, b in zip(index, part, strict=True)]
+    return index

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from offramp.forecast.smp import _kernel
 from offramp.forecast.smp.params import (
     _CHUNK,
     _MIN_CONTEST,
@@ -80,12 +81,24 @@ def _best_challenges(
     ar = np.arange(n)
     step = max(1, _CHUNK // (n * n))
     fast = prm.voting_rule == "Prop" and prm.third_party == "SemiCommit"
+    compiled = fast and n >= _kernel.MIN_ACTORS and _kernel.AVAILABLE
     for bi in range(b):
         d = a.dist[bi]  # (n, n): D[m, j]
         one_d = 1.0 - d
         curv = one_d * d  # u(D, R) = (1 - D) + (1 - D) D R
         rhi = a.rhi[bi]  # (h, i)
         w = ws[bi]
+        if compiled:
+            # the same quantities for every challenger at once, third parties compiled
+            own = np.diagonal(rhi)[:, None]
+            uij = curv * own + one_d  # U^i[i, j]
+            uji = curv.T * rhi + one_d.T  # U^i[j, i]
+            ujj = np.diagonal(curv)[None, :] * rhi + np.diagonal(one_d)[None, :]  # U^i[j, j]
+            uii = np.diagonal(uij)[:, None].copy()
+            c0ij, c0ji = _principals(prm, w[:, None], w[None, :], uii, uij, uji, ujj)
+            chij, chji = _kernel.third_parties_prop_semi(one_d, curv, rhi, w, c0ij, c0ji)
+            _choose(ar, ar, chij, chji, ssum[bi], uii, uij, target[bi], p_best[bi], gain_best[bi])
+            continue
         for lo in range(0, n, step):
             hs = ar[lo : lo + step]  # perspectives = challengers i
             h_ = np.arange(len(hs))
@@ -113,20 +126,36 @@ def _best_challenges(
                 v[:, ar, ar] = 0.0  # m == j
                 chij = c0ij + np.maximum(v, 0.0).sum(axis=1)
                 chji = c0ji + np.maximum(-v, 0.0).sum(axis=1)
-            phij = chij / (chij + chji)
-            sj = ssum[bi][None, :]
-            vict = 2.0 * uii
-            lose = 2.0 * uij
-            gain = (1 - sj) * vict + sj * (phij * vict + (1.0 - phij) * lose) - (uii + uij)
-            gain[h_, hs] = -np.inf
-            ok = gain > _MIN_GAIN
-            g = np.where(ok, gain, -np.inf)
-            j = np.argmax(g, axis=1)  # first of equal maxima, as KTAB's ascending scan
-            has = ok.any(axis=1)
-            target[bi, hs] = np.where(has, j, -1)
-            p_best[bi, hs] = np.where(has, phij[h_, j], np.nan)
-            gain_best[bi, hs] = np.where(has, gain[h_, j], np.nan)
+            _choose(hs, h_, chij, chji, ssum[bi], uii, uij, target[bi], p_best[bi], gain_best[bi])
     return target, p_best, gain_best
+
+
+def _choose(
+    hs: IntArray,
+    h_: IntArray,
+    chij: FloatArray,
+    chji: FloatArray,
+    ssum: FloatArray,
+    uii: FloatArray,
+    uij: FloatArray,
+    target: IntArray,
+    p_best: FloatArray,
+    gain_best: FloatArray,
+) -> None:
+    """Challengers ``hs`` pick their best targets from the coalition totals (rows ``h_``)."""
+    phij = chij / (chij + chji)
+    sj = ssum[None, :]
+    vict = 2.0 * uii
+    lose = 2.0 * uij
+    gain = (1 - sj) * vict + sj * (phij * vict + (1.0 - phij) * lose) - (uii + uij)
+    gain[h_, hs] = -np.inf
+    ok = gain > _MIN_GAIN
+    g = np.where(ok, gain, -np.inf)
+    j = np.argmax(g, axis=1)  # first of equal maxima, as KTAB's ascending scan
+    has = ok.any(axis=1)
+    target[hs] = np.where(has, j, -1)
+    p_best[hs] = np.where(has, phij[h_, j], np.nan)
+    gain_best[hs] = np.where(has, gain[h_, j], np.nan)
 
 
 def _third_parties_prop_semi(

@@ -53,7 +53,14 @@ _MIN_GAIN = 1e-5  # KTAB SMPState::bestChallenge
 _MIN_STEP = 1e-4  # KTAB configExec minSigDelta (on [0, 1])
 _BINARY_TOL = 1e-8  # KTAB Model::vote
 _INTERP_MIN_W = 1e-6  # KTAB interpBrgnSnPm
-_CHUNK = 262_144  # elements per (.., n, n, n) block: stays in cache
+_CHUNK = 16_384
+"""Elements per (.., n, n, n) block of the numpy engine: 128 KiB per temporary.
+
+Below the threshold (128 KiB by default) above which glibc's allocator maps
+every allocation afresh from the system and unmaps it when freed, so each
+block's temporaries are reused from the heap instead of being page-faulted
+in again (KTAB's 80-actor sample: 0.64 s with 2 MiB blocks, 0.33 s).
+"""
 
 
 @dataclass(frozen=True)

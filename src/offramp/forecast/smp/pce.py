@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from offramp.forecast.smp import _kernel
 from offramp.forecast.smp.params import (
     _BINARY_TOL,
     _CHUNK,
@@ -42,6 +43,8 @@ def _coalitions(u: FloatArray, w: FloatArray, rule: str) -> FloatArray:
     ``Model::coalitions`` does.
     """
     m = u.shape[-1]
+    if rule == "Prop" and m >= _kernel.MIN_ACTORS and _kernel.AVAILABLE:
+        return _kernel.coalitions_prop(u, w, _MIN_COALITION)
     if rule == "Prop":
         # linear, antisymmetric vote: C[i, j] = sum_k w_k max(u_ki - u_kj, 0) for every i != j,
         # in blocks of options i small enough to stay in cache

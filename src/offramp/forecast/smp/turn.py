@@ -158,7 +158,8 @@ def _resolve(
         if m == 1:
             continue
         cols = col[gb, gk, :m]  # (G, m)
-        u = np.take_along_axis(opts[gb], np.broadcast_to(cols[:, None, :], (len(gb), n, m)), 2)
+        # (G, n, m): each voter's value of the m options (never a (G, n, 1 + n q) copy)
+        u = opts[gb[:, None, None], np.arange(n)[None, :, None], cols[:, None, :]]
         p = _scalar_pce(u, cap[gb], prm)  # (G, m)
         if prm.transitions == "Deterministic":
             pick = np.argmax(p, axis=1)
