@@ -20,11 +20,10 @@ the actor in sorted place ``a``.
 
 from __future__ import annotations
 
-import importlib.util
-import threading
-
 import numpy as np
 from numpy.typing import NDArray
+
+from offramp._jit import AVAILABLE, Kernels
 
 __all__ = ["AVAILABLE", "offers", "security"]
 
@@ -33,26 +32,10 @@ IntArray = NDArray[np.intp]
 
 SAME = 1e-12  # as offramp.forecast.eu._SAME: normalized distance below which two are one
 
-AVAILABLE = importlib.util.find_spec("numba") is not None
-"""Whether numba can be imported (else the numpy engine runs alone)."""
-
-_KERNELS = ("_midpoint_counts", "_positive_votes", "_probabilities", "_eu", "_security", "_offers")
-_compiled = False
-_lock = threading.Lock()
-
-
-def _compile() -> None:
-    """Replace the plain-Python kernels by numba-compiled ones, once (thread-safe)."""
-    global _compiled
-    with _lock:
-        if _compiled:
-            return
-        import numba
-
-        names = globals()
-        for name in _KERNELS:  # callees first: numba resolves them when compiling callers
-            names[name] = numba.njit(cache=True, nogil=True)(names[name])
-        _compiled = True
+_KERNELS = Kernels(
+    globals(),
+    ("_midpoint_counts", "_positive_votes", "_probabilities", "_eu", "_security", "_offers"),
+)
 
 
 def _midpoint_counts(unit: FloatArray, off: float, left: NDArray[np.int32]) -> None:
@@ -281,7 +264,7 @@ def security(
     Fills ``left`` (B, n, n) with the voters left of each pairwise midpoint for
     :func:`offers`.  ``unit`` and ``off`` are the numpy engine's midpoint keys.
     """
-    _compile()
+    _KERNELS.compile()
     danger = np.empty(w.shape)
     _security(unit, off, w, s, dist, all_pairs, q, left, danger)
     return danger
@@ -311,7 +294,7 @@ def offers(
     :class:`~offramp.forecast.eu.Offer` code, all in the input order, and the
     classification of every pair (input order) if ``pairs``.
     """
-    _compile()
+    _KERNELS.compile()
     bsz, n = x.shape
     new_x = np.empty((bsz, n))
     accepted = np.empty((bsz, n), dtype=np.intp)

@@ -31,32 +31,15 @@ repay that.
 
 from __future__ import annotations
 
-import importlib.util
-import threading
-
 import numpy as np
 from numpy.typing import NDArray
 
+from offramp._jit import AVAILABLE, Kernels
+
 __all__ = ["AVAILABLE", "margin_dominated_3"]
 
-AVAILABLE = importlib.util.find_spec("numba") is not None
-"""Whether numba can be imported (else the numpy engine runs alone)."""
-
 _LOW = np.iinfo(np.int64).min
-_compiled = False
-_lock = threading.Lock()
-
-
-def _compile() -> None:
-    """Replace the plain-Python kernel by its numba-compiled form, once (thread-safe)."""
-    global _compiled
-    with _lock:
-        if _compiled:
-            return
-        import numba
-
-        globals()["_sweep"] = numba.njit(cache=True, nogil=True)(_sweep)
-        _compiled = True
+_KERNELS = Kernels(globals(), ("_sweep",))
 
 
 def _sweep(
@@ -157,7 +140,7 @@ def margin_dominated_3(points: NDArray[np.int64], margin: int) -> NDArray[np.boo
     >>> margin_dominated_3(p, 2).tolist()
     [False, True, False, False, False]
     """
-    _compile()
+    _KERNELS.compile()
     x = np.ascontiguousarray(points[:, 0], dtype=np.int64)
     y = np.ascontiguousarray(points[:, 1], dtype=np.int64)
     z = np.ascontiguousarray(points[:, 2], dtype=np.int64)

@@ -27,30 +27,14 @@ cache), on first use, so importing offramp stays fast; without numba
 
 from __future__ import annotations
 
-import importlib.util
-import threading
-
 import numpy as np
 from numpy.typing import NDArray
 
+from offramp._jit import AVAILABLE, Kernels
+
 __all__ = ["AVAILABLE", "one_block"]
 
-AVAILABLE = importlib.util.find_spec("numba") is not None
-"""Whether numba can be imported (else the numpy kernel runs alone)."""
-
-_compiled = False
-_lock = threading.Lock()
-
-
-def _compile() -> None:
-    global _compiled, _kernel
-    with _lock:
-        if _compiled:
-            return
-        import numba
-
-        _kernel = numba.njit(cache=True, nogil=True)(_kernel)
-        _compiled = True
+_KERNELS = Kernels(globals(), ("_kernel",))
 
 
 def _kernel(
@@ -266,7 +250,7 @@ def one_block(
     reach, passed : ndarray of int64, shape (B, n_slots)
         The ZOPA packages counted in each column, and those the body passes.
     """
-    _compile()
+    _KERNELS.compile()
     n, n_v = batna.shape
     sizes = np.array([t.shape[2] for t in tables], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)

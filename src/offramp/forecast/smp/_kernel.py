@@ -21,38 +21,17 @@ denominator is positive), which lets the compiler vectorize the inner loops.
 
 from __future__ import annotations
 
-import importlib.util
-import threading
-
 import numpy as np
 
+from offramp._jit import AVAILABLE, Kernels
 from offramp.forecast.smp.params import FloatArray
 
 __all__ = ["AVAILABLE", "MIN_ACTORS", "coalitions_prop", "third_parties_prop_semi"]
 
-AVAILABLE = importlib.util.find_spec("numba") is not None
-"""Whether numba can be imported (else the numpy engine runs alone)."""
-
 MIN_ACTORS = 100
 """Fewest actors for which the engine uses the kernels (smaller runs stay in numpy)."""
 
-_KERNELS = ("_third_parties", "_coalitions")
-_compiled = False
-_lock = threading.Lock()
-
-
-def _compile() -> None:
-    """Replace the plain-Python kernels by numba-compiled ones, once (thread-safe)."""
-    global _compiled
-    with _lock:
-        if _compiled:
-            return
-        import numba
-
-        names = globals()
-        for name in _KERNELS:
-            names[name] = numba.njit(cache=True, nogil=True, error_model="numpy")(names[name])
-        _compiled = True
+_KERNELS = Kernels(globals(), ("_third_parties", "_coalitions"), error_model="numpy")
 
 
 def _third_parties(
@@ -151,7 +130,7 @@ def third_parties_prop_semi(
     -------
     chij, chji : ndarray of float64, shape (n, n)
     """
-    _compile()
+    _KERNELS.compile()
     n = one_d.shape[0]
     chij = np.empty((n, n))
     chji = np.empty((n, n))
@@ -177,7 +156,7 @@ def coalitions_prop(u: FloatArray, w: FloatArray, floor: float) -> FloatArray:
     >>> coalitions_prop(u, np.array([[2.0, 1.0]]), 0.0).tolist()
     [[[0.0, 2.0], [0.5, 0.0]]]
     """
-    _compile()
+    _KERNELS.compile()
     lead = u.shape[:-2]
     a, m = u.shape[-2:]
     flat_u = np.ascontiguousarray(u.reshape(-1, a, m), dtype=np.float64)
