@@ -288,15 +288,8 @@ def _one(
                 break
             planned: NDArray[np.intp] | None = None
             if strategy.kind == "time":
-                exponent = 1.0 / strategy.beta
-                t_a, t_b = (
-                    (t_now, t_next)
-                    if strategy.clock == "closed"
-                    else ((r + 1) / (deadline + 1), (r + 2) / (deadline + 1))
-                )
                 floor = bat if strategy.floor == "batna" else float(np.fmax(bat, state.umin[a]))
-                target = umax - t_a**exponent * (umax - floor) - strategy.slack
-                target_next = umax - t_b**exponent * (umax - floor) - strategy.slack
+                target, target_next = strategy.targets(umax, floor, r, deadline, t_now, t_next)
             elif strategy.kind == "tit_for_tat":
                 given = np.nan_to_num(best_from[a] - first_from[a], nan=0.0)[None, :]
                 given = np.delete(np.maximum(given, 0.0), a, axis=1)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 
 from offramp.errors import OfframpError
 
@@ -20,6 +21,8 @@ __all__ = [
     "parse_strategy",
 ]
 
+
+_U = TypeVar("_U", float, NDArray[np.float64])
 
 STRATEGIES: dict[str, tuple[str, float]] = {
     "boulware": ("time", 0.25),
@@ -117,6 +120,35 @@ class Strategy:
     clock: Literal["closed", "open"] = "closed"
     floor: Literal["batna", "worst"] = "batna"
     slack: float = 0.0
+
+    def targets(
+        self, umax: _U, floor: _U, r: int, deadline: int, t_now: float, t_next: float
+    ) -> tuple[_U, _U]:
+        """A time-dependent actor's target utility now and at its next turn.
+
+        ``umax - t ** (1 / beta) * (umax - floor) - slack`` (Faratin, Sierra
+        and Jennings 1998, section 4.1, polynomial family, with ``kappa = 0``;
+        see :mod:`offramp.negotiate`), at ``t`` the
+        closed clock's ``t_now`` and ``t_next`` or the open clock's
+        ``(r + 1) / (deadline + 1)`` and ``(r + 2) / (deadline + 1)`` in round
+        ``r``. Both engines call it, with scalars (the frontier engine) or
+        one value per run (the enumerating engine), so their arithmetic is
+        the same.
+
+        Examples
+        --------
+        >>> Strategy("linear", "time").targets(1.0, 0.5, 0, 9, 0.2, 0.4)
+        (0.9, 0.8)
+        """
+        exponent = 1.0 / self.beta
+        t_a, t_b = (
+            (t_now, t_next)
+            if self.clock == "closed"
+            else ((r + 1) / (deadline + 1), (r + 2) / (deadline + 1))
+        )
+        target = umax - t_a**exponent * (umax - floor) - self.slack
+        target_next = umax - t_b**exponent * (umax - floor) - self.slack
+        return target, target_next
 
     def __str__(self) -> str:
         parts = []
