@@ -138,7 +138,7 @@ def test_a_forecast_package_check_agrees_with_analyze_on_ukraine(text: str | Non
 
     scenario = load_scenario(UKRAINE) if text is None else load_scenario_text(ratifiable_ukraine())
     problem = compile_problem(scenario)
-    ((_, _, refuses, rejects),) = list(_blocking(problem, 1 << 18))
+    ((_, _, refuses, rejects, _),) = list(_blocking(problem, 1 << 18))
     for n in np.random.default_rng(1).choice(problem.space.size, 120, replace=False).tolist():
         check = check_package(problem, problem.space.package(n))
         assert check.in_zopa == (not refuses[:, n].any())

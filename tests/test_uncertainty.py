@@ -281,7 +281,7 @@ def _check_against_analyze(scenario: Scenario, inputs: Problem, d: int, got: Any
     # per body and route: the ZOPA packages taking it and those passed, as analyze sees them
     reach = np.zeros(len(route_slots(point)), dtype=np.int64)
     passed = reach.copy()
-    for index, _, refuses, rejects in _blocking(point, 1 << 18):
+    for index, _, refuses, rejects, _ in _blocking(point, 1 << 18):
         options = point.space.options_of(index)
         zopa = ~refuses.any(axis=0)
         for s, (q, r) in enumerate(route_slots(point)):

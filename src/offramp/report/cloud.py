@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 
 from offramp.problem import Problem
 from offramp.scenario.schema import Scenario
-from offramp.settle.analysis import _blocking, _crosses
+from offramp.settle.analysis import _blocking
 
 __all__ = ["RESOLUTION", "Cloud", "CloudGroup", "default_axes", "package_cloud"]
 
@@ -155,7 +155,7 @@ def package_cloud(
     first_blocker = 2 + len(red_line_ids)
     merged: dict[int, dict[tuple[int, int], list[int]]] = {s: {} for s in range(len(statuses))}
     steps = round(1 / RESOLUTION)
-    for index, utility, refuses, rejects in _blocking(problem, block_size):
+    for index, utility, refuses, rejects, crosses in _blocking(problem, block_size):
         blocks = np.concatenate([refuses, rejects])
         n_blocking = blocks.sum(axis=0)
         status = np.where(
@@ -163,7 +163,6 @@ def package_cloud(
             0,
             np.where(n_blocking == 1, first_blocker + blocks.argmax(axis=0), len(statuses) - 1),
         )
-        crosses = _crosses(problem, veto, index)
         n_crossed = crosses.sum(axis=0)
         status = np.where(
             n_crossed == 0,

@@ -209,9 +209,12 @@ def _crosses(
     return crossed(masks, problem.space.options_of(index))
 
 
+_Masks = NDArray[np.bool_]
+
+
 def _blocking(
     problem: Problem, block_size: int
-) -> Iterator[tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_]]]:
+) -> Iterator[tuple[NDArray[np.int64], NDArray[np.float64], _Masks, _Masks, _Masks]]:
     """Every package's utilities and who blocks it, in blocks of consecutive packages.
 
     The status rules of the analysis, in one place (the report's package
@@ -229,17 +232,20 @@ def _blocking(
         Whether each public, then each legislature, rejects it, by the route
         it takes there (:meth:`offramp.problem.Problem.body_rejects`; False
         where the body does not vote on it).
+    crosses : ndarray of bool, shape (n_veto, m)
+        Whether it crosses each veto actor's red line (part of ``refuses``).
     """
     veto, batna = _veto_batna(problem)
     for start, utility in iter_blocks(problem.tables_of(0), block_size):
         m = utility.shape[-1]
         index = np.arange(start, start + m, dtype=np.int64)
-        refuses = (utility[veto] <= batna[:, None]) | _crosses(problem, veto, index)
+        crosses = _crosses(problem, veto, index)
+        refuses = (utility[veto] <= batna[:, None]) | crosses
         if problem.bodies:
             rejects = problem.body_rejects(problem.space.options_of(index))[0]
         else:
             rejects = np.zeros((0, m), dtype=bool)
-        yield index, utility, refuses, rejects
+        yield index, utility, refuses, rejects, crosses
 
 
 def analyze_space(problem: Problem, *, block_size: int = 1 << 18, method: str = "auto") -> Analysis:
@@ -293,7 +299,7 @@ def analyze_space(problem: Problem, *, block_size: int = 1 << 18, method: str = 
     veto, batna = _veto_batna(problem)
     tally = Tally(len(veto), len(veto) + len(problem.bodies))
 
-    for index, utility, refuses, rejects in _blocking(problem, block_size):
+    for index, utility, refuses, rejects, _ in _blocking(problem, block_size):
         blocks = np.concatenate([refuses, rejects])
         n_blocking = blocks.sum(axis=0)
         tally.blocked += blocks.sum(axis=1)
